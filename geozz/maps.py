@@ -83,7 +83,7 @@ def _legend_html(title: str, note: str, counts: dict[int | None, int]) -> str:
   <div class="gz-note">{note}</div>
 </div>
 <style>
-.gz-legend {{position:fixed; bottom:24px; left:12px; z-index:1000; background:#fff;
+.gz-legend {{position:fixed; bottom:60px; left:12px; z-index:1000; background:#fff;
   padding:8px 10px; border-radius:4px; box-shadow:0 1px 4px rgba(0,0,0,.4);
   font:12px/1.5 sans-serif; max-width:260px}}
 .gz-legend i {{display:inline-block; width:14px; height:12px; margin-right:6px;

@@ -151,9 +151,9 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
     as_of = pd.Timestamp(as_of) if as_of is not None else rows["found_at"].max() \
         if len(rows) else pd.NaT
     status = rows["status"] if "status" in rows else pd.Series("open", index=rows.index)
-    deadline = rows["deadline"] if "deadline" in rows else pd.Series(pd.NaT, index=rows.index)
-    done = rows["rectified_at"] if "rectified_at" in rows else \
-        pd.Series(pd.NaT, index=rows.index)
+    no_time = pd.Series(pd.NaT, index=rows.index, dtype=rows["found_at"].dtype)
+    deadline = rows["deadline"] if "deadline" in rows else no_time
+    done = rows["rectified_at"] if "rectified_at" in rows else no_time
     flags = pd.DataFrame({
         "unit_id": rows["unit_id"], "_m": rows["_m"],
         "closed": status.isin(CLOSED),

@@ -62,7 +62,10 @@ def _stable_hash(text: str, n: int = 8) -> str:
 
 def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, *,
                crs=None) -> CRS:
-    """Choose a projected metric CRS for the data: the WGS-84 UTM zone of its centre.
+    """Choose a projected metric CRS for the data.
+
+    ``crs=`` if given; else the data's own CRS when it is already projected in metres;
+    else the WGS-84 UTM zone of the data's centre.
 
     Parameters
     ----------
@@ -94,6 +97,9 @@ def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, *,
     if data.crs is None:
         raise CRSError(Issue(field="crs", expected="data with a CRS", got=None,
                              fix="call .set_crs(4326) (or the right EPSG code) first"))
+    own = CRS.from_user_input(data.crs)
+    if own.is_projected and own.axis_info[0].unit_name in ("metre", "meter"):
+        return own  # already metric (a CGCS2000 zone, a UTM zone…): keep it
     geom = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
     minx, miny, maxx, maxy = geom.to_crs(4326).total_bounds
     lon, lat = (minx + maxx) / 2, (miny + maxy) / 2

@@ -1,0 +1,145 @@
+"""The ``geozz`` command line: a thin layer over the public API.
+
+Examples
+--------
+``geozz demo`` runs the whole pipeline on the embedded Longgang district and writes
+``./maps/longgang/``; ``geozz demo --district haidian`` does the same for Haidian;
+``geozz demo --osm city.osm.pbf`` for any OSM extract (with simulated problems).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["main"]
+
+
+class _Stages:
+    """A progress bar over the pipeline's stages (on stderr, hidden when not a terminal)."""
+
+    def __init__(self, names: list[str], quiet: bool):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=len(names), unit="stage", disable=quiet or None,
+                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}]",
+                        file=sys.stderr)
+
+    def step(self, name: str) -> None:
+        self.bar.set_description(name.ljust(10))
+
+    def done(self) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="geozz")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """geozz: responsibility units, problem points, star ratings and maps (整脏治乱)."""
+    level = logging.ERROR if quiet else max(logging.DEBUG, logging.WARNING - 10 * verbose)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"quiet": quiet}
+
+
+@main.command()
+@click.option("--district", default="longgang", show_default=True,
+              help="A bundled district (longgang, haidian).")
+@click.option("--osm", "osm_file", type=click.Path(exists=True, dir_okay=False,
+                                                    path_type=Path),
+              help="Use this OSM file (.osm, .osm.bz2, .osm.pbf) instead of a bundled "
+                   "district; problems are simulated for it.")
+@click.option("--out", "out_root", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("maps"), show_default=True, help="Output root folder.")
+@click.option("--grid-size", default=200.0, show_default=True, help="Grid cell side, m.")
+@click.option("-n", "--problems", "n", default=3000, show_default=True,
+              help="Simulated records for --osm.")
+@click.option("--seed", default=0, show_default=True, help="Simulator seed for --osm.")
+@click.option("--period", default=None, help="Period of the maps (default the latest).")
+@click.pass_context
+def demo(ctx: click.Context, district: str, osm_file: Path | None, out_root: Path,
+         grid_size: float, n: int, seed: int, period: str | None) -> None:
+    """Run units → problems → assign → rate → maps on real district data."""
+    import geozz as gz
+    from geozz.errors import GeozzError
+
+    quiet = ctx.obj["quiet"]
+    stages = _Stages(["area", "units", "problems", "assign", "rate", "maps"], quiet)
+    try:
+        stages.step("area")
+        if osm_file is not None:
+            area = gz.read_osm(osm_file)
+            name = osm_file.name.split(".")[0]
+        else:
+            area = gz.datasets.load(district)
+            name = district
+        out = out_root / name
+        stages.done()
+        stages.step("units")
+        units = gz.build_units(area, grid_size=grid_size)
+        stages.done()
+        stages.step("problems")
+        if osm_file is not None:
+            records = out / "problems_simulated.csv"
+            out.mkdir(parents=True, exist_ok=True)
+            gz.datasets.simulate_problems(units, n=n, seed=seed).to_csv(records, index=False)
+        else:
+            records = gz.datasets.problems_path(district)
+        problems, rejects = gz.read_problems(records)
+        stages.done()
+        stages.step("assign")
+        ledger = gz.assign(problems, units)
+        stages.done()
+        stages.step("rate")
+        ratings = gz.rate(ledger, units, freq="M")
+        stages.done()
+        stages.step("maps")
+        written = gz.publish(units, ratings, ledger, out, period=period, simulated=True,
+                             title=area.name)
+        if len(rejects):
+            # where and why only: raw records may hold personal data
+            rejects[["file", "row", "reason", "field", "value"]].to_csv(
+                out / "rejects.csv", index=False)
+            written["rejects"] = out / "rejects.csv"
+        stages.done()
+    except GeozzError as exc:
+        stages.close()
+        raise click.ClickException(str(exc)) from exc
+    stages.close()
+    n_rows = len(problems) + len(rejects)
+    in_grid = ledger.loc[ledger["unit_type"] == "grid", "problem_id"].nunique()
+    outside = int((ledger["reason"] == "outside_units").sum())
+    by_type = ledger.dropna(subset=["unit_type"]).groupby("unit_type")["problem_id"].nunique()
+    echo = (lambda *a, **k: None) if quiet else click.echo
+    echo(f"{area.name}: {len(units)} units "
+         + ", ".join(f"{k} {v}" for k, v in units["unit_type"].value_counts().items())
+         + f" in {units.crs.name}")
+    echo(f"records in {records}: {n_rows} rows: {len(problems)} problems read, "
+         f"{len(rejects)} rejected")
+    if len(rejects):
+        for _, row in gz.problems.summarize_rejects(rejects).iterrows():
+            value = f" {row['value']!r}" if row["value"] else ""
+            echo(f"  rejected {row['count']:>4} {row['reason']}{value}")
+    echo(f"assigned: {in_grid} to a grid cell, {outside} outside every unit "
+         f"({in_grid} + {outside} = {in_grid + outside} of {len(problems)} read); "
+         + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in ("road", "river")))
+    shown = sorted(ratings["period"].unique())
+    echo(f"ratings: {len(ratings)} rows = {len(units)} units x {len(shown)} months "
+         f"({shown[0]} … {shown[-1]}); maps show {period or shown[-1]}")
+    share3 = (ratings.loc[ratings["period"] == (period or shown[-1]), "stars"] >= 3).mean()
+    echo(f"units at 3★ or better in {period or shown[-1]}: {share3:.0%} (target 80%)")
+    echo("written:")
+    for key, p in written.items():
+        echo(f"  {key:<9} {Path(p).resolve()}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

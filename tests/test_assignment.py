@@ -1,0 +1,104 @@
+"""assign: borders, overlapping corridors, outside points, the ledger invariant."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+import geozz as gz
+from geozz import coords, units as gu
+
+CRS = 32650
+
+
+def pts(*xy, ids=None):
+    ids = ids or [f"p{i}" for i in range(len(xy))]
+    return gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in xy], crs=CRS,
+                            index=pd.Index(ids, name="problem_id"))
+
+
+@pytest.fixture
+def cells():
+    # a 2 x 2 block of 100 m cells from the real grid builder, in UTM 50N
+    return gu.grid(gpd.GeoSeries([box(800000, 2500000, 800200, 2500200)], crs=CRS), size=100)
+
+
+def test_point_on_shared_border_goes_east_then_north(cells):
+    p = pts((800100, 2500050), (800050, 2500100), (800100, 2500100), (800050, 2500050))
+    ledger = gz.assign(p, cells).set_index("problem_id")
+    assert ledger.loc["p0", "unit_id"] == "G100-E8001-N25000"  # vertical border: east
+    assert ledger.loc["p1", "unit_id"] == "G100-E8000-N25001"  # horizontal border: north
+    assert ledger.loc["p2", "unit_id"] == "G100-E8001-N25001"  # corner: north-east
+    assert ledger.loc["p3", "unit_id"] == "G100-E8000-N25000"
+    assert ledger.loc[["p0", "p1", "p2"], "reason"].eq("shared_border").all()
+    assert ledger.loc["p3", "reason"] == "inside"
+    assert len(ledger) == 4  # exactly one cell each
+
+
+def test_point_in_two_overlapping_corridors_goes_to_nearest_centerline():
+    roads = gpd.GeoDataFrame({"name": ["甲路", "乙路"], "highway": ["primary"] * 2},
+                             geometry=[LineString([(0, 0), (1000, 0)]),
+                                       LineString([(0, 40), (1000, 40)])], crs=CRS)
+    corridors = gu.road_corridors(roads, gpd.GeoSeries([box(-50, -100, 1050, 150)], crs=CRS))
+    p = pts((500, 15), (500, 25), (500, -20))
+    ledger = gz.assign(p, corridors).set_index("problem_id")
+    names = corridors["name"]
+    assert names[ledger.loc["p0", "unit_id"]] == "甲路"
+    assert names[ledger.loc["p1", "unit_id"]] == "乙路"
+    assert ledger.loc["p0", "reason"] == "nearest_centerline"
+    assert ledger.loc["p0", "distance_m"] == pytest.approx(15)
+    assert ledger.loc["p1", "distance_m"] == pytest.approx(15)
+    assert ledger.loc["p2", "reason"] == "inside"
+
+
+def test_outside_every_unit_keeps_one_row(cells):
+    p = pts((800050, 2500050), (790000, 2500000))
+    ledger = gz.assign(p, cells)
+    out = ledger[ledger["problem_id"] == "p1"]
+    assert len(out) == 1 and pd.isna(out["unit_id"].iloc[0])
+    assert out["reason"].iloc[0] == "outside_units"
+
+
+def test_gcj02_point_lands_in_right_cell_only_after_conversion(tmp_path):
+    area = gz.datasets.longgang()
+    units = gz.build_units(area, unit_types=["grid"])
+    cell = units.iloc[len(units) // 2]
+    centre = gpd.GeoSeries([cell.geometry.representative_point()], crs=units.crs).to_crs(4326)
+    lon, lat = centre.x.iloc[0], centre.y.iloc[0]
+    glon, glat = coords.convert(lon, lat, src="wgs84", dst="gcj02")
+    f = tmp_path / "gcj.csv"
+    f.write_text("编号,问题类型,发现时间,经度,纬度,坐标系\n"
+                 f"X1,暴露垃圾,2024-05-01,{float(glon):.7f},{float(glat):.7f},gcj02\n",
+                 encoding="utf-8")
+    right, _ = gz.read_problems(f)
+    naive = tmp_path / "naive.csv"  # the same record with no coordinate system: WGS-84
+    naive.write_text("编号,问题类型,发现时间,经度,纬度\n"
+                     f"X1,暴露垃圾,2024-05-01,{float(glon):.7f},{float(glat):.7f}\n",
+                     encoding="utf-8")
+    wrong, _ = gz.read_problems(naive)
+    got = gz.assign(right, units)["unit_id"].iloc[0]
+    assert got == cell.name
+    assert gz.assign(wrong, units)["unit_id"].iloc[0] != cell.name
+
+
+@pytest.mark.parametrize("district", ["longgang", "haidian"])
+def test_real_district_ledger_invariants(district):
+    units = gz.build_units(gz.datasets.load(district))
+    problems, _ = gz.read_problems(gz.datasets.problems_path(district))
+    ledger = gz.assign(problems, units)
+    # every problem is in the ledger; at most one row per problem per layer
+    assert set(ledger["problem_id"]) == set(problems.index)
+    assert not ledger.duplicated(["problem_id", "unit_type"]).any()
+    in_grid = ledger.loc[ledger["unit_type"] == "grid", "problem_id"].nunique()
+    outside = (ledger["reason"] == "outside_units").sum()
+    assert in_grid + outside == len(problems)
+    assert outside > 0 and in_grid > 0.9 * len(problems)
+    # a road/river row's unit really holds the point, at the distance recorded
+    roads = ledger[ledger["unit_type"] == "road"].head(50)
+    geo = problems.geometry.to_crs(units.crs)
+    for _, row in roads.iterrows():
+        unit = units.loc[row["unit_id"]]
+        pt = geo.loc[row["problem_id"]]
+        assert unit.geometry.intersects(pt)
+        assert unit["centerline"].distance(pt) == pytest.approx(row["distance_m"])

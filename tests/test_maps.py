@@ -1,0 +1,155 @@
+"""Star maps and published folders: offline, escaped, public-safe, drawn in a real browser."""
+
+import json
+import os
+import re
+import shutil
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+import geozz as gz
+from geozz.maps import STAR_COLOURS
+
+
+@pytest.fixture(scope="module")
+def longgang():
+    units = gz.build_units(gz.datasets.longgang())
+    problems, rejects = gz.read_problems(gz.datasets.problems_path("longgang"))
+    ledger = gz.assign(problems, units)
+    return units, problems, ledger, gz.rate(ledger, units)
+
+
+def test_map_is_offline_and_has_legend_and_credit(longgang):
+    units, _, _, ratings = longgang
+    page = gz.star_map(units, ratings, period="2024-05", simulated=True).get_root().render()
+    srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert srcs == []  # nothing loaded from anywhere
+    assert "L.map(" in page and "leaflet" in page.lower()
+    for label in ("五星 5★", "一星 1★", "无评分 no rating", "模拟", "OpenStreetMap contributors",
+                  "2024-05"):
+        assert label in page
+
+
+def test_unknown_period_is_an_error(longgang):
+    units, _, _, ratings = longgang
+    with pytest.raises(gz.errors.InputError, match="period"):
+        gz.star_map(units, ratings, period="1999-01")
+
+
+def test_publish_carries_no_personal_data(longgang, tmp_path):
+    units, problems, ledger, ratings = longgang
+    out = gz.publish(units, ratings, ledger, tmp_path, simulated=True)
+    text = "".join(p.read_text(encoding="utf-8") for p in out.values())
+    for person in problems["reporter"].dropna().unique()[:50]:
+        assert person not in text
+    for phone in problems["phone"].dropna().unique()[:200]:
+        assert phone not in text
+    assert "模拟数据" not in text.split("problem_id", 1)[-1]  # no free-text descriptions
+    csv = pd.read_csv(out["ratings"])
+    assert len(csv) == len(ratings)
+    assert not any(c in csv.columns for c in ("reporter", "phone", "description"))
+
+
+# ---- in a real browser ----------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: the README test command installs it")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+COUNT_JS = """() => {
+  const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
+  const map = window[key];
+  let shapes = 0;
+  map.eachLayer(l => { if (l.feature && l instanceof L.Path) shapes += 1; });
+  const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+  const ctx = canvas.getContext('2d');
+  const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted += 1;
+  return {shapes, painted, total: canvas.width * canvas.height, key,
+          legend: !!document.getElementById('gz-legend')};
+}"""
+
+
+def open_offline(browser, path):
+    context = browser.new_context(offline=True, viewport={"width": 1000, "height": 800})
+    page = context.new_page()
+    errors, requests, dialogs = [], [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.L !== undefined")
+    page.wait_for_timeout(300)
+    return context, page, errors, requests, dialogs
+
+
+def test_overview_draws_every_unit_offline(browser, longgang, tmp_path):
+    units, _, ledger, ratings = longgang
+    out = gz.publish(units, ratings, ledger, tmp_path, simulated=True)
+    context, page, errors, requests, _ = open_offline(browser, out["overview"])
+    got = page.evaluate(COUNT_JS)
+    assert errors == []
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert got["legend"]
+    assert got["shapes"] == len(units)
+    assert got["painted"] > 0.1 * got["total"]  # the screenshot is not blank
+    page.screenshot(path=str(tmp_path / "overview.png"))
+    if os.environ.get("GEOZZ_SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(os.environ["GEOZZ_SCREENSHOT_DIR"], "overview.png"))
+    assert (tmp_path / "overview.png").stat().st_size > 10_000
+    context.close()
+    # the per-type maps hold that type's units only
+    context, page, errors, _, _ = open_offline(browser, out["road"])
+    assert page.evaluate(COUNT_JS)["shapes"] == (units["unit_type"] == "road").sum()
+    assert errors == []
+    context.close()
+
+
+def test_hostile_names_show_as_text(browser, tmp_path):
+    hostile = ['<script>alert("x")</script>', '<img src=x onerror=alert(1)>']
+    units = gpd.GeoDataFrame(
+        {"unit_type": "grid", "name": hostile, "admin": "<b>区</b>", "responsible": ""},
+        geometry=[box(800000, 2500000, 800200, 2500200), box(800200, 2500000, 800400, 2500200)],
+        crs=32650, index=pd.Index(["a", "b"], name="unit_id"))
+    ratings = pd.DataFrame({"unit_id": ["a", "b"], "period": "2024-05", "score": [96.0, 71.0],
+                            "stars": [5, 2], "found": [4, 29]})
+    f = tmp_path / "hostile.html"
+    gz.star_map(units, ratings, title="<i>title</i>").save(str(f))
+    context, page, errors, _, dialogs = open_offline(browser, f)
+    key = page.evaluate(COUNT_JS)["key"]
+    for uid in ("a", "b"):
+        xy = page.evaluate(f"""() => {{
+            const m = window['{key}'];
+            let pt = null;
+            m.eachLayer(l => {{ if (l.feature && l.feature.properties.score === '71.0' && '{uid}' === 'b')
+                pt = m.latLngToContainerPoint(l.getBounds().getCenter());
+              if (l.feature && l.feature.properties.score === '96.0' && '{uid}' === 'a')
+                pt = m.latLngToContainerPoint(l.getBounds().getCenter()); }});
+            const r = m.getContainer().getBoundingClientRect();
+            return [pt.x + r.left, pt.y + r.top]; }}""")
+        page.mouse.move(*xy)
+        page.wait_for_timeout(200)
+    tip = page.inner_text(".leaflet-tooltip")
+    assert hostile[1] in tip and "★★☆☆☆" in tip and "29" in tip
+    assert dialogs == [] and errors == []
+    assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
+    assert "<i>title</i>" in page.inner_text("#gz-legend")
+    context.close()

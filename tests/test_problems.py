@@ -1,0 +1,113 @@
+"""read_problems: column detection, conversion, rejects, the count invariant."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geozz as gz
+from geozz import coords
+from geozz.errors import InputError, SchemaError
+
+HEADER = "编号,问题类型,发现时间,来源,状态,经度,纬度,坐标系,上报人,联系电话\n"
+
+
+def write(tmp_path, body, name="p.csv", header=HEADER):
+    f = tmp_path / name
+    f.write_text(header + body, encoding="utf-8")
+    return f
+
+
+def test_malformed_rows_go_to_rejects_not_a_crash(tmp_path):
+    f = write(tmp_path, "\n".join([
+        "A1,暴露垃圾,2024-05-01 08:00,巡查,待整改,114.20,22.69,wgs84,王伟,13800000000",
+        "A2,暴露垃圾,2024-05-01 08:00,巡查,待整改,,22.69,wgs84,王伟,13800000000",
+        "A3,其他,2024-05-01 08:00,巡查,待整改,114.20,22.69,wgs84,王伟,13800000000",
+        "A4,乱堆乱放,2024-13-45 25:00,巡查,待整改,114.20,22.69,wgs84,王伟,13800000000",
+        "A5,乱堆乱放,2024-05-02 08:00,巡查,待整改,abc,22.69,wgs84,王伟,13800000000",
+        "A6,乱堆乱放,2024-05-02 08:00,巡查,待整改,114.2,95,wgs84,王伟,13800000000",
+        "A1,乱堆乱放,2024-05-02 08:00,巡查,待整改,114.2,22.6,wgs84,王伟,13800000000",
+        "A8,乱堆乱放,2024-05-02 08:00,巡查,不知道,114.2,22.6,wgs84,王伟,13800000000",
+        "A9,乱堆乱放,2024-05-02 08:00,巡查,待整改,114.2,22.6,mercator,王伟,13800000000",
+    ]) + "\n")
+    problems, rejects = gz.read_problems(f)
+    assert problems.index.tolist() == ["A1"]
+    assert rejects["row"].tolist() == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert rejects["reason"].tolist() == [
+        "missing_coordinates", "unmapped_category", "bad_time", "bad_coordinates",
+        "bad_coordinates", "duplicate_id", "unmapped_status", "bad_coord_system"]
+    assert rejects.loc[1, "value"] == "其他"
+    assert rejects.loc[3, "field"] == "经度" and rejects.loc[4, "field"] == "纬度"
+    assert len(problems) + len(rejects) == 9
+
+
+def test_strict_raises_once_with_every_row(tmp_path):
+    f = write(tmp_path, "B1,其他,2024-05-01,巡查,待整改,114.2,22.69,wgs84,,\n"
+                        "B2,暴露垃圾,nope,巡查,待整改,114.2,22.69,wgs84,,\n")
+    with pytest.raises(InputError) as err:
+        gz.read_problems(f, strict=True)
+    text = str(err.value)
+    assert "2 problems" in text and "row 1" in text and "row 2" in text
+    assert "问题类型" in text and "categories=" in text
+    assert isinstance(err.value, ValueError)
+
+
+def test_categories_mapping_extends_vocabulary(tmp_path):
+    f = write(tmp_path, "C1,其他,2024-05-01,巡查,待整改,114.2,22.69,wgs84,,\n")
+    problems, rejects = gz.read_problems(f, categories={"其他": "piles"})
+    assert problems["category"].tolist() == ["piles"] and rejects.empty
+    assert problems["raw_category"].tolist() == ["其他"]
+    with pytest.raises(InputError, match="canonical"):
+        gz.read_problems(f, categories={"其他": "rubbish"})
+
+
+def test_naive_times_are_local_and_aware_times_are_converted(tmp_path):
+    f = write(tmp_path, "D1,暴露垃圾,2024-05-31 23:30,巡查,待整改,114.2,22.69,wgs84,,\n"
+                        "D2,暴露垃圾,2024-05-31T16:30:00Z,巡查,待整改,114.2,22.69,wgs84,,\n")
+    problems, _ = gz.read_problems(f)
+    assert str(problems["found_at"].dt.tz) == "Asia/Shanghai"
+    # 16:30 UTC is 00:30 on June 1st in Shanghai: a June problem, not a May one
+    assert problems.loc["D2", "found_at"] == pd.Timestamp("2024-06-01 00:30", tz="Asia/Shanghai")
+    assert problems.loc["D1", "found_at"].month == 5
+
+
+def test_gcj02_rows_are_converted_to_wgs84(tmp_path):
+    lon, lat = 114.20, 22.69
+    glon, glat = coords.convert(lon, lat, src="wgs84", dst="gcj02")
+    f = write(tmp_path, f"E1,暴露垃圾,2024-05-01,巡查,待整改,{float(glon):.7f},{float(glat):.7f},gcj02,,\n"
+                        f"E2,暴露垃圾,2024-05-01,巡查,待整改,{lon},{lat},,,\n")
+    problems, _ = gz.read_problems(f)
+    assert problems.loc["E1"].geometry.x == pytest.approx(lon, abs=1e-6)
+    assert problems.loc["E1"].geometry.y == pytest.approx(lat, abs=1e-6)
+    assert problems.loc["E2"].geometry.x == lon  # empty coordinate system: coords= default
+    assert problems["coord_sys"].tolist() == ["gcj02", "wgs84"]
+    # the whole file in GCJ-02 with no coordinate-system column
+    g = write(tmp_path, f"E3,暴露垃圾,2024-05-01,{float(glon):.7f},{float(glat):.7f}\n",
+              name="g.csv", header="编号,问题类型,发现时间,lon,lat\n")
+    p2, _ = gz.read_problems(g, coords="gcj02")
+    assert p2.geometry.x.iloc[0] == pytest.approx(lon, abs=1e-6)
+
+
+def test_english_columns_and_missing_columns(tmp_path):
+    f = write(tmp_path, "1,Illegal Postings,2015-03-01 10:00,-122.41,37.77\n",
+              header="CaseID,Category,Opened,Long,Lat\n")
+    problems, rejects = gz.read_problems(f, tz="America/Los_Angeles")
+    assert problems["category"].tolist() == ["illegal_ads"] and rejects.empty
+    assert str(problems["found_at"].dt.tz) == "America/Los_Angeles"
+    bad = write(tmp_path, "1,2\n", name="bad.csv", header="foo,bar\n")
+    with pytest.raises(SchemaError) as err:
+        gz.read_problems(bad)
+    assert "4 problems" in str(err.value) and "bad.csv" in str(err.value)
+
+
+def test_bundled_records_count_in_equals_count_out():
+    path = gz.datasets.problems_path("longgang")
+    n = len(pd.read_csv(path))
+    problems, rejects = gz.read_problems(path)
+    assert len(problems) + len(rejects) == n
+    assert problems.index.is_unique and problems.index.name == "problem_id"
+    assert set(problems["category"]) <= set(gz.problems.CATEGORIES)
+    assert set(problems["status"]) <= set(gz.problems.STATUSES)
+    share = (problems["coord_sys"] == "gcj02").mean()
+    assert 0.03 < share < 0.07
+    summary = gz.problems.summarize_rejects(rejects)
+    assert summary["count"].sum() == len(rejects)
