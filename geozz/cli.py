@@ -57,6 +57,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
                                                     path_type=Path),
               help="Use this OSM file (.osm, .osm.bz2, .osm.pbf) instead of a bundled "
                    "district; problems are simulated for it.")
+@click.option("--bbox", default=None, metavar="MINLON,MINLAT,MAXLON,MAXLAT",
+              help="Boundary box for --osm (default: the bounds the file declares).")
 @click.option("--out", "out_root", type=click.Path(file_okay=False, path_type=Path),
               default=Path("maps"), show_default=True, help="Output root folder.")
 @click.option("--grid-size", default=200.0, show_default=True, help="Grid cell side, m.")
@@ -65,7 +67,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--seed", default=0, show_default=True, help="Simulator seed for --osm.")
 @click.option("--period", default=None, help="Period of the maps (default the latest).")
 @click.pass_context
-def demo(ctx: click.Context, district: str, osm_file: Path | None, out_root: Path,
+def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | None,
+         out_root: Path,
          grid_size: float, n: int, seed: int, period: str | None) -> None:
     """Run units → problems → assign → rate → maps on real district data."""
     import geozz as gz
@@ -76,7 +79,15 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, out_root: Pat
     try:
         stages.step("area")
         if osm_file is not None:
-            area = gz.read_osm(osm_file)
+            box = None
+            if bbox:
+                try:
+                    box = tuple(float(v) for v in bbox.split(","))
+                    assert len(box) == 4
+                except (ValueError, AssertionError):
+                    raise click.BadParameter("four numbers: minlon,minlat,maxlon,maxlat",
+                                             param_hint="--bbox") from None
+            area = gz.read_osm(osm_file, boundary=box)
             name = osm_file.name.split(".")[0]
         else:
             area = gz.datasets.load(district)

@@ -11,8 +11,10 @@ Examples
 --------
 >>> import geozz as gz
 >>> from geozz import datasets
->>> area = gz.read_osm(datasets.path("haidian") / "beijing_haidian.osm.pbf", name="海淀")
->>> [round(v, 4) for v in area.boundary.total_bounds]
+>>> box = (116.3084, 39.9905, 116.3320, 40.0123)
+>>> area = gz.read_osm(datasets.path("haidian") / "beijing_haidian.osm.pbf", boundary=box,
+...                    name="海淀")
+>>> [round(float(v), 4) for v in area.boundary.total_bounds]
 [116.3084, 39.9905, 116.332, 40.0123]
 """
 
@@ -90,9 +92,10 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
     Examples
     --------
     >>> from geozz import datasets
-    >>> area = read_osm(datasets.path("longgang") / "shenzhen_longgang.osm.pbf")
-    >>> area.name, len(area.rivers) > 0
-    ('shenzhen_longgang', True)
+    >>> area = read_osm(datasets.path("longgang") / "shenzhen_longgang.osm.pbf",
+    ...                 boundary=(114.1862, 22.6732, 114.2318, 22.7019))
+    >>> area.name, sorted(area.rivers["name"].dropna().unique())
+    ('shenzhen_longgang', ['龙岗河'])
     """
     path = Path(path)
     stem = path.name.split(".")[0]

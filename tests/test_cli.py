@@ -37,6 +37,7 @@ def test_demo_writes_maps_and_consistent_counts(district, tmp_path, monkeypatch)
 def test_demo_on_an_osm_file(tmp_path):
     osm = gz.datasets.path("haidian") / "beijing_haidian.osm.pbf"
     result = CliRunner().invoke(main, ["demo", "--osm", str(osm), "-n", "300",
+                                       "--bbox", "116.3084,39.9905,116.3320,40.0123",
                                        "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "beijing_haidian" / "overview.html").exists()
