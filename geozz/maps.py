@@ -28,11 +28,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
 
 from ._io import write_text
 from .errors import InputError, Issue
 from .problems import PERSONAL_FIELDS
-from .rating import star_label
 
 __all__ = ["star_map", "publish", "STAR_COLOURS", "NO_RATING_COLOUR", "UNIT_TYPE_LABELS"]
 
@@ -180,39 +180,29 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     counts: dict[int | None, int] = {int(k): int(v) for k, v in
                                      stars.dropna().astype(int).value_counts().items()}
     counts[None] = int(stars.isna().sum())
-    esc = lambda v: html.escape(str(v)) if pd.notna(v) and str(v) != "" else "—"  # noqa: E731
+    def text(values) -> list[str]:
+        return [str(v) if pd.notna(v) and str(v) != "" else "—" for v in values]
+
+    # raw text: the page puts it in with textContent, so nothing in it can become markup
     props = pd.DataFrame({
-        "name": [esc(v) for v in shown["name"]] if "name" in shown else
-        [esc(v) for v in shown.index],
-        "type": [UNIT_TYPE_LABELS.get(t, esc(t)) for t in shown["unit_type"]],
-        "admin": [esc(v) for v in shown["admin"]] if "admin" in shown else "—",
-        "score": [f"{s:.1f}" if pd.notna(s) else "—" for s in r["score"]],
-        "stars_label": [star_label(s) for s in stars],
-        "found": [str(int(f)) if pd.notna(f) else "0" for f in r["found"]],
-        "s": [int(s) if pd.notna(s) else 0 for s in stars],
+        "n": text(shown["name"]) if "name" in shown else text(shown.index),
+        "a": text(shown["admin"]) if "admin" in shown else "—",
+        "c": [f"{v:.1f}" if pd.notna(v) else "—" for v in r["score"]],
+        "f": [int(v) if pd.notna(v) else 0 for v in r["found"]],
+        "s": [int(v) if pd.notna(v) else 0 for v in stars],
     }, index=shown.index)
     geoms = _round_geoms(wgs, decimals)
     for utype in types:
         mask = (shown["unit_type"] == utype).to_numpy()
         if not mask.any():
             continue
-        layer = gpd.GeoDataFrame(props[mask].reset_index(drop=True),
-                                 geometry=list(geoms[mask]), crs=4326)
+        features = [{"type": "Feature", "properties": rec,
+                     "geometry": shapely.geometry.mapping(g)}
+                    for rec, g in zip(props[mask].to_dict("records"), geoms[mask])]
         group = folium.FeatureGroup(name=UNIT_TYPE_LABELS.get(utype, html.escape(utype)),
                                     show=True)
-        weight = 0.5 if utype == "grid" else 1
-        folium.GeoJson(
-            layer,
-            style_function=lambda f, w=weight: {
-                "fillColor": STAR_COLOURS.get(f["properties"]["s"], NO_RATING_COLOUR),
-                "color": "#555", "weight": w, "fillOpacity": 0.7},
-            highlight_function=lambda f: {"weight": 3, "color": "#000"},
-            tooltip=folium.GeoJsonTooltip(
-                fields=["name", "type", "admin", "score", "stars_label", "found"],
-                aliases=["名称 Name", "类型 Type", "辖区 Admin", "得分 Score", "星级 Stars",
-                         "问题数 Problems"]),
-            name=utype,
-        ).add_to(group)
+        _StarLayer(features, UNIT_TYPE_LABELS.get(utype, utype),
+                   weight=0.5 if utype == "grid" else 1).add_to(group)
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     note = f"评价期 Period: {html.escape(str(period))}" if period else "无评分 no ratings"
@@ -230,6 +220,61 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         + json.dumps(html.escape(credit)) + ");{% endmacro %}")
     m.add_child(attribution, name="geozz_credit")
     return m
+
+
+_LAYER_JS = """
+{% macro script(this, kwargs) %}
+(function () {
+  var colours = COLOURS, labels = ["—", "★☆☆☆☆", "★★☆☆☆", "★★★☆☆", "★★★★☆", "★★★★★"];
+  var fields = [["名称 Name", "n"], ["类型 Type", null], ["辖区 Admin", "a"],
+                ["得分 Score", "c"], ["星级 Stars", "s"], ["问题数 Problems", "f"]];
+  var type = TYPE;
+  function tip(layer) {
+    var p = layer.feature.properties, table = document.createElement("table");
+    fields.forEach(function (f) {
+      var tr = table.insertRow(), th = document.createElement("th"), td = tr.insertCell();
+      th.textContent = f[0]; tr.insertBefore(th, td); th.style.textAlign = "left";
+      th.style.paddingRight = "8px";
+      td.textContent = f[1] === null ? type : f[1] === "s" ? labels[p.s] : String(p[f[1]]);
+    });
+    return table;
+  }
+  var layer = L.geoJSON(DATA, {
+    style: function (f) { return {fillColor: colours[f.properties.s], color: "#555",
+                                  weight: WEIGHT, fillOpacity: 0.7}; }
+  });
+  layer.bindTooltip(tip, {sticky: true});
+  layer.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#000"}); });
+  layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
+  layer.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+"""
+
+
+class _StarLayer:
+    """One unit layer as compact GeoJSON with a single style function (not per feature)."""
+
+    def __init__(self, features: list[dict], type_label: str, *, weight: float):
+        from branca.element import MacroElement
+        from jinja2 import Template
+
+        colours = [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)]
+        data = json.dumps({"type": "FeatureCollection", "features": features},
+                          ensure_ascii=False, separators=(",", ":"))
+        data = data.replace("</", "<\\/")  # never close the page's <script> early
+        script = (_LAYER_JS.replace("COLOURS", json.dumps(colours))
+                  .replace("TYPE", json.dumps(type_label, ensure_ascii=False))
+                  .replace("WEIGHT", json.dumps(weight)))
+        self.element = MacroElement()
+        self.element._name = "StarLayer"
+        # DATA goes in last, as a plain string, so no template syntax in the data matters
+        self.element._template = Template(script.replace("DATA", "{{ this.geozz_data }}"))
+        self.element.geozz_data = data
+
+    def add_to(self, parent):
+        parent.add_child(self.element)
+        return self.element
 
 
 def _save(m, path: Path) -> Path:

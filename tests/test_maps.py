@@ -139,9 +139,9 @@ def test_hostile_names_show_as_text(browser, tmp_path):
         xy = page.evaluate(f"""() => {{
             const m = window['{key}'];
             let pt = null;
-            m.eachLayer(l => {{ if (l.feature && l.feature.properties.score === '71.0' && '{uid}' === 'b')
+            m.eachLayer(l => {{ if (l.feature && l.feature.properties.c === '71.0' && '{uid}' === 'b')
                 pt = m.latLngToContainerPoint(l.getBounds().getCenter());
-              if (l.feature && l.feature.properties.score === '96.0' && '{uid}' === 'a')
+              if (l.feature && l.feature.properties.c === '96.0' && '{uid}' === 'a')
                 pt = m.latLngToContainerPoint(l.getBounds().getCenter()); }});
             const r = m.getContainer().getBoundingClientRect();
             return [pt.x + r.left, pt.y + r.top]; }}""")
