@@ -178,7 +178,8 @@ def grid(boundary, *, size: float = 200, shape: str = "square", admin: str = "",
     if shape not in GRID_SHAPES:
         raise InputError(Issue(field="shape", expected=f"one of {GRID_SHAPES}", got=shape,
                                fix="use shape='square'"))
-    if not (isinstance(size, (int, float)) and size > 0):
+    if not (isinstance(size, (int, float, np.integer, np.floating)) and math.isfinite(size)
+            and size > 0):
         raise InputError(Issue(field="size", expected="a positive number of metres", got=size,
                                fix="e.g. size=200"))
     poly, target = _as_polygon(boundary, crs)
@@ -515,14 +516,15 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
             issues.append(Issue(file=str(path), row=int(row) + 1, field="unit_id",
                                 expected="a unique id", got=ids.iloc[row],
                                 fix="ids must be unique"))
-    if "unit_type" not in gdf.columns:
+    has_type = "unit_type" in gdf.columns
+    if not has_type:
         if unit_type is None:
             issues.append(Issue(file=str(path), field="unit_type",
                                 expected="a unit_type column or unit_type=",
                                 fix="pass unit_type='grid' (or 'road', 'river')"))
         gdf["unit_type"] = unit_type
     bad = ~gdf["unit_type"].isin(UNIT_TYPES)
-    for row in np.flatnonzero(bad)[:50] if unit_type is not None or "unit_type" in gdf else []:
+    for row in np.flatnonzero(bad)[:50] if (has_type or unit_type is not None) else []:
         issues.append(Issue(file=str(path), row=int(row) + 1, field="unit_type",
                             expected=f"one of {UNIT_TYPES}", got=gdf["unit_type"].iloc[row],
                             fix="use the canonical unit type names"))
