@@ -29,12 +29,17 @@ beyond it. Use :func:`declared_bounds` for "the area this file is about" and
 
 Examples
 --------
->>> from geozz._osmfile import declared_bounds, gdal_path
->>> declared_bounds("tests/data/osm/shenzhen_longgang.osm.bz2")  # doctest: +SKIP
-(114.1862, 22.6732, 114.2318, 22.7019)
->>> import pyogrio
->>> with gdal_path("map.osm.bz2") as p:  # doctest: +SKIP
-...     lines = pyogrio.read_dataframe(p, layer="lines")
+>>> import pathlib, tempfile, pyogrio
+>>> f = pathlib.Path(tempfile.mkdtemp()) / "tiny.osm"
+>>> _ = f.write_text('<osm version="0.6"><bounds minlat="22.6" minlon="114.1" '
+...                  'maxlat="22.7" maxlon="114.2"/><node id="1" lat="22.65" lon="114.15"/>'
+...                  '</osm>')
+>>> declared_bounds(f)
+(114.1, 22.6, 114.2, 22.7)
+>>> with gdal_path(f) as p:
+...     layers = [name for name, _ in pyogrio.list_layers(p)]
+>>> "lines" in layers
+True
 """
 
 from __future__ import annotations
@@ -122,8 +127,9 @@ def declared_bounds(path: PathLike) -> Bounds | None:
 
     Examples
     --------
-    >>> declared_bounds("tests/data/osm/aguascalientes.osm.pbf")  # doctest: +SKIP
-    (-102.2799068, 21.8625789, -102.2634632, 21.8752057)
+    >>> from geozz import datasets
+    >>> print(declared_bounds(datasets.path("longgang") / "shenzhen_longgang.osm.pbf"))
+    None
     """
     kind = _sniff(path)
     if kind == "pbf":
@@ -181,7 +187,8 @@ def nodes_extent(path: PathLike) -> Bounds | None:
 
     Examples
     --------
-    >>> nodes_extent("tests/data/osm/shenzhen_longgang.osm.pbf")  # doctest: +SKIP
+    >>> from geozz import datasets
+    >>> nodes_extent(datasets.path("longgang") / "shenzhen_longgang.osm.pbf")
     (114.0573295, 22.5428171, 114.3554618, 22.7819024)
     """
     kind = _sniff(path)
@@ -254,9 +261,10 @@ def gdal_path(path: PathLike) -> Iterator[str]:
     Examples
     --------
     >>> import pyogrio
-    >>> with gdal_path("tests/data/osm/shenzhen_longgang.osm.bz2") as p:  # doctest: +SKIP
+    >>> from geozz import datasets
+    >>> with gdal_path(datasets.path("longgang") / "shenzhen_longgang.osm.pbf") as p:
     ...     lines = pyogrio.read_dataframe(p, layer="lines")
-    >>> len(lines)  # doctest: +SKIP
+    >>> len(lines)
     542
     """
     kind = _sniff(path)
