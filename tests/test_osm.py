@@ -7,6 +7,8 @@ same area read from PBF and from XML gives the same units and ids.
 
 from __future__ import annotations
 
+import json
+
 import warnings
 from pathlib import Path
 
@@ -22,17 +24,9 @@ from geozz.errors import GeozzError, OSMError
 
 DATA = Path(__file__).parent / "data" / "osm"
 
-# <bounds> of the XML exports, from SOURCE.md (minlon, minlat, maxlon, maxlat)
-BOUNDS = {
-    "shenzhen_longgang": (114.1862, 22.6732, 114.2318, 22.7019),
-    "beijing_haidian": (116.3084, 39.9905, 116.3320, 40.0123),
-    "aguascalientes": (-102.2799068, 21.8625789, -102.2634632, 21.8752057),
-}
-# extent of all nodes, from SOURCE.md
-NODES_EXTENT = {
-    "shenzhen_longgang": (114.0573295, 22.5428171, 114.3554618, 22.7819024),
-    "beijing_haidian": (116.2642539, 39.9142835, 116.3673794, 40.0223573),
-}
+_FACTS = json.loads((DATA / "facts.json").read_text(encoding="utf-8"))
+BOUNDS = {k: tuple(v) for k, v in _FACTS["bounds"].items()}
+NODES_EXTENT = {k: tuple(v) for k, v in _FACTS["nodes_extent"].items()}
 CHINA = ["shenzhen_longgang", "beijing_haidian"]
 LONGGANG_RIVER_WAY = "330766463"  # the 龙岗河 way, ~22 km long
 

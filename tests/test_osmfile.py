@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import bz2
 import gzip
 import lzma
@@ -18,17 +20,9 @@ from geozz.errors import GeozzError, OSMError
 
 DATA = Path(__file__).parent / "data" / "osm"
 
-# The <bounds> of each XML export (checked against the files, see data/osm/SOURCE.md).
-XML_BOUNDS = {
-    "shenzhen_longgang": (114.1862, 22.6732, 114.2318, 22.7019),
-    "beijing_haidian": (116.3084, 39.9905, 116.3320, 40.0123),
-    "aguascalientes": (-102.2799068, 21.8625789, -102.2634632, 21.8752057),
-}
-NODES_EXTENT = {
-    "shenzhen_longgang": (114.0573295, 22.5428171, 114.3554618, 22.7819024),
-    "beijing_haidian": (116.2642539, 39.9142835, 116.3673794, 40.0223573),
-    "aguascalientes": (-102.3195014, 21.8502279, -102.2538144, 21.879357),
-}
+_FACTS = json.loads((DATA / "facts.json").read_text(encoding="utf-8"))
+XML_BOUNDS = {k: tuple(v) for k, v in _FACTS["bounds"].items()}
+NODES_EXTENT = {k: tuple(v) for k, v in _FACTS["nodes_extent"].items()}
 LINES = {"shenzhen_longgang": 542, "beijing_haidian": 703, "aguascalientes": 685}
 
 
