@@ -18,11 +18,53 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .errors import Issue, SchemaError
+import shapely
 
-__all__ = ["Area", "read_area"]
+from .errors import CRSError, InputError, Issue, SchemaError
+
+__all__ = ["Area", "read_area", "boundary_frame"]
 
 LAYERS = ("boundary", "roads", "rivers")
+
+
+def boundary_frame(boundary, *, name: str = "",
+                   error: type[InputError] = InputError) -> gpd.GeoDataFrame:
+    """Any accepted form of a boundary as a GeoDataFrame with ``name`` and ``geometry``.
+
+    Parameters
+    ----------
+    boundary : GeoDataFrame, GeoSeries, shapely geometry or (minlon, minlat, maxlon, maxlat)
+        A bare geometry or box is taken as WGS-84; a GeoDataFrame or GeoSeries keeps its
+        own CRS, which must be set.
+    name : str
+        Used where the input has no ``name`` column.
+    error : InputError subclass
+        The exception raised for a bad boundary (the caller's stage's own); by default
+        a missing CRS raises :class:`~geozz.errors.CRSError`.
+
+    Examples
+    --------
+    >>> boundary_frame((114.1, 22.6, 114.2, 22.7), name="x").total_bounds.tolist()
+    [114.1, 22.6, 114.2, 22.7]
+    """
+    if isinstance(boundary, (tuple, list)) and len(boundary) == 4:
+        boundary = shapely.box(*map(float, boundary))
+    if isinstance(boundary, shapely.Geometry):
+        return gpd.GeoDataFrame({"name": [name]}, geometry=[boundary], crs=4326)
+    if isinstance(boundary, gpd.GeoSeries):
+        boundary = gpd.GeoDataFrame(geometry=boundary)
+    if not isinstance(boundary, gpd.GeoDataFrame):
+        raise error(Issue(field="boundary", expected="a polygon, GeoDataFrame, GeoSeries or "
+                          "(minlon, minlat, maxlon, maxlat)", got=type(boundary).__name__,
+                          fix="pass the district boundary"))
+    if boundary.crs is None:
+        raise (CRSError if error is InputError else error)(Issue(field="boundary", expected="a GeoDataFrame with a CRS",
+                          fix="call .set_crs(4326) (or the right EPSG code) on the boundary"))
+    out = boundary[[boundary.geometry.name]]
+    if out.geometry.name != "geometry":
+        out = out.rename_geometry("geometry")
+    out.insert(0, "name", boundary["name"].values if "name" in boundary else name)
+    return out.reset_index(drop=True)
 
 
 @dataclass

@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Iterable
 
 import geopandas as gpd
-import pandas as pd
 import pyogrio
 import shapely
 
 from . import _osmfile
-from .area import Area
+from .area import Area, boundary_frame
 from .errors import Issue, OSMError
 
 __all__ = ["read_osm", "RIVER_TYPES"]
@@ -40,26 +39,6 @@ log = logging.getLogger(__name__)
 
 #: waterway values that make river reaches
 RIVER_TYPES = ("river", "stream", "canal")
-
-
-def _boundary_frame(boundary, name: str) -> gpd.GeoDataFrame:
-    if isinstance(boundary, (tuple, list)) and len(boundary) == 4:
-        geom = shapely.box(*map(float, boundary))
-        return gpd.GeoDataFrame({"name": [name]}, geometry=[geom], crs=4326)
-    if isinstance(boundary, shapely.Geometry):
-        return gpd.GeoDataFrame({"name": [name]}, geometry=[boundary], crs=4326)
-    if isinstance(boundary, gpd.GeoSeries):
-        boundary = gpd.GeoDataFrame(geometry=boundary)
-    if isinstance(boundary, gpd.GeoDataFrame):
-        if boundary.crs is None:
-            raise OSMError(Issue(field="boundary", expected="a GeoDataFrame with a CRS",
-                                 fix="call .set_crs(4326) on the boundary"))
-        out = boundary.to_crs(4326)[["geometry"]].copy()
-        out.insert(0, "name", boundary["name"].values if "name" in boundary else name)
-        return out.reset_index(drop=True)
-    raise OSMError(Issue(field="boundary", expected="a polygon, GeoDataFrame or "
-                         "(minlon, minlat, maxlon, maxlat)", got=type(boundary).__name__,
-                         fix="pass the district boundary or leave boundary=None"))
 
 
 def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
@@ -101,7 +80,7 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
     stem = path.name.split(".")[0]
     name = name or stem
     if boundary is not None:
-        bframe = _boundary_frame(boundary, name)
+        bframe = boundary_frame(boundary, name=name, error=OSMError).to_crs(4326)
         how = "given"
     else:
         bounds = _osmfile.declared_bounds(path)
@@ -112,7 +91,7 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
             warnings.warn(f"{path}: the file declares no bounds; using the extent of its "
                           "nodes, which for an OSM export runs well past the area asked for. "
                           "Pass boundary= to read_osm to set it.", UserWarning, stacklevel=2)
-        bframe = _boundary_frame(bounds, name)
+        bframe = boundary_frame(bounds, name=name)
     log.info("%s: boundary %s", path, how)
     with _osmfile.gdal_path(path) as gpath:
         try:

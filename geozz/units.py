@@ -31,7 +31,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from .area import Area
+from .area import Area, boundary_frame
 from .errors import CRSError, InputError, Issue, SchemaError
 
 __all__ = [
@@ -112,17 +112,9 @@ def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, *,
 
 def _as_polygon(boundary, crs: CRS | None) -> tuple[BaseGeometry, CRS]:
     """Union a boundary (GeoDataFrame, GeoSeries or geometry) and project it to metres."""
-    if isinstance(boundary, BaseGeometry):
-        boundary = gpd.GeoSeries([boundary], crs=4326)
-    if isinstance(boundary, (tuple, list)) and len(boundary) == 4:
-        boundary = gpd.GeoSeries([shapely.box(*boundary)], crs=4326)
-    if not isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        raise InputError(Issue(field="boundary", expected="a GeoDataFrame, GeoSeries, shapely "
-                               "polygon or (minlon, minlat, maxlon, maxlat) box",
-                               got=type(boundary).__name__, fix="pass the district polygon"))
+    boundary = boundary_frame(boundary)
     target = metric_crs(boundary, crs=crs)
-    geom = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
-    poly = shapely.make_valid(geom.to_crs(target).union_all())
+    poly = shapely.make_valid(boundary.geometry.to_crs(target).union_all())
     poly = shapely.union_all([g for g in shapely.get_parts(poly)
                               if g.geom_type in ("Polygon", "MultiPolygon")])
     if poly.is_empty or poly.area <= 0:
