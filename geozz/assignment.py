@@ -60,40 +60,33 @@ def _check(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> None:
                                fix="give every unit its own id"))
 
 
-def _grid_layer(pts: np.ndarray, cells: gpd.GeoDataFrame) -> pd.DataFrame:
-    geoms = cells.geometry.to_numpy()
-    p_idx, c_idx = shapely.STRtree(geoms).query(pts, predicate="intersects")
-    hits = pd.DataFrame({"p": p_idx, "c": c_idx})
-    cent = shapely.centroid(geoms)
-    hits["cx"] = np.round(shapely.get_x(cent[hits["c"]]), 6)
-    hits["cy"] = np.round(shapely.get_y(cent[hits["c"]]), 6)
-    hits["n"] = hits.groupby("p")["c"].transform("size")
-    hits = hits.sort_values(["p", "cx", "cy"], ascending=[True, False, False])
-    best = hits.drop_duplicates("p", keep="first")
-    return pd.DataFrame({
-        "p": best["p"].to_numpy(),
-        "unit_id": cells.index.to_numpy()[best["c"].to_numpy()],
-        "distance_m": np.nan,
-        "reason": np.where(best["n"].to_numpy() > 1, "shared_border", "inside"),
-    })
+def _pick(pts: np.ndarray, layer: gpd.GeoDataFrame, *, grid: bool) -> pd.DataFrame:
+    """For each point in some unit of ``layer``, the one unit it goes to.
 
-
-def _line_layer(pts: np.ndarray, corridors: gpd.GeoDataFrame) -> pd.DataFrame:
-    geoms = corridors.geometry.to_numpy()
+    Grid: the candidate whose centroid lies furthest east, then north (half-open cells).
+    Roads and rivers: the nearest centreline, then the smaller ``unit_id``.
+    """
+    geoms = layer.geometry.to_numpy()
     p_idx, c_idx = shapely.STRtree(geoms).query(pts, predicate="intersects")
-    hits = pd.DataFrame({"p": p_idx, "c": c_idx})
-    centre = corridors["centerline"].to_numpy() if "centerline" in corridors else geoms
-    centre = np.where(pd.isna(centre), geoms, centre)
-    hits["d"] = shapely.distance(pts[hits["p"]], centre[hits["c"]])
-    hits["uid"] = corridors.index.to_numpy()[hits["c"]]
-    hits["n"] = hits.groupby("p")["c"].transform("size")
-    hits = hits.sort_values(["p", "d", "uid"])
-    best = hits.drop_duplicates("p", keep="first")
+    hits = pd.DataFrame({"p": p_idx, "uid": layer.index.to_numpy()[c_idx]})
+    hits["n"] = hits.groupby("p")["p"].transform("size")
+    if grid:
+        cent = shapely.centroid(geoms[c_idx])
+        hits["cx"] = -np.round(shapely.get_x(cent), 6)
+        hits["cy"] = -np.round(shapely.get_y(cent), 6)
+        hits["d"] = np.nan
+        keys, tie = ["p", "cx", "cy"], "shared_border"
+    else:
+        centre = layer["centerline"].to_numpy() if "centerline" in layer else geoms
+        centre = np.where(pd.isna(centre), geoms, centre)
+        hits["d"] = shapely.distance(pts[p_idx], centre[c_idx])
+        keys, tie = ["p", "d", "uid"], "nearest_centerline"
+    best = hits.sort_values(keys).drop_duplicates("p", keep="first")
     return pd.DataFrame({
         "p": best["p"].to_numpy(),
         "unit_id": best["uid"].to_numpy(),
         "distance_m": best["d"].to_numpy(),
-        "reason": np.where(best["n"].to_numpy() > 1, "nearest_centerline", "inside"),
+        "reason": np.where(best["n"].to_numpy() > 1, tie, "inside"),
     })
 
 
@@ -142,7 +135,7 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
         layer = layer[~layer.geometry.is_empty & layer.geometry.notna()]
         if layer.empty:
             continue
-        found = _grid_layer(pts, layer) if utype == "grid" else _line_layer(pts, layer)
+        found = _pick(pts, layer, grid=utype == "grid")
         found["unit_type"] = utype
         parts.append(found)
     hit = pd.concat(parts, ignore_index=True) if parts else \

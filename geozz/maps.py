@@ -18,6 +18,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from importlib import resources
@@ -49,6 +50,7 @@ PUBLIC_LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "reason", "catego
                          "found_at", "source", "status", "deadline", "rectified_at"]
 
 
+@functools.cache
 def _static(name: str) -> str:
     return resources.files("geozz.static").joinpath(name).read_text("utf-8")
 

@@ -343,9 +343,9 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
     else:
         pid = pd.Series([f"{Path(file).stem}-{i + 1}" for i in range(n)], index=frame.index,
                         dtype="string")
-    dup = pid.duplicated(keep="first") & reason.isna()
-    dup &= pid.where(reason.isna()).duplicated(keep="first")
-    reject(dup, "duplicate_id", "problem_id", pid)
+    # a repeat of an id already taken by an earlier good row (rejects take no id)
+    reject(pid.where(reason.isna()).duplicated(keep="first"), "duplicate_id", "problem_id",
+           pid)
 
     bad = reason.notna().to_numpy()
     if strict and bad.any():

@@ -177,12 +177,10 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
         g = out.groupby(["unit_id", "_q"], sort=False)
         out = g[mean_cols].mean().join(g[sum_cols].sum()).reset_index()
         out["period"] = out["_q"].astype(str)
-        if periods is not None:
-            out = out[out["period"].isin([str(p) for p in wanted])]
     else:
         out["period"] = out["_m"].astype(str)
-        if periods is not None:
-            out = out[out["period"].isin([str(p) for p in wanted])]
+    if periods is not None:
+        out = out[out["period"].isin([str(p) for p in wanted])]
     meta = units.reindex(out["unit_id"])
     out["unit_type"] = meta["unit_type"].to_numpy()
     for col in ("name", "admin"):

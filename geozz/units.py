@@ -515,8 +515,8 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
                                 expected="a unit_type column or unit_type=",
                                 fix="pass unit_type='grid' (or 'road', 'river')"))
         gdf["unit_type"] = unit_type
-    bad = ~gdf["unit_type"].isin(UNIT_TYPES)
-    for row in np.flatnonzero(bad)[:50] if (has_type or unit_type is not None) else []:
+    bad = ~gdf["unit_type"].isin(UNIT_TYPES) & (has_type or unit_type is not None)
+    for row in np.flatnonzero(bad)[:50]:
         issues.append(Issue(file=str(path), row=int(row) + 1, field="unit_type",
                             expected=f"one of {UNIT_TYPES}", got=gdf["unit_type"].iloc[row],
                             fix="use the canonical unit type names"))
