@@ -32,6 +32,7 @@ __all__ = [
     "OSMError",
     "RubricError",
     "InvariantError",
+    "OutputError",
 ]
 
 
@@ -53,6 +54,9 @@ class Issue:
         What was found.
     fix : str
         How to fix it.
+    line : int or None
+        The 1-based physical line of a text file where the record starts, when it differs
+        from the row (quoted fields over several lines, title rows).
     """
 
     file: str | None = None
@@ -61,11 +65,13 @@ class Issue:
     expected: str = ""
     got: Any = None
     fix: str = ""
+    line: int | None = None
 
     def __str__(self) -> str:
         where = [p for p in (
             self.file,
             f"row {self.row}" if self.row is not None else None,
+            f"line {self.line}" if self.line is not None else None,
             f"field {self.field!r}" if self.field else None,
         ) if p]
         text = ", ".join(where) + ": " if where else ""
@@ -129,3 +135,22 @@ class InvariantError(GeozzError, AssertionError):
 
     This is a bug in geozz, never the caller's fault; please report it.
     """
+
+
+class OutputError(GeozzError, OSError):
+    """An output cannot be written: the folder is not writable, is a file, or is not one
+    geozz made. The message names the path and the fix; the previous output is intact.
+
+    Examples
+    --------
+    >>> err = OutputError(Issue(file="public/", expected="a writable folder",
+    ...                         fix="choose another folder"))
+    >>> isinstance(err, OSError), "public/" in str(err)
+    (True, True)
+    """
+
+    def __init__(self, issues: Issue | str | Iterable[Issue | str]):
+        if isinstance(issues, (Issue, str)):
+            issues = [issues]
+        self.issues: list[Issue | str] = list(issues)
+        super().__init__(InputError._message(self))
