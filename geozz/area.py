@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,59 @@ from .errors import CRSError, InputError, Issue, SchemaError
 __all__ = ["Area", "read_area", "boundary_frame"]
 
 LAYERS = ("boundary", "roads", "rivers")
+
+
+_BBOX_FIX = ("pass (minlon, minlat, maxlon, maxlat) in WGS-84 degrees, west/south first, "
+             "e.g. (114.18, 22.67, 114.23, 22.70)")
+
+
+def _bbox_issues(bbox) -> list[Issue]:
+    """Every problem of a ``(minlon, minlat, maxlon, maxlat)`` box, collected."""
+    names = ("minlon", "minlat", "maxlon", "maxlat")
+    limits = {"minlon": 180, "maxlon": 180, "minlat": 90, "maxlat": 90}
+    issues: list[Issue] = []
+    values: dict[str, float] = {}
+    for key, value in zip(names, bbox):
+        if isinstance(value, bool) or not isinstance(value, (int, float, numbers.Real)):
+            issues.append(Issue(field=f"boundary {key}", expected="a number (degrees)",
+                                got=value, fix=_BBOX_FIX))
+            continue
+        v = float(value)
+        if not math.isfinite(v) or abs(v) > limits[key]:
+            issues.append(Issue(field=f"boundary {key}",
+                                expected=f"a finite number in [-{limits[key]}, {limits[key]}]",
+                                got=value, fix=_BBOX_FIX))
+            continue
+        values[key] = v
+    for lo, hi in (("minlon", "maxlon"), ("minlat", "maxlat")):
+        if lo in values and hi in values and not values[lo] < values[hi]:
+            issues.append(Issue(field="boundary", expected=f"{lo} < {hi}",
+                                got=f"{lo}={values[lo]:g}, {hi}={values[hi]:g}",
+                                fix=_BBOX_FIX))
+    return issues
+
+
+def _polygon_issues(geom, field: str) -> list[Issue]:
+    """A boundary must be a non-empty polygon (or several) with an area."""
+    if geom is None or geom.is_empty:
+        return [Issue(field=field or "boundary", expected="a polygon with an area",
+                      got="nothing (empty)", fix="pass the district polygon or a bbox")]
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts or sum(g.area for g in parts) <= 0:
+        return [Issue(field=field or "boundary", expected="a polygon with an area",
+                      got=geom.geom_type, fix="pass the district polygon or a bbox, not "
+                                              "points or lines")]
+    return []
+
+
+def _degree_issues(bounds) -> list[Issue]:
+    minx, miny, maxx, maxy = bounds
+    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+        return []
+    return [Issue(field="boundary", expected="WGS-84 longitudes and latitudes in degrees",
+                  got=f"bounds ({minx:.6g}, {miny:.6g}, {maxx:.6g}, {maxy:.6g})",
+                  fix="a bare geometry or a box is taken as WGS-84; for metres pass a "
+                      "GeoSeries/GeoDataFrame with its CRS set")]
 
 
 def boundary_frame(boundary, *, name: str = "",
@@ -48,8 +103,17 @@ def boundary_frame(boundary, *, name: str = "",
     [114.1, 22.6, 114.2, 22.7]
     """
     if isinstance(boundary, (tuple, list)) and len(boundary) == 4:
+        issues = _bbox_issues(boundary)
+        if issues:
+            raise error(issues)
         boundary = shapely.box(*map(float, boundary))
     if isinstance(boundary, shapely.Geometry):
+        issues = _polygon_issues(boundary, "boundary")
+        if issues:
+            raise error(issues)
+        issues = _degree_issues(boundary.bounds)  # metres handed in as a bare geometry
+        if issues:
+            raise (CRSError if error is InputError else error)(issues)
         return gpd.GeoDataFrame({"name": [name]}, geometry=[boundary], crs=4326)
     if isinstance(boundary, gpd.GeoSeries):
         boundary = gpd.GeoDataFrame(geometry=boundary)
@@ -60,6 +124,12 @@ def boundary_frame(boundary, *, name: str = "",
     if boundary.crs is None:
         raise (CRSError if error is InputError else error)(Issue(field="boundary", expected="a GeoDataFrame with a CRS",
                           fix="call .set_crs(4326) (or the right EPSG code) on the boundary"))
+    union = shapely.union_all(boundary.geometry.values) if len(boundary) else None
+    issues = _polygon_issues(union, "boundary")
+    if not issues and boundary.crs.is_geographic:
+        issues = _degree_issues(union.bounds)
+    if issues:
+        raise error(issues)
     out = boundary[[boundary.geometry.name]]
     if out.geometry.name != "geometry":
         out = out.rename_geometry("geometry")

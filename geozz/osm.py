@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
 from pathlib import Path
@@ -31,7 +32,7 @@ import shapely
 
 from . import _osmfile
 from .area import Area, boundary_frame
-from .errors import Issue, OSMError
+from .errors import InputError, Issue, OSMError
 
 __all__ = ["read_osm", "RIVER_TYPES"]
 
@@ -66,7 +67,17 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
     Raises
     ------
     OSMError
-        The file is missing, unreadable, or has no ``lines`` layer.
+        The file is missing, a directory, empty, not OSM data, damaged or truncated; the
+        ``boundary=`` is malformed (every problem of a box listed: min > max, out of
+        range, not a number); or the boundary does not overlap any way of the file.
+
+    Warns
+    -----
+    UserWarning
+        When the file declares no bounds (the extent of its nodes is used), and when no
+        road and no river lies inside the boundary: the Area is returned with empty
+        ``roads`` and ``rivers`` (an area may have no mapped roads; its grid cells can
+        still be built), rather than raising.
 
     Examples
     --------
@@ -79,8 +90,16 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
     path = Path(path)
     stem = path.name.split(".")[0]
     name = name or stem
+    if isinstance(river_types, str):
+        river_types = [river_types]
+    river_types = [str(t) for t in river_types]
     if boundary is not None:
-        bframe = boundary_frame(boundary, name=name, error=OSMError).to_crs(4326)
+        try:
+            bframe = boundary_frame(boundary, name=name, error=OSMError).to_crs(4326)
+        except InputError as exc:  # name the file the boundary was meant for
+            raise OSMError([dataclasses.replace(i, file=str(path))
+                            if isinstance(i, Issue) and i.file is None else i
+                            for i in exc.issues]) from None
         how = "given"
     else:
         bounds = _osmfile.declared_bounds(path)
@@ -88,10 +107,18 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
         if bounds is None:
             bounds = _osmfile.nodes_extent(path)
             how = "extent of the nodes"
+            if bounds is None:
+                raise OSMError(Issue(file=str(path), expected="OSM data with nodes",
+                                     got="no nodes and no declared bounds",
+                                     fix="the file holds no map data; export the area again"))
             warnings.warn(f"{path}: the file declares no bounds; using the extent of its "
                           "nodes, which for an OSM export runs well past the area asked for. "
                           "Pass boundary= to read_osm to set it.", UserWarning, stacklevel=2)
-        bframe = boundary_frame(bounds, name=name)
+            if bounds[0] == bounds[2] or bounds[1] == bounds[3]:
+                raise OSMError(Issue(file=str(path), field="boundary",
+                                     expected="nodes spanning an area", got=bounds,
+                                     fix="pass boundary=(minlon, minlat, maxlon, maxlat)"))
+        bframe = boundary_frame(bounds, name=name, error=OSMError)
     log.info("%s: boundary %s", path, how)
     with _osmfile.gdal_path(path) as gpath:
         try:
@@ -99,13 +126,25 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
                                            columns=["osm_id", "name", "highway", "waterway"])
         except Exception as exc:  # GDAL's own message is kept in the chain
             raise OSMError(Issue(file=str(path), field="layer lines",
-                                 expected="an OSM file GDAL can read", got=str(exc)[:200],
-                                 fix="check that the file is a complete OSM XML or PBF "
-                                     "file")) from exc
+                                 expected="a complete OSM XML or PBF file GDAL can read",
+                                 got=str(exc).splitlines()[0][:200] if str(exc) else
+                                 type(exc).__name__,
+                                 fix="the file looks damaged or truncated; download or "
+                                     "export it again")) from exc
     lines = lines.set_crs(4326, allow_override=True)
     poly = shapely.union_all(bframe.geometry.values)
     shapely.prepare(poly)
+    everything = lines
     lines = lines[shapely.intersects(poly, lines.geometry.values)].copy()
+    if lines.empty and not everything.empty:
+        data = [round(float(v), 6) for v in everything.geometry.total_bounds]
+        raise OSMError(Issue(
+            file=str(path), field="boundary",
+            expected="a boundary that overlaps the file's ways",
+            got=f"boundary {[round(float(v), 6) for v in poly.bounds]} ({how}); the ways "
+                f"lie in {data}",
+            fix=f"pass boundary= inside {data} (minlon, minlat, maxlon, maxlat), or the OSM "
+                "file of the area you mean"))
     lines["geometry"] = shapely.intersection(lines.geometry.values, poly)
     lines = lines[~lines.geometry.is_empty]
     lines = lines.explode(index_parts=False)
@@ -113,6 +152,10 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
     roads = lines[lines["highway"].notna()][["osm_id", "name", "highway", "geometry"]]
     rivers = lines[lines["waterway"].isin(list(river_types))][
         ["osm_id", "name", "waterway", "geometry"]]
+    if roads.empty and rivers.empty:
+        warnings.warn(f"{path}: no roads (highway=*) and no rivers (waterway in "
+                      f"{river_types}) inside the boundary; build_units will make grid cells "
+                      "only.", UserWarning, stacklevel=2)
     return Area(name=name, boundary=bframe,
                 roads=gpd.GeoDataFrame(roads.reset_index(drop=True), crs=4326),
                 rivers=gpd.GeoDataFrame(rivers.reset_index(drop=True), crs=4326),

@@ -1,7 +1,7 @@
 """Tests for geozz.read_osm on real OpenStreetMap extracts (tests/data/osm, see SOURCE.md).
 
 The ``.osm.bz2`` files declare ``<bounds>``; the Chinese ``.osm.pbf`` copies hold the same
-data but no header bbox; the Aguascalientes PBF has one. The DESIGN rule checked here: the
+data but no header bbox; the Aguascalientes PBF has one. The rule checked here: the
 same area read from PBF and from XML gives the same units and ids.
 """
 
