@@ -1,0 +1,51 @@
+"""Responsibility units: grid cells, road corridors and river reaches.
+
+Every function here returns a *Units* GeoDataFrame: a projected
+metric CRS, an index named ``unit_id`` (stable for the same input, never from Python's
+``hash()``), and the columns ``unit_type``, ``name``, ``admin``, ``length_m``,
+``area_m2``, ``responsible``, ``geometry`` and ``centerline`` (roads and rivers; empty
+for grid cells).
+
+The package holds one module per concern: :mod:`~geozz.units.registry` (the unit types
+and their facts), :mod:`~geozz.units.base` (columns, metric CRS, option checks),
+:mod:`~geozz.units.grid`, :mod:`~geozz.units.road`, :mod:`~geozz.units.river`,
+:mod:`~geozz.units.build` (:func:`build_units`, :func:`coverage`) and
+:mod:`~geozz.units.io` (:func:`read_units`). Every name is importable from
+``geozz.units``.
+
+Examples
+--------
+>>> import geozz as gz
+>>> area = gz.datasets.longgang()
+>>> units = gz.build_units(area, grid_size=200)
+>>> units.crs.to_epsg(), units.index.name
+(32650, 'unit_id')
+>>> sorted(units["unit_type"].unique())
+['grid', 'river', 'road']
+"""
+
+from __future__ import annotations
+
+# private helpers are re-exported too: they stayed importable from geozz.units before the split
+from .base import (COLUMNS, _EXAMPLES, _as_polygon, _check_name_column, _frame,  # noqa: F401
+                   _lines, _number_issues, _stable_hash, metric_crs)
+from .build import build_units, coverage
+from .grid import GRID_SHAPES, grid  # noqa: F401
+from .io import _check_bounds, _crs_option, _open_units_file, read_units  # noqa: F401
+from .registry import GRID, REGISTRY, RIVER, ROAD, UNIT_TYPES, UnitType  # noqa: F401
+from .river import _cut, river_reaches  # noqa: F401
+from .road import EXCLUDED_HIGHWAYS, road_corridors  # noqa: F401
+
+__all__ = [
+    "UNIT_TYPES",
+    "REGISTRY",
+    "UnitType",
+    "COLUMNS",
+    "metric_crs",
+    "grid",
+    "road_corridors",
+    "river_reaches",
+    "build_units",
+    "read_units",
+    "coverage",
+]

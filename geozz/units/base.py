@@ -1,0 +1,166 @@
+"""Building blocks shared by every unit builder: the Units columns, the metric CRS, checks.
+
+:func:`metric_crs` picks the projected CRS units are built in; the private helpers check
+numeric options (collecting one :class:`~geozz.errors.Issue` per bad option), project and
+union a boundary, clip lines to it, hash names into stable ids (never Python's ``hash()``)
+and assemble a Units GeoDataFrame with the columns in :data:`COLUMNS`.
+
+Examples
+--------
+>>> from shapely.geometry import Point
+>>> metric_crs(Point(114.2, 22.69)).to_epsg()
+32650
+>>> _stable_hash("龙岗大道")
+'c9aae848'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Iterable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
+
+from ..area import boundary_frame
+from ..errors import CRSError, InputError, Issue, SchemaError
+
+__all__ = ["COLUMNS", "metric_crs"]
+
+COLUMNS = ["unit_type", "name", "admin", "length_m", "area_m2", "responsible", "geometry",
+           "centerline"]
+
+
+def _stable_hash(text: str, n: int = 8) -> str:
+    """The first ``n`` hex digits of the SHA-1 of ``text``: the same in every process."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:n]
+
+
+#: a sensible value of each numeric option, quoted in error messages
+_EXAMPLES = {"size": 200, "grid_size": 200, "min_area": 1, "width": 30, "road_width": 30,
+             "river_width": 50, "reach_length": 1000, "min_length": 50}
+
+
+def _number_issues(options: Mapping[str, object], *, zero_ok: Iterable[str] = ()
+                   ) -> list[Issue]:
+    """One :class:`Issue` per option that is not a finite positive number of metres.
+
+    Booleans and strings such as ``"200m"`` are refused; options named in ``zero_ok`` may
+    be 0.
+    """
+    zero_ok = set(zero_ok)
+    issues = []
+    for name, value in options.items():
+        ok = (isinstance(value, (int, float, np.integer, np.floating))
+              and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+              and (value >= 0 if name in zero_ok else value > 0))
+        if not ok:
+            what = "a number of metres >= 0" if name in zero_ok else "a positive number of metres"
+            example = _EXAMPLES.get(name, 0 if name in zero_ok else 200)
+            issues.append(Issue(field=name, expected=what, got=value,
+                                fix=f"pass {name}= as a plain number, e.g. {name}={example}"))
+    return issues
+
+
+def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, *,
+               crs=None) -> CRS:
+    """Choose a projected metric CRS for the data.
+
+    ``crs=`` if given; else the data's own CRS when it is already projected in metres;
+    else the WGS-84 UTM zone of the data's centre.
+
+    Parameters
+    ----------
+    data : GeoDataFrame, GeoSeries or shapely geometry
+        Anything with a CRS (a bare geometry is taken as WGS-84).
+    crs : optional
+        If given and projected in metres, it is returned as a :class:`pyproj.CRS`
+        (for example a CGCS2000 Gauss-Krüger zone an office works in).
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> metric_crs(Point(114.2, 22.69)).to_epsg()  # Shenzhen: UTM zone 50N
+    32650
+    """
+    if crs is not None:
+        try:
+            out = CRS.from_user_input(crs)
+        except Exception:  # pyproj's CRSError, or a TypeError for an odd object
+            out = None
+        if out is None or not out.is_projected or out.axis_info[0].unit_name not in ("metre", "meter"):
+            raise CRSError(Issue(field="crs", expected="a projected CRS in metres", got=str(crs),
+                                 fix="pass e.g. 'EPSG:32650' or a CGCS2000 3-degree zone, or "
+                                     "leave crs=None to use the UTM zone of the data"))
+        return out
+    if isinstance(data, BaseGeometry):
+        data = gpd.GeoSeries([data], crs=4326)
+    if data.crs is None:
+        raise CRSError(Issue(field="crs", expected="data with a CRS", got=None,
+                             fix="call .set_crs(4326) (or the right EPSG code) first"))
+    own = CRS.from_user_input(data.crs)
+    if own.is_projected and own.axis_info[0].unit_name in ("metre", "meter"):
+        return own  # already metric (a CGCS2000 zone, a UTM zone…): keep it
+    geom = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
+    minx, miny, maxx, maxy = geom.to_crs(4326).total_bounds
+    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        raise InputError(Issue(field="geometry", expected="at least one non-empty geometry",
+                               fix="check that the data is not empty"))
+    zone = int(math.floor((lon + 180) / 6)) % 60 + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def _as_polygon(boundary, crs: CRS | None) -> tuple[BaseGeometry, CRS]:
+    """Union a boundary (GeoDataFrame, GeoSeries or geometry) and project it to metres."""
+    boundary = boundary_frame(boundary)
+    target = metric_crs(boundary, crs=crs)
+    poly = shapely.make_valid(boundary.geometry.to_crs(target).union_all())
+    poly = shapely.union_all([g for g in shapely.get_parts(poly)
+                              if g.geom_type in ("Polygon", "MultiPolygon")])
+    if poly.is_empty or poly.area <= 0:
+        raise InputError(Issue(field="boundary", expected="a polygon with an area",
+                               got=poly.geom_type, fix="pass a polygon boundary"))
+    return poly, target
+
+
+def _frame(records: dict, crs: CRS, index: Iterable[str]) -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=crs,
+                           index=pd.Index(list(index), name="unit_id", dtype="str"))
+    gdf["centerline"] = gpd.GeoSeries(gdf["centerline"], crs=crs, index=gdf.index)
+    return gdf[COLUMNS]
+
+
+
+def _lines(gdf: gpd.GeoDataFrame, target: CRS, poly: BaseGeometry) -> gpd.GeoDataFrame:
+    """Project lines and clip them to the boundary polygon, keeping line parts only."""
+    if gdf.crs is None:
+        raise CRSError(Issue(field="crs", expected="lines with a CRS",
+                             fix="call .set_crs(4326) first"))
+    out = gdf.to_crs(target)
+    out = out[~out.geometry.is_empty & out.geometry.notna()].copy()
+    out["geometry"] = shapely.intersection(out.geometry.values, poly)
+    out = out[~out.geometry.is_empty]
+    out["geometry"] = [shapely.line_merge(shapely.union_all(
+        [p for p in shapely.get_parts(g) if p.geom_type == "LineString"]))
+        if g.geom_type not in ("LineString", "MultiLineString") else g for g in out.geometry]
+    return out[~out.geometry.is_empty]
+
+
+def _check_name_column(gdf: gpd.GeoDataFrame, field: str, what: str) -> None:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(Issue(field=what, expected=f"a GeoDataFrame of {what} lines",
+                               got=type(gdf).__name__, fix=f"pass the {what} as a GeoDataFrame"))
+    if field not in gdf.columns and len(gdf):  # no lines at all: no units, whatever columns
+        raise SchemaError(Issue(field=field, expected=f"a {field!r} column in the {what}",
+                                got=list(gdf.columns),
+                                fix=f"pass name_field= naming the column that holds {what} names"))
