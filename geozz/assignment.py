@@ -1,7 +1,10 @@
 """Join problems to the units responsible for them: the ledger.
 
 One ledger row per problem per unit layer (grid, road, river) it falls in, and one row
-with an empty ``unit_id`` and reason ``outside_units`` for a problem in no unit at all.
+with an empty ``unit_id`` and reason ``outside_units`` for a problem in no unit at all,
+or ``no_location`` for a problem with no geometry (nothing is dropped). Units may come in
+any CRS: they are brought to one metric CRS (centre lines included, see
+:func:`geozz.schema.conform_units`) and ``distance_m`` is always in metres.
 The rules where a point could belong to several units of one layer:
 
 - **grid**: cells are half-open, ``[x0, x1) × [y0, y1)``: a point on a shared border
@@ -29,35 +32,43 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import InputError, InvariantError, Issue, SchemaError
+from .errors import CRSError, InputError, InvariantError, Issue, SchemaError
+from .problems import PERSONAL_FIELDS
+from .schema import conform_units, located, plausibility_issues
+from .units import UNIT_TYPES
 
 __all__ = ["assign", "LEDGER_COLUMNS", "REASONS"]
 
 LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "distance_m", "reason"]
-REASONS = ("inside", "shared_border", "nearest_centerline", "outside_units")
+REASONS = ("inside", "shared_border", "nearest_centerline", "outside_units", "no_location")
+#: Problem fields never copied into the ledger (besides the personal ones): free text.
+FREE_TEXT = ("description",)
 
 
-def _check(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> None:
-    issues = []
-    if not isinstance(problems, gpd.GeoDataFrame) or problems.crs is None:
-        issues.append(Issue(field="problems", expected="a GeoDataFrame with a CRS",
-                            fix="use gz.read_problems"))
-    if not isinstance(units, gpd.GeoDataFrame) or units.crs is None:
-        issues.append(Issue(field="units", expected="a GeoDataFrame with a CRS",
-                            fix="use gz.build_units or gz.read_units"))
-    elif "unit_type" not in units:
-        issues.append(Issue(field="unit_type", expected="a unit_type column in units",
-                            fix="use gz.build_units or gz.read_units"))
+def _check(problems: gpd.GeoDataFrame) -> None:
+    """Problems: a GeoDataFrame with a plausible CRS and unique, non-empty ids."""
+    where = "problems given to assign()"
+    if not isinstance(problems, gpd.GeoDataFrame):
+        raise SchemaError(Issue(file=where, expected="a GeoDataFrame of problems",
+                                got=type(problems).__name__, fix="use gz.read_problems"))
+    issues, crs_issues = [], []
+    if problems.crs is None:
+        crs_issues.append(Issue(file=where, field="crs", expected="problems with a CRS",
+                                fix="use gz.read_problems, or .set_crs(4326) for lon/lat"))
+    else:
+        crs_issues += plausibility_issues(problems.geometry, problems.crs, where=where)
+    ids = problems.index.to_series()
+    if ids.isna().any() or ids.astype(str).str.strip().eq("").any():
+        issues.append(Issue(file=where, field="problem_id", expected="non-empty problem ids",
+                            fix="read the records with gz.read_problems"))
+    if not problems.index.is_unique:
+        issues.append(Issue(field="problem_id", file=where, expected="unique problem ids",
+                            got=problems.index[problems.index.duplicated()][:5].tolist(),
+                            fix="read the records with gz.read_problems"))
+    if crs_issues:
+        raise (InputError if issues else CRSError)(issues + crs_issues)
     if issues:
         raise SchemaError(issues)
-    if not problems.index.is_unique:
-        raise InputError(Issue(field="problem_id", expected="unique problem ids",
-                               got=problems.index[problems.index.duplicated()][:5].tolist(),
-                               fix="read the records with gz.read_problems"))
-    if not units.index.is_unique:
-        raise InputError(Issue(field="unit_id", expected="unique unit ids",
-                               got=units.index[units.index.duplicated()][:5].tolist(),
-                               fix="give every unit its own id"))
 
 
 def _pick(pts: np.ndarray, layer: gpd.GeoDataFrame, *, grid: bool) -> pd.DataFrame:
@@ -96,22 +107,27 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     Parameters
     ----------
     problems : GeoDataFrame
-        Problems (index ``problem_id``), any CRS; projected to the units' CRS.
+        Problems (index ``problem_id``), any CRS; projected to the units' metric CRS.
     units : GeoDataFrame
         Units (index ``unit_id``) with ``unit_type`` and, for roads and rivers,
-        ``centerline``.
+        ``centerline``, in any CRS (checked by :func:`geozz.schema.check_units`).
 
     Returns
     -------
     DataFrame
         The ledger: ``problem_id``, ``unit_id`` (``<NA>`` when outside every unit),
         ``unit_type``, ``distance_m`` (to the centreline, roads and rivers), ``reason``
-        (``inside``, ``shared_border``, ``nearest_centerline``, ``outside_units``), then
-        the problem's own fields (without geometry). Sorted by problem, then unit type
-        in the order grid, road, river.
+        (``inside``, ``shared_border``, ``nearest_centerline``, ``outside_units``,
+        ``no_location``), then the problem's own fields without geometry, personal
+        fields (``reporter``, ``phone``) or free text (``description``). Sorted by
+        problem, then unit type in the order grid, road, river.
 
     Raises
     ------
+    SchemaError, CRSError, InputError
+        Units that break their contract (every problem listed); problems that are not
+        a GeoDataFrame, have no CRS or one their coordinates cannot be in, or repeat or
+        lack ids.
     InvariantError
         If a problem would be missing from the ledger (a bug, never expected).
 
@@ -127,32 +143,36 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     >>> assign(pts, cells)[["problem_id", "unit_id", "reason"]].values.tolist()
     [['far', <NA>, 'outside_units'], ['on-border', 'E', 'shared_border']]
     """
-    _check(problems, units)
-    pts = problems.geometry.to_crs(units.crs).to_numpy()
+    _check(problems)
+    units = conform_units(units, stage="assign")
+    geo = problems.geometry
+    present = located(geo)
+    pts = geo.to_crs(units.crs).to_numpy()
+    pts = np.where(present, pts, None)  # unlocated points match no unit
     parts = []
-    order = {"grid": 0, "road": 1, "river": 2}
+    order = {t: i for i, t in enumerate(UNIT_TYPES)}
     for utype, layer in units.groupby("unit_type", sort=False):
-        layer = layer[~layer.geometry.is_empty & layer.geometry.notna()]
-        if layer.empty:
-            continue
-        found = _pick(pts, layer, grid=utype == "grid")
+        found = _pick(pts, layer, grid=utype == UNIT_TYPES[0])  # grid cells: half-open
         found["unit_type"] = utype
         parts.append(found)
     hit = pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=["p", "unit_id", "distance_m", "reason", "unit_type"])
     none = np.setdiff1d(np.arange(len(pts)), hit["p"].to_numpy())
     outside = pd.DataFrame({"p": none, "unit_id": pd.NA, "distance_m": np.nan,
-                            "reason": "outside_units", "unit_type": pd.NA})
+                            "reason": np.where(present[none], "outside_units", "no_location"),
+                            "unit_type": pd.NA})
     ledger = pd.concat([hit, outside], ignore_index=True)
-    ledger["problem_id"] = problems.index.to_numpy()[ledger["p"].to_numpy()]
-    ledger["_o"] = ledger["unit_type"].map(order).fillna(9)
+    ledger["problem_id"] = problems.index.to_numpy()[ledger["p"].to_numpy().astype(int)]
+    ledger["_o"] = ledger["unit_type"].map(order).fillna(len(order))
     ledger = ledger.sort_values(["problem_id", "_o"], kind="stable")
     ledger = ledger.astype({"unit_id": "string", "unit_type": "string", "reason": "string",
                             "problem_id": "string", "distance_m": "float64"})
-    fields = pd.DataFrame(problems.drop(columns=problems.geometry.name))
+    private = [c for c in (*PERSONAL_FIELDS, *FREE_TEXT) if c in problems.columns]
+    fields = pd.DataFrame(problems.drop(columns=[problems.geometry.name, *private]))
+    fields = fields.drop(columns=[c for c in LEDGER_COLUMNS if c in fields.columns])
     fields.index = fields.index.astype("string")
     ledger = ledger[LEDGER_COLUMNS].join(fields, on="problem_id").reset_index(drop=True)
-    missing = set(problems.index) - set(ledger["problem_id"])
+    missing = set(problems.index.astype(str)) - set(ledger["problem_id"])
     if missing or ledger["problem_id"].nunique() != len(problems):
         raise InvariantError(f"assign lost {len(missing)} problems, e.g. {sorted(missing)[:5]}")
     return ledger

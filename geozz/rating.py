@@ -18,8 +18,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Issue, SchemaError
+from .errors import InputError, Issue
 from .rubric import Rubric, load_rubric
+from .schema import check_ledger, check_units
 
 __all__ = ["rate", "star_label", "FREQS"]
 
@@ -46,6 +47,68 @@ def _period_index(found_at: pd.Series, freq: str) -> pd.Series:
     return local.dt.to_period(freq)
 
 
+def _wanted(periods, freq: str, issues: list) -> list[pd.Period] | None:
+    """The periods asked for, each checked to be a period of ``freq``."""
+    if periods is None:
+        return None
+    if isinstance(periods, (str, pd.Period)):
+        periods = [periods]
+    try:
+        periods = list(periods)
+    except TypeError:
+        issues.append(Issue(field="periods", expected="a list of periods",
+                            got=type(periods).__name__, fix="e.g. periods=['2024-05']"))
+        return None
+    example = "'2024-05'" if freq == "M" else "'2024Q2'"
+    out, bad = [], []
+    for p in periods:
+        try:
+            if isinstance(p, pd.Period):
+                per, ok = p, p.freqstr.startswith(freq)
+            else:  # the text must be the period itself: '2024-05-01' is a day, not May
+                per = pd.Period(str(p).strip(), freq=freq)
+                ok = str(per).upper() == str(p).strip().upper()
+        except (ValueError, TypeError, OverflowError):
+            ok = False
+        if ok:
+            out.append(per)
+        else:
+            bad.append(p)
+    if bad:
+        issues.append(Issue(field="periods", expected=f"periods of freq {freq!r} like {example}",
+                            got=bad[:10], fix=f"write each period like {example}"))
+        return None
+    if not out:
+        issues.append(Issue(field="periods", expected="at least one period", got=[],
+                            fix="leave periods=None to rate every period"))
+        return None
+    return sorted(set(out))
+
+
+def _as_of(value, found_at: pd.Series, tz, issues: list) -> pd.Timestamp:
+    """The moment overdue is judged: ``as_of`` in the ledger's zone, or its latest time."""
+    if value is None:
+        return found_at.max() if found_at.notna().any() else pd.NaT
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        issues.append(Issue(field="as_of", expected="a date or time, e.g. '2024-12-31 18:00'",
+                            got=value, fix="pass a date, a datetime or a pd.Timestamp"))
+        return pd.NaT
+    if tz is None:
+        return ts
+    return ts.tz_localize(tz) if ts.tz is None else ts.tz_convert(tz)
+
+
+def _times(rows: pd.DataFrame, col: str, empty: pd.Series) -> pd.Series:
+    """A time column of the ledger, or no times (a column of nothing but blanks)."""
+    if col not in rows or rows[col].isna().all():
+        return empty
+    return rows[col]
+
+
 def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
          rubric: str | Rubric = "default", periods: Iterable[str] | None = None,
          as_of=None) -> pd.DataFrame:
@@ -66,11 +129,16 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
         Monthly (``"2024-05"``) or quarterly (``"2024Q2"``) periods.
     rubric : str, Path or Rubric, default "default"
         A bundled rubric name or a TOML file (:func:`geozz.rubric.load_rubric`).
-    periods : iterable of str, optional
-        The periods to rate; default every period from the first to the last problem's.
+    periods : str or iterable of str, optional
+        The periods to rate, written like ``"2024-05"`` (``freq="M"``) or ``"2024Q2"``
+        (``freq="Q"``); default every period from the first to the last problem's. A
+        period rated here is identical to the same period of a full run: recurrence
+        still looks at the month before the window, and ``as_of`` defaults to the same
+        moment.
     as_of : datetime-like, optional
-        When "overdue" is judged for problems not yet rectified; default the latest
-        ``found_at`` in the ledger.
+        When "overdue" is judged for problems not yet rectified (deadline before
+        ``as_of``); default the latest ``found_at`` in the whole ledger, whatever
+        ``periods`` asks for. A naive time is taken in the ledger's time zone.
 
     Returns
     -------
@@ -80,6 +148,19 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
         the unit type and period), ``found``, ``closed``, ``on_time``, ``overdue``,
         ``reopened``, ``recurrence`` (categories found again after the previous period),
         ``not_rated`` and one ``ded_<category>`` column per rubric category.
+
+    Raises
+    ------
+    SchemaError, CRSError
+        Units or ledger that break their contract (:mod:`geozz.schema`).
+    RubricError
+        A rubric that cannot be loaded (:func:`geozz.rubric.load_rubric`).
+    InputError
+        Listing together: ``freq`` not in :data:`FREQS`; periods that are not periods of
+        ``freq``; an ``as_of`` that is not a time; unit types the rubric does not rate;
+        ledger unit ids missing from ``units`` (the ledger was made with other units;
+        rows of unit types ``units`` does not have are left out, so the whole ledger
+        can rate the grid alone).
 
     Examples
     --------
@@ -97,22 +178,35 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
     if freq not in FREQS:
         raise InputError(Issue(field="freq", expected=f"one of {FREQS}", got=freq,
                                fix="use 'M' for months or 'Q' for quarters"))
-    need = [c for c in ("unit_id", "category", "found_at") if c not in ledger.columns]
-    if need:
-        raise SchemaError([Issue(field=c, expected=f"a {c!r} column in the ledger",
-                                 fix="make the ledger with gz.assign") for c in need])
+    check_units(units, stage="rate")
+    check_ledger(ledger, stage="rate")
     rb = load_rubric(rubric)
     cats = rb.categories()
-    utypes = units["unit_type"]
+    utypes = units["unit_type"].set_axis(units.index.astype(str))
+    issues = []
     unknown = sorted(set(utypes) - set(rb.shares))
     if unknown:
-        raise InputError(Issue(field="unit_type", expected=f"unit types the rubric rates "
-                               f"({sorted(rb.shares)})", got=unknown,
-                               fix="add shares for them to the rubric"))
+        issues.append(Issue(field="unit_type", expected=f"unit types the rubric rates "
+                            f"({sorted(rb.shares)})", got=unknown,
+                            fix="add shares for them to the rubric"))
+    # rows of the unit types being rated must name these units; rows of other types are
+    # left out (rating only the grid with the whole ledger is fine)
+    placed = ledger["unit_id"].notna() & ledger["unit_type"].isin(set(utypes))
+    strange = pd.Index(ledger.loc[placed, "unit_id"].astype(str).unique()) \
+        .difference(units.index.astype(str))
+    if len(strange):
+        issues.append(Issue(field="unit_id", expected="ledger unit ids that are in units",
+                            got=f"{len(strange)} unknown ids, e.g. {list(strange[:5])}",
+                            fix="rate the ledger with the units it was assigned to"))
+    wanted = _wanted(periods, freq, issues)
+    tz = ledger["found_at"].dt.tz
+    as_of = _as_of(as_of, ledger["found_at"], tz, issues)
+    if issues:
+        raise InputError(issues)
     months = _period_index(ledger["found_at"], "M")
-    if periods is not None:
-        wanted = [pd.Period(p, freq=freq) for p in periods]
-        span = pd.period_range(min(wanted).asfreq("M", "start"),
+    if wanted is not None:
+        # one month before the window: recurrence compares with the previous month
+        span = pd.period_range(min(wanted).asfreq("M", "start") - 1,
                                max(wanted).asfreq("M", "end"), freq="M")
     elif months.notna().any():
         first, last = months.min(), months.max()
@@ -122,7 +216,8 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
         span = pd.period_range(first, last, freq="M")
     else:
         span = pd.PeriodIndex([], freq="M")
-    rows = ledger.assign(_m=months)
+    units = units.set_axis(units.index.astype(str), axis=0)  # ids compared as text
+    rows = ledger.assign(_m=months, unit_id=ledger["unit_id"].astype("string"))
     rows = rows[rows["unit_id"].notna() & rows["unit_id"].isin(units.index)
                 & rows["_m"].isin(span)]
     key = pd.MultiIndex.from_product([units.index.astype(str), span],
@@ -148,12 +243,10 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
     out["found"] = counts.sum(axis=1).to_numpy()
     out["not_rated"] = out["found"] - rated_count
     # indicators
-    as_of = pd.Timestamp(as_of) if as_of is not None else rows["found_at"].max() \
-        if len(rows) else pd.NaT
     status = rows["status"] if "status" in rows else pd.Series("open", index=rows.index)
     no_time = pd.Series(pd.NaT, index=rows.index, dtype=rows["found_at"].dtype)
-    deadline = rows["deadline"] if "deadline" in rows else no_time
-    done = rows["rectified_at"] if "rectified_at" in rows else no_time
+    deadline = _times(rows, "deadline", no_time)
+    done = _times(rows, "rectified_at", no_time)
     flags = pd.DataFrame({
         "unit_id": rows["unit_id"], "_m": rows["_m"],
         "closed": status.isin(CLOSED),
@@ -169,6 +262,8 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
     prev = present.groupby(level="unit_id").shift(1, fill_value=False)
     out["recurrence"] = (present & prev).sum(axis=1).astype(int)
     out = out.reset_index()
+    if wanted is not None:
+        out = out[out["_m"] != span[0]]  # the month before the window: context only
     if freq == "Q":
         out["_q"] = out["_m"].map(lambda p: p.asfreq("Q"))
         mean_cols = ["score"] + [f"ded_{c}" for c in cats]
@@ -179,7 +274,7 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
         out["period"] = out["_q"].astype(str)
     else:
         out["period"] = out["_m"].astype(str)
-    if periods is not None:
+    if wanted is not None:
         out = out[out["period"].isin([str(p) for p in wanted])]
     meta = units.reindex(out["unit_id"])
     out["unit_type"] = meta["unit_type"].to_numpy()

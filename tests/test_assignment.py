@@ -102,3 +102,69 @@ def test_real_district_ledger_invariants(district):
         pt = geo.loc[row["problem_id"]]
         assert unit.geometry.intersects(pt)
         assert unit["centerline"].distance(pt) == pytest.approx(row["distance_m"])
+
+
+@pytest.fixture(scope="module")
+def longgang():
+    units = gz.build_units(gz.datasets.longgang())
+    problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    return units, problems
+
+
+def test_units_in_lon_lat_give_the_same_ledger_in_metres(longgang):
+    units, problems = longgang
+    utm = gz.assign(problems, units)
+    odd = units.to_crs(4326)  # the centerline column stays in UTM: assign must cope
+    assert odd.crs.to_epsg() == 4326 and odd["centerline"].crs.to_epsg() == CRS
+    wgs = gz.assign(problems, odd)
+    pd.testing.assert_frame_equal(wgs.drop(columns="distance_m"),
+                                  utm.drop(columns="distance_m"))
+    both = utm["distance_m"].notna()
+    assert both.sum() > 100 and wgs["distance_m"].notna().equals(both)
+    assert np.abs(wgs["distance_m"] - utm["distance_m"])[both].max() < 0.5
+    assert utm.loc[both, "distance_m"].max() < 100  # metres from a centreline, not millions
+
+
+def test_units_in_another_metric_crs_keep_distances_in_metres():
+    # a corridor in a CGCS2000 3-degree zone (EPSG:4547), problems in lon/lat
+    line = LineString([(800000, 2500000), (801000, 2500000)])
+    road = gpd.GeoDataFrame({"unit_type": ["road"]}, geometry=[line.buffer(20)], crs=CRS,
+                            index=pd.Index(["R-1"], name="unit_id"))
+    road["centerline"] = gpd.GeoSeries([line], index=road.index, crs=CRS)
+    cgcs = road.to_crs(4547)
+    cgcs["centerline"] = road["centerline"].to_crs(4547)
+    p = pts((800500, 2500010)).to_crs(4326)
+    got = gz.assign(p, cgcs)
+    assert got["unit_id"].tolist() == ["R-1"]
+    assert got["distance_m"].iloc[0] == pytest.approx(10, abs=0.05)
+
+
+def test_problems_without_location_stay_in_the_ledger(cells):
+    p = pts((800050, 2500050), (0, 0), (0, 0), ids=["here", "none", "empty"])
+    p.loc["none", "geometry"] = None
+    p.loc["empty", "geometry"] = Point()
+    ledger = gz.assign(p, cells).set_index("problem_id")
+    assert ledger["reason"].to_dict() == {"empty": "no_location", "here": "inside",
+                                          "none": "no_location"}
+    assert ledger.loc[["empty", "none"], "unit_id"].isna().all()
+    assert "no_location" in gz.assignment.REASONS
+
+
+def test_ledger_has_no_personal_fields_or_free_text(cells):
+    p = pts((800050, 2500050))
+    p["category"] = "piles"
+    p["reporter"], p["phone"], p["description"] = "张三", "13800000000", "门口有垃圾"
+    ledger = gz.assign(p, cells)
+    assert list(ledger.columns) == ["problem_id", "unit_id", "unit_type", "distance_m",
+                                    "reason", "category"]
+
+
+def test_problem_ids_must_be_unique_and_present(cells):
+    p = pts((800050, 2500050), (800060, 2500050), ids=["a", "a"])
+    with pytest.raises(gz.errors.SchemaError, match=r"'problem_id': expected unique problem "
+                                                    r"ids, got \['a'\]"):
+        gz.assign(p, cells)
+    with pytest.raises(gz.errors.CRSError, match="'crs': expected problems with a CRS"):
+        gz.assign(pts((1, 1)).set_crs(None, allow_override=True), cells)
+    with pytest.raises(gz.errors.SchemaError, match="expected a GeoDataFrame of problems"):
+        gz.assign(pd.DataFrame({"x": [1]}), cells)

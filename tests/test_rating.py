@@ -125,3 +125,165 @@ def test_real_district_ratings():
     assert ratings["stars"].dtype.kind == "i" and ratings["stars"].between(1, 5).all()
     assert (ratings["score"] >= 0).all() and (ratings["score"] <= 100).all()
     assert ratings["stars"].nunique() >= 3  # the simulated district is not all 5★
+
+
+# ---- hand-computed indicators, each against one plausible mistake ------------------
+
+def test_recurrence_counts_categories_found_again_the_next_month(units):
+    rows = [("A", "grid", "illegal_ads", "2024-03-05"),
+            ("A", "grid", "piles", "2024-04-05"),
+            ("A", "grid", "piles", "2024-05-05"), ("A", "grid", "piles", "2024-05-06"),
+            ("A", "grid", "illegal_ads", "2024-05-07"),  # not in April: no recurrence
+            ("A", "grid", "exposed_garbage", "2024-05-08"),
+            ("A", "grid", "exposed_garbage", "2024-06-08"),
+            ("A", "grid", "piles", "2024-06-09"),
+            ("B", "grid", "piles", "2024-06-01")]  # B had nothing in May
+    r = gz.rate(ledger_of(rows), units).set_index(["unit_id", "period"])["recurrence"]
+    assert r.loc["A"].tolist() == [0, 0, 1, 2]
+    assert r.loc["B"].tolist() == [0, 0, 0, 0]
+    q = gz.rate(ledger_of(rows), units, freq="Q").set_index(["unit_id", "period"])
+    assert q.loc[("A", "2024Q1"), "recurrence"] == 0
+    assert q.loc[("A", "2024Q2"), "recurrence"] == 0 + 1 + 2  # April looks at March too
+
+
+def deadline_ledger(done, *, deadline="2024-05-10 18:00", status="rectified"):
+    t = pd.Timestamp("2024-05-08 09:00", tz=TZ)
+    return pd.DataFrame({
+        "problem_id": [f"p{i}" for i in range(len(done))], "unit_id": "A",
+        "unit_type": "grid", "category": "piles", "found_at": t, "status": status,
+        "deadline": pd.Timestamp(deadline, tz=TZ),
+        "rectified_at": pd.to_datetime(list(done), format="ISO8601").tz_localize(TZ)})
+
+
+def test_rectified_exactly_at_the_deadline_is_on_time(units):
+    led = deadline_ledger(["2024-05-10 18:00", "2024-05-10 18:00:01", "2024-05-09 12:00"])
+    r = gz.rate(led, units).set_index("unit_id")
+    assert r.loc["A", ["closed", "on_time", "overdue"]].tolist() == [3, 2, 1]
+
+
+def test_overdue_when_open_and_deadline_before_as_of(units):
+    led = deadline_ledger([None, None, None], status="open")
+    led["deadline"] = pd.to_datetime(["2024-05-10 18:00", "2024-05-20 18:00",
+                                      "2024-05-25 18:00"]).tz_localize(TZ)
+    at = pd.Timestamp("2024-05-20 18:00", tz=TZ)  # equal to the second deadline: not late
+    r = gz.rate(led, units, as_of=at).set_index("unit_id")
+    assert r.loc["A", ["closed", "on_time", "overdue"]].tolist() == [0, 0, 1]
+    r = gz.rate(led, units, as_of=at + pd.Timedelta(seconds=1)).set_index("unit_id")
+    assert r.loc["A", "overdue"] == 2
+    # a naive as_of is a time in the ledger's zone (12:00 in UTC is 20:00 there: 2 late)
+    r = gz.rate(led, units, as_of="2024-05-20 12:00").set_index("unit_id")
+    assert r.loc["A", "overdue"] == 1
+    r = gz.rate(led, units, as_of="2024-05-20 10:00:01+00:00").set_index("unit_id")
+    assert r.loc["A", "overdue"] == 2
+
+
+def test_default_as_of_is_the_latest_found_at_of_the_whole_ledger(units):
+    led = deadline_ledger([None, None], status="open")
+    led["deadline"] = pd.Timestamp("2024-05-30 12:00", tz=TZ)
+    later = led.iloc[[0]].assign(problem_id="late", unit_id=pd.NA, unit_type=pd.NA,
+                                 found_at=pd.Timestamp("2024-06-02 08:00", tz=TZ))
+    # ^ outside every unit, yet the last record
+    led = pd.concat([led, later], ignore_index=True)
+    for periods in (None, ["2024-05"]):
+        r = gz.rate(led, units, periods=periods).set_index(["unit_id", "period"])
+        assert r.loc[("A", "2024-05"), "overdue"] == 2
+
+
+def test_each_category_floored_at_zero_on_its_own(units):
+    rows = [("A", "grid", "illegal_ads", "2024-05-10")] * 12 + \
+           [("A", "grid", "damaged_facilities", "2024-05-10")] * 7 + \
+           [("A", "grid", "sewage", "2024-05-10")] * 14 + \
+           [("B", "grid", "sewage", "2024-05-10")] * 16
+    r = gz.rate(ledger_of(rows), units).set_index("unit_id")
+    assert r.loc["A", ["ded_illegal_ads", "ded_damaged_facilities", "ded_sewage"]].tolist() \
+        == [10, 5, 14]
+    assert r.loc["A", "score"] == 100 - 10 - 5 - 14
+    assert r.loc["B", "ded_sewage"] == 15 and r.loc["B", "score"] == 85
+
+
+def test_ranks_share_the_best_place_on_ties():
+    units = gpd.GeoDataFrame({"unit_type": "grid", "name": list("ABCD"), "admin": ""},
+                             geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs=32650,
+                             index=pd.Index(list("ABCD"), name="unit_id"))
+    rows = [("A", "grid", "piles", "2024-05-10")] * 3 + \
+           [("B", "grid", "piles", "2024-05-10")] * 3 + \
+           [("C", "grid", "piles", "2024-05-10")] * 7
+    r = gz.rate(ledger_of(rows), units).set_index("unit_id")
+    assert r["rank"].to_dict() == {"D": 1, "A": 2, "B": 2, "C": 4}
+    assert r["score"].to_dict() == {"D": 100, "A": 97, "B": 97, "C": 93}
+
+
+@pytest.mark.parametrize("n, score, stars, grade", [
+    (5, 95, 5, "优秀"), (6, 94, 4, "优秀"), (10, 90, 4, "优秀"), (11, 89, 3, "达标"),
+    (30, 70, 2, "达标"), (31, 69, 1, "不达标")])
+def test_stars_and_grade_at_the_boundary_through_rate(units, n, score, stars, grade):
+    cats = ["exposed_garbage", "piles", "illegal_construction", "sewage"]
+    rows = [("A", "grid", cats[i % 4], "2024-05-10") for i in range(n)]
+    r = gz.rate(ledger_of(rows), units).set_index("unit_id")
+    assert r.loc["A", ["score", "stars", "grade"]].tolist() == [score, stars, grade]
+
+
+def test_boundary_with_fractional_points(tmp_path, units):
+    text = (gz.rubric.resources.files("geozz.resources") / "default.toml").read_text("utf-8")
+    f = tmp_path / "cents.toml"
+    f.write_text(text.replace("points_per_problem = 1", "points_per_problem = 0.01"),
+                 encoding="utf-8")
+    rows = [("A", "grid", "exposed_garbage", "2024-05-10")] * 500 + \
+           [("B", "grid", "exposed_garbage", "2024-05-10")] * 501
+    r = gz.rate(ledger_of(rows), units, rubric=f).set_index("unit_id")
+    assert r.loc[["A", "B"], "score"].tolist() == [95.0, 94.99]
+    assert r.loc[["A", "B"], "stars"].tolist() == [5, 4]
+
+
+def test_quarter_averages_deductions_and_sums_indicators(units):
+    rows = [("A", "grid", "piles", "2024-04-05")] * 6 + \
+           [("A", "grid", "piles", "2024-05-05")] * 3 + \
+           [("A", "grid", "illegal_ads", "2024-06-05")] * 12
+    q = gz.rate(ledger_of(rows), units, freq="Q").set_index("unit_id")
+    assert q.loc["A", "ded_piles"] == pytest.approx(3.0)
+    assert q.loc["A", "ded_illegal_ads"] == pytest.approx(10 / 3)
+    assert q.loc["A", "score"] == pytest.approx(round((94 + 97 + 90) / 3, 2))
+    assert q.loc["A", ["found", "recurrence"]].tolist() == [21, 1]
+
+
+def test_a_window_of_periods_matches_the_same_periods_of_a_full_run(units):
+    rows = [("A", "grid", "piles", "2024-03-05"), ("A", "grid", "piles", "2024-04-05"),
+            ("B", "grid", "sewage", "2024-06-05"), ("R", "river", "sand_mining", "2024-07-01")]
+    led = ledger_of(rows)
+    for freq, period in (("M", "2024-04"), ("M", "2024-06"), ("Q", "2024Q2")):
+        full = gz.rate(led, units, freq=freq)
+        one = gz.rate(led, units, freq=freq, periods=[period])
+        pd.testing.assert_frame_equal(one, full[full["period"] == period]
+                                      .reset_index(drop=True))
+    assert gz.rate(led, units, periods="2024-04").set_index("unit_id") \
+        .loc["A", "recurrence"] == 1
+
+
+@pytest.fixture(scope="module")
+def longgang():
+    units = gz.build_units(gz.datasets.longgang())
+    problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    return units, gz.assign(problems, units)
+
+
+@pytest.mark.parametrize("freq, period", [("M", "2024-05"), ("M", "2024-01"), ("Q", "2024Q2")])
+def test_longgang_window_equals_full_run(longgang, freq, period):
+    units, led = longgang
+    full = gz.rate(led, units, freq=freq)
+    one = gz.rate(led, units, freq=freq, periods=[period])
+    pd.testing.assert_frame_equal(one, full[full["period"] == period].reset_index(drop=True))
+    if period == "2024-05":
+        assert one["recurrence"].sum() > 0 and one["overdue"].sum() > 0
+
+
+def test_ids_as_numbers_and_rating_one_unit_type_with_the_whole_ledger(units):
+    rows = [("A", "grid", "piles", "2024-05-10"), ("R", "river", "sand_mining", "2024-05-10")]
+    grid = units[units["unit_type"] == "grid"]
+    r = gz.rate(ledger_of(rows), grid).set_index("unit_id")
+    assert r["score"].to_dict() == {"B": 100, "A": 99}
+    numbered = grid.set_axis(pd.Index([1, 2], name="unit_id"))
+    led = ledger_of([(1, "grid", "piles", "2024-05-10")] * 2)
+    r = gz.rate(led, numbered).set_index("unit_id")
+    assert r["score"].to_dict() == {"2": 100, "1": 98}
+    with pytest.raises(InputError, match="1 unknown ids"):
+        gz.rate(ledger_of([("C", "grid", "piles", "2024-05-10")]), grid)
