@@ -35,7 +35,7 @@ import shapely
 from .errors import CRSError, InputError, InvariantError, Issue, SchemaError
 from .problems import PERSONAL_FIELDS
 from .schema import conform_units, located, plausibility_issues
-from .units import UNIT_TYPES
+from .units import REGISTRY, UNIT_TYPES
 
 __all__ = ["assign", "LEDGER_COLUMNS", "REASONS"]
 
@@ -152,7 +152,7 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     parts = []
     order = {t: i for i, t in enumerate(UNIT_TYPES)}
     for utype, layer in units.groupby("unit_type", sort=False):
-        found = _pick(pts, layer, grid=utype == UNIT_TYPES[0])  # grid cells: half-open
+        found = _pick(pts, layer, grid=REGISTRY[utype].rule == "half_open")
         found["unit_type"] = utype
         parts.append(found)
     hit = pd.concat(parts, ignore_index=True) if parts else \
