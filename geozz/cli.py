@@ -9,8 +9,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -71,11 +73,14 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
          out_root: Path,
          grid_size: float, n: int, seed: int, period: str | None) -> None:
     """Run units → problems → assign → rate → maps on real district data."""
+    import pandas as pd
+
     import geozz as gz
     from geozz.errors import GeozzError
 
     quiet = ctx.obj["quiet"]
     stages = _Stages(["area", "units", "problems", "assign", "rate", "maps"], quiet)
+    stack = contextlib.ExitStack()
     try:
         stages.step("area")
         if osm_file is not None:
@@ -98,10 +103,13 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
         units = gz.build_units(area, grid_size=grid_size)
         stages.done()
         stages.step("problems")
+        extra = {}
         if osm_file is not None:
-            records = out / "problems_simulated.csv"
-            out.mkdir(parents=True, exist_ok=True)
+            # simulated records are written beside the output, then published with it
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            records = scratch / "problems_simulated.csv"
             gz.datasets.simulate_problems(units, n=n, seed=seed).to_csv(records, index=False)
+            extra["problems_simulated.csv"] = records
         else:
             records = gz.datasets.problems_path(district)
         problems, rejects = gz.read_problems(records)
@@ -114,18 +122,20 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
         stages.done()
         stages.step("maps")
         written = gz.publish(units, ratings, ledger, out, period=period, simulated=True,
-                             title=area.name)
-        if len(rejects):
-            # where and why only: raw records may hold personal data
-            rejects[["file", "row", "reason", "field", "value"]].to_csv(
-                out / "rejects.csv", index=False)
-            written["rejects"] = out / "rejects.csv"
+                             title=area.name, rejects=rejects, extra=extra)
+        if osm_file is not None:
+            records = written["problems_simulated.csv"]
         stages.done()
     except GeozzError as exc:
-        stages.close()
         raise click.ClickException(str(exc)) from exc
-    stages.close()
-    n_rows = len(problems) + len(rejects)
+    finally:
+        stages.close()
+        stack.close()
+    # rejects of whole records (helper columns may be absent: then every reject is one)
+    record = rejects["kind"] == "record" if "kind" in rejects else \
+        pd.Series(True, index=rejects.index)
+    n_rejected, n_field = int(record.sum()), int((~record).sum())
+    n_rows = len(problems) + n_rejected
     in_grid = ledger.loc[ledger["unit_type"] == "grid", "problem_id"].nunique()
     outside = int((ledger["reason"] == "outside_units").sum())
     by_type = ledger.dropna(subset=["unit_type"]).groupby("unit_type")["problem_id"].nunique()
@@ -134,7 +144,8 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
          + ", ".join(f"{k} {v}" for k, v in units["unit_type"].value_counts().items())
          + f" in {units.crs.name}")
     echo(f"records in {records}: {n_rows} rows: {len(problems)} problems read, "
-         f"{len(rejects)} rejected")
+         f"{n_rejected} rejected"
+         + (f" ({n_field} fields set aside in records read)" if n_field else ""))
     if len(rejects):
         for _, row in gz.problems.summarize_rejects(rejects).iterrows():
             value = f" {row['value']!r}" if row["value"] else ""

@@ -2,8 +2,13 @@
 
 Every map geozz makes carries Leaflet's script and stylesheet inline (a copy ships in
 ``geozz/static``), draws on a canvas, rounds coordinates to the display scale (5 decimals,
-about 1 m) and keeps only the properties the tooltip shows. Text that came from input
-(unit names, admin names, titles) is HTML-escaped before it reaches the page.
+about 1 m) and keeps only the properties the tooltip shows.
+
+Text that came from input (unit names, admin names, unit types, titles, credits,
+periods) never reaches a template engine or an HTML parser: it goes into the page only as
+data written by :func:`geozz._io.script_json`, and the page's own script puts it into the
+document with ``textContent``. So a name such as ``{{ 7*7 }}`` or ``<!--<script>`` shows as
+exactly that text, in a saved page and inline in Jupyter alike.
 
 Examples
 --------
@@ -19,20 +24,22 @@ False
 from __future__ import annotations
 
 import functools
-import html
 import json
+import shutil
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 import shapely.geometry
+from branca.element import Element, MacroElement
 
-from ._io import write_text
-from .errors import InputError, Issue
+from ._io import atomic_dir, script_json, write_csv, write_text
+from .errors import InputError, Issue, OutputError
 from .problems import PERSONAL_FIELDS
 
 __all__ = ["star_map", "publish", "STAR_COLOURS", "NO_RATING_COLOUR", "UNIT_TYPE_LABELS"]
@@ -48,6 +55,10 @@ PUBLIC_RATING_COLUMNS = ["unit_id", "period", "unit_type", "name", "admin", "sco
                          "reopened", "recurrence", "not_rated"]
 PUBLIC_LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "reason", "category",
                          "found_at", "source", "status", "deadline", "rectified_at"]
+#: columns of rejects.csv in a public folder: where and why only, never the raw record
+PUBLIC_REJECT_COLUMNS = ["file", "row", "line", "kind", "reason", "field", "value"]
+_OUTPUT_NAMES = {"overview.html", "stars_grid.html", "stars_road.html", "stars_river.html",
+                 "ratings.csv", "ledger.csv", "rejects.csv"}
 
 
 @functools.cache
@@ -55,45 +66,115 @@ def _static(name: str) -> str:
     return resources.files("geozz.static").joinpath(name).read_text("utf-8")
 
 
-def _offline(m) -> None:
-    """Replace folium's CDN links with Leaflet inlined in the page header."""
-    from branca.element import Element
-
-    m.default_js = []
-    m.default_css = []
+def _leaflet_inline() -> str:
     js = _static("leaflet.js").replace("</script", "<\\/script")
-    m.get_root().header.add_child(
-        Element(f"<style>{_static('leaflet.css')}</style>\n<script>{js}</script>"),
-        name="geozz_leaflet_inline", index=0)
+    return f"<style>{_static('leaflet.css')}</style>\n<script>{js}</script>"
+
+
+_LEGEND_CSS = """<style>
+.gz-legend {position:fixed; bottom:60px; left:12px; z-index:1000; background:#fff;
+  padding:8px 10px; border-radius:4px; box-shadow:0 1px 4px rgba(0,0,0,.4);
+  font:12px/1.5 sans-serif; max-width:260px}
+.gz-legend i {display:inline-block; width:14px; height:12px; margin-right:6px;
+  vertical-align:middle; border:1px solid #777}
+.gz-legend .gz-title {font-weight:bold; margin-bottom:4px}
+.gz-legend .gz-n {color:#666; float:right; margin-left:8px}
+.gz-legend .gz-note {margin-top:6px; color:#444; font-size:11px}
+</style>"""
+
+# The page script: constant code; every input-derived value is in CONFIG (script_json)
+# and reaches the document through textContent (or esc(), which is textContent read back
+# as HTML, for the two Leaflet calls that take HTML: layer names and attribution).
+_PAGE_JS = """
+(function () {
+  var map = MAP, cfg = CONFIG;
+  var stars = ["\\u2014", "★☆☆☆☆", "★★☆☆☆", "★★★☆☆", "★★★★☆", "★★★★★"];
+  var fields = [["名称 Name", "n"], ["类型 Type", null], ["辖区 Admin", "a"],
+                ["得分 Score", "c"], ["星级 Stars", "s"], ["问题数 Problems", "f"]];
+  function esc(s) { var d = document.createElement("span"); d.textContent = s;
+                    return d.innerHTML; }
+  function el(tag, cls, text) { var e = document.createElement(tag);
+    if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
+  function tipper(type) {
+    return function (layer) {
+      var p = layer.feature.properties, table = document.createElement("table");
+      fields.forEach(function (f) {
+        var tr = table.insertRow(), th = el("th", null, f[0]), td = tr.insertCell();
+        tr.insertBefore(th, td); th.style.textAlign = "left"; th.style.paddingRight = "8px";
+        td.textContent = f[1] === null ? type : f[1] === "s" ? stars[p.s] : String(p[f[1]]);
+      });
+      return table;
+    };
+  }
+  var control = L.control.layers(null, null, {collapsed: false});
+  cfg.layers.forEach(function (spec) {
+    var layer = L.geoJSON(spec.data, {
+      style: function (f) { return {fillColor: cfg.colours[f.properties.s], color: "#555",
+                                    weight: spec.weight, fillOpacity: 0.7}; }
+    });
+    layer.bindTooltip(tipper(spec.label), {sticky: true});
+    layer.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#000"}); });
+    layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
+    layer.addTo(map);
+    control.addOverlay(layer, esc(spec.label));
+  });
+  control.addTo(map);
+  if (cfg.tiles) L.tileLayer(cfg.tiles, {attribution: ""}).addTo(map);
+  map.attributionControl.addAttribution(esc(cfg.credit));
+  var box = el("div", "gz-legend"); box.id = "gz-legend";
+  box.appendChild(el("div", "gz-title", cfg.legend.title));
+  cfg.legend.rows.forEach(function (r) {
+    var row = el("div"), swatch = el("i");
+    swatch.style.background = r[0];
+    row.appendChild(swatch); row.appendChild(document.createTextNode(r[1] + " "));
+    row.appendChild(el("span", "gz-n", String(r[2]))); box.appendChild(row);
+  });
+  var note = el("div", "gz-note");
+  cfg.legend.notes.forEach(function (n, i) {
+    if (i) note.appendChild(document.createElement("br"));
+    note.appendChild(n[1] ? el("b", null, n[0]) : document.createTextNode(n[0]));
+  });
+  box.appendChild(note);
+  document.body.appendChild(box);
+})();
+"""
+
+
+class _Raw(Element):
+    """A branca element that renders its text as it is: never compiled as a template."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "GeozzRaw"
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _StarMap(MacroElement):
+    """The star map's one child of the folium map: at render time it puts Leaflet and
+    the legend style in the page header and the page script (with ``config`` as data)
+    in the page script, all as raw text that no template engine sees."""
+
+    def __init__(self, config: dict):
+        super().__init__()
+        self._name = "GeozzStarMap"
+        self.config = config
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        figure.header.add_child(_Raw(_leaflet_inline()), name="geozz_leaflet_inline",
+                                index=0)
+        figure.header.add_child(_Raw(_LEGEND_CSS), name="geozz_legend_css")
+        # the map's variable name is folium's own identifier (map_ + hex digits)
+        js = (_PAGE_JS.replace("MAP", self._parent.get_name(), 1)
+              .replace("CONFIG", script_json(self.config), 1))
+        figure.script.add_child(_Raw(js), name=self.get_name())
 
 
 def _round_geoms(geoms: gpd.GeoSeries, decimals: int) -> np.ndarray:
     return shapely.transform(geoms.to_numpy(), lambda xy: np.round(xy, decimals))
-
-
-def _legend_html(title: str, note: str, counts: dict[int | None, int]) -> str:
-    rows = []
-    for n in (5, 4, 3, 2, 1):
-        rows.append(f'<div><i style="background:{STAR_COLOURS[n]}"></i>{STAR_LABELS[n]}'
-                    f' <span class="gz-n">{counts.get(n, 0)}</span></div>')
-    rows.append(f'<div><i style="background:{NO_RATING_COLOUR}"></i>无评分 no rating'
-                f' <span class="gz-n">{counts.get(None, 0)}</span></div>')
-    return f"""
-<div id="gz-legend" class="gz-legend">
-  <div class="gz-title">{title}</div>
-  {''.join(rows)}
-  <div class="gz-note">{note}</div>
-</div>
-<style>
-.gz-legend {{position:fixed; bottom:60px; left:12px; z-index:1000; background:#fff;
-  padding:8px 10px; border-radius:4px; box-shadow:0 1px 4px rgba(0,0,0,.4);
-  font:12px/1.5 sans-serif; max-width:260px}}
-.gz-legend i {{display:inline-block; width:14px; height:12px; margin-right:6px;
-  vertical-align:middle; border:1px solid #777}}
-.gz-legend .gz-title {{font-weight:bold; margin-bottom:4px}}
-.gz-legend .gz-n {{color:#666; float:right; margin-left:8px}}
-.gz-legend .gz-note {{margin-top:6px; color:#444; font-size:11px}}
-</style>"""
 
 
 def _period_of(ratings: pd.DataFrame, period: str | None) -> str | None:
@@ -107,6 +188,14 @@ def _period_of(ratings: pd.DataFrame, period: str | None) -> str | None:
     return str(period)
 
 
+def _is_url(tiles: str) -> bool:
+    return "://" in tiles or "{z}" in tiles
+
+
+def _text(values) -> list[str]:
+    return [str(v) if pd.notna(v) and str(v) != "" else "—" for v in values]
+
+
 def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None = None,
              unit_types: Iterable[str] | None = None, tiles: str | None = None,
              title: str | None = None, simulated: bool = False,
@@ -115,7 +204,8 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
 
     One layer per unit type (with a layer control), a legend in Chinese with English
     (五星 5★ … 一星 1★, 无评分 no rating, with counts), tooltips with name, type, score,
-    stars as ★★★☆☆ and the number of problems, and a data credit.
+    stars as ★★★☆☆ and the number of problems, and a data credit. All text from the
+    input is shown literally (it is page data, never markup or template).
 
     Parameters
     ----------
@@ -128,14 +218,15 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     unit_types : iterable of str, optional
         Which unit types to draw; default all present.
     tiles : str, optional
-        A folium tile name (e.g. ``"OpenStreetMap"``) for a base map. Default none, so
-        that the map needs no network at all.
+        A folium tile name (e.g. ``"OpenStreetMap"``) or a tile URL template
+        (``https://…/{z}/{x}/{y}.png``) for a base map. Default none, so that the map
+        needs no network at all.
     title : str, optional
-        Legend title; escaped.
+        Legend title, shown as text.
     simulated : bool, default False
         Say on the map that the problem records are simulated.
     credit : str
-        Data credit shown in the attribution corner.
+        Data credit shown in the attribution corner and the legend.
     decimals : int, default 5
         Coordinate rounding (5 decimals ≈ 1 m).
     m : folium.Map, optional
@@ -156,13 +247,6 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     >>> "模拟" in m.get_root().render()
     True
     """
-    try:
-        import folium
-        from branca.element import Element, MacroElement
-        from jinja2 import Template
-    except ImportError as exc:  # pragma: no cover - folium is a dependency
-        raise ImportError("star_map needs folium: pip install folium") from exc
-
     period = _period_of(ratings, period)
     sel = ratings[ratings["period"].astype(str) == period].set_index("unit_id") \
         if period else pd.DataFrame(columns=["score", "stars", "found", "grade"])
@@ -170,30 +254,35 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         [t for t in ("grid", "road", "river") if t in set(units["unit_type"])]
     shown = units[units["unit_type"].isin(types)]
     wgs = shown.geometry.to_crs(4326)
+    tile_url = tiles if tiles is not None and _is_url(str(tiles)) else None
     if m is None:
         minx, miny, maxx, maxy = wgs.total_bounds
-        m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=tiles,
-                       prefer_canvas=True, control_scale=True,
-                       attr=credit if tiles and tiles.startswith("http") else None)
+        try:
+            m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2],
+                           tiles=None if tile_url else tiles, prefer_canvas=True,
+                           control_scale=True)
+        except ValueError:  # an unknown tile name (xyzservices)
+            raise InputError(Issue(field="tiles", expected="a folium tile name such as "
+                                   "'OpenStreetMap' or a URL with {z}/{x}/{y}", got=tiles,
+                                   fix="pass a known tile name or a tile URL")) from None
         m.fit_bounds([[miny, minx], [maxy, maxx]])
-    _offline(m)
+    m.default_js = []  # Leaflet goes inline instead (see _StarMap)
+    m.default_css = []
     r = sel.reindex(shown.index)
     stars = r["stars"]
     counts: dict[int | None, int] = {int(k): int(v) for k, v in
                                      stars.dropna().astype(int).value_counts().items()}
     counts[None] = int(stars.isna().sum())
-    def text(values) -> list[str]:
-        return [str(v) if pd.notna(v) and str(v) != "" else "—" for v in values]
 
-    # raw text: the page puts it in with textContent, so nothing in it can become markup
     props = pd.DataFrame({
-        "n": text(shown["name"]) if "name" in shown else text(shown.index),
-        "a": text(shown["admin"]) if "admin" in shown else "—",
+        "n": _text(shown["name"]) if "name" in shown else _text(shown.index),
+        "a": _text(shown["admin"]) if "admin" in shown else "—",
         "c": [f"{v:.1f}" if pd.notna(v) else "—" for v in r["score"]],
         "f": [int(v) if pd.notna(v) else 0 for v in r["found"]],
         "s": [int(v) if pd.notna(v) else 0 for v in stars],
     }, index=shown.index)
     geoms = _round_geoms(wgs, decimals)
+    layers = []
     for utype in types:
         mask = (shown["unit_type"] == utype).to_numpy()
         if not mask.any():
@@ -201,98 +290,78 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         features = [{"type": "Feature", "properties": rec,
                      "geometry": shapely.geometry.mapping(g)}
                     for rec, g in zip(props[mask].to_dict("records"), geoms[mask])]
-        group = folium.FeatureGroup(name=UNIT_TYPE_LABELS.get(utype, html.escape(utype)),
-                                    show=True)
-        _StarLayer(features, UNIT_TYPE_LABELS.get(utype, utype),
-                   weight=0.5 if utype == "grid" else 1).add_to(group)
-        group.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    note = f"评价期 Period: {html.escape(str(period))}" if period else "无评分 no ratings"
+        layers.append({"label": UNIT_TYPE_LABELS.get(utype, str(utype)),
+                       "weight": 0.5 if utype == "grid" else 1,
+                       "data": {"type": "FeatureCollection", "features": features}})
+    notes = [[f"评价期 Period: {period}" if period else "无评分 no ratings", False]]
     if simulated:
-        note += ("<br><b>问题点为模拟数据</b> The problem records on this map are "
-                 "simulated.")
-    note += f"<br>{html.escape(credit)}"
-    heading = html.escape(title) if title else "星级评价 Star rating"
-    m.get_root().html.add_child(Element(_legend_html(heading, note, counts)),
-                                name="geozz_legend")
-    attribution = MacroElement()
-    attribution._template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.attributionControl.addAttribution("
-        + json.dumps(html.escape(credit)) + ");{% endmacro %}")
-    m.add_child(attribution, name="geozz_credit")
+        notes += [["问题点为模拟数据", True],
+                  [" The problem records on this map are simulated.", False]]
+    notes.append([str(credit), False])
+    rows = [[STAR_COLOURS[n], STAR_LABELS[n], counts.get(n, 0)] for n in (5, 4, 3, 2, 1)]
+    rows.append([NO_RATING_COLOUR, "无评分 no rating", counts.get(None, 0)])
+    config = {
+        "layers": layers,
+        "colours": [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)],
+        "credit": str(credit),
+        "tiles": tile_url,
+        "legend": {"title": str(title) if title else "星级评价 Star rating",
+                   "rows": rows, "notes": notes},
+    }
+    m.add_child(_StarMap(config))
     return m
 
 
-_LAYER_JS = """
-{% macro script(this, kwargs) %}
-(function () {
-  var colours = COLOURS, labels = ["—", "★☆☆☆☆", "★★☆☆☆", "★★★☆☆", "★★★★☆", "★★★★★"];
-  var fields = [["名称 Name", "n"], ["类型 Type", null], ["辖区 Admin", "a"],
-                ["得分 Score", "c"], ["星级 Stars", "s"], ["问题数 Problems", "f"]];
-  var type = TYPE;
-  function tip(layer) {
-    var p = layer.feature.properties, table = document.createElement("table");
-    fields.forEach(function (f) {
-      var tr = table.insertRow(), th = document.createElement("th"), td = tr.insertCell();
-      th.textContent = f[0]; tr.insertBefore(th, td); th.style.textAlign = "left";
-      th.style.paddingRight = "8px";
-      td.textContent = f[1] === null ? type : f[1] === "s" ? labels[p.s] : String(p[f[1]]);
-    });
-    return table;
-  }
-  var layer = L.geoJSON(DATA, {
-    style: function (f) { return {fillColor: colours[f.properties.s], color: "#555",
-                                  weight: WEIGHT, fillOpacity: 0.7}; }
-  });
-  layer.bindTooltip(tip, {sticky: true});
-  layer.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#000"}); });
-  layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
-  layer.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-"""
+def _page(m) -> str:
+    return m.get_root().render()
 
 
-class _StarLayer:
-    """One unit layer as compact GeoJSON with a single style function (not per feature)."""
-
-    def __init__(self, features: list[dict], type_label: str, *, weight: float):
-        from branca.element import MacroElement
-        from jinja2 import Template
-
-        colours = [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)]
-        data = json.dumps({"type": "FeatureCollection", "features": features},
-                          ensure_ascii=False, separators=(",", ":"))
-        data = data.replace("</", "<\\/")  # never close the page's <script> early
-        script = (_LAYER_JS.replace("COLOURS", json.dumps(colours))
-                  .replace("TYPE", json.dumps(type_label, ensure_ascii=False))
-                  .replace("WEIGHT", json.dumps(weight)))
-        self.element = MacroElement()
-        self.element._name = "StarLayer"
-        # DATA goes in last, as a plain string, so no template syntax in the data matters
-        self.element._template = Template(script.replace("DATA", "{{ this.geozz_data }}"))
-        self.element.geozz_data = data
-
-    def add_to(self, parent):
-        parent.add_child(self.element)
-        return self.element
+def _public_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
+    out = rejects[[c for c in PUBLIC_REJECT_COLUMNS if c in rejects]].copy()
+    if "file" in out:  # the file's name, not where it lives on the publisher's machine
+        out["file"] = [Path(str(f)).name if pd.notna(f) else f for f in out["file"]]
+    if "value" in out and "field" in out:  # a rejected personal field keeps no value
+        out.loc[out["field"].isin(PERSONAL_FIELDS), "value"] = ""
+    return out
 
 
-def _save(m, path: Path) -> Path:
-    return write_text(path, m.get_root().render())
+def _check_extra(extra: Mapping[str, str | Path]) -> dict[str, Path]:
+    issues, files = [], {}
+    for name, src in extra.items():
+        name = str(name)
+        if (Path(name).name != name or name.startswith(".") or name in _OUTPUT_NAMES
+                or not name):
+            issues.append(Issue(field="extra", expected="a plain file name that is not one "
+                                f"of {sorted(_OUTPUT_NAMES)} and does not start with '.'",
+                                got=name, fix="rename the extra file"))
+        elif not Path(src).is_file():
+            issues.append(Issue(file=str(src), field="extra", expected="an existing file",
+                                got=str(src), fix="write the file before publishing"))
+        else:
+            files[name] = Path(src)
+    if issues:
+        raise InputError(issues)
+    return files
 
 
 def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame,
             out_dir: str | Path, *, period: str | None = None, title: str | None = None,
             simulated: bool = False, tiles: str | None = None,
-            credit: str = OSM_CREDIT) -> dict[str, Path]:
-    """Write a public-safe, offline folder of star maps and tables.
+            credit: str = OSM_CREDIT, rejects: pd.DataFrame | None = None,
+            extra: Mapping[str, str | Path] | None = None) -> dict[str, Path]:
+    """Write a public-safe, offline folder of star maps and tables, all at once.
 
-    Writes, each atomically: ``overview.html`` (every unit type, one layer each),
-    ``stars_<type>.html`` for each unit type, ``ratings.csv`` (all periods, public
-    columns only) and ``ledger.csv`` (which problem went to which unit, without personal
-    fields or free-text descriptions).
+    Writes ``overview.html`` (every unit type, one layer each), ``stars_<type>.html`` for
+    each unit type, ``ratings.csv`` (all periods, public columns only), ``ledger.csv``
+    (which problem went to which unit, without personal fields or free-text
+    descriptions) and, when given, ``rejects.csv`` (where and why only) and ``extra``
+    files. Tables are UTF-8 with BOM and text cells that a spreadsheet would run as a
+    formula are prefixed with ``'``.
+
+    The folder is built beside ``out_dir`` and swapped in whole, so readers see either
+    the previous publication or the new one, complete, even if the process is killed.
+    A folder is only replaced if geozz made it (it holds a ``.geozz-publication`` file)
+    or it is empty.
 
     Parameters
     ----------
@@ -303,18 +372,30 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     period : str, optional
         Period of the maps; default the latest rated.
     title : str, optional
-        Title shown on the maps (escaped).
+        Title shown on the maps (as text).
     simulated : bool, default False
         Mark the maps as showing simulated problems.
     tiles : str, optional
         Base tiles (default none: the pages need no network).
     credit : str
         Data credit.
+    rejects : DataFrame, optional
+        The rejects of :func:`geozz.read_problems`; written as ``rejects.csv`` with the
+        columns file (name only), row, line, kind, reason, field, value.
+    extra : mapping of str to path, optional
+        Further files to copy into the folder, by file name.
 
     Returns
     -------
     dict of str to Path
-        ``{"overview": …, "grid": …, "road": …, "river": …, "ratings": …, "ledger": …}``.
+        ``{"overview": …, "grid": …, "road": …, "river": …, "ratings": …, "ledger": …}``
+        (plus ``"rejects"`` and each extra file's name when given).
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` is a file, a non-empty folder geozz did not make, or cannot be
+        written; the previous publication is left as it was.
 
     Examples
     --------
@@ -326,21 +407,43 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     >>> sorted(out)
     ['grid', 'ledger', 'overview', 'ratings', 'river', 'road']
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
+    extras = _check_extra(extra or {})
     name = title or (str(units["admin"].iloc[0]) if "admin" in units and len(units) else "")
     common = dict(period=period, simulated=simulated, tiles=tiles, credit=credit)
-    written["overview"] = _save(star_map(units, ratings, title=f"{name} 星级评价 overview",
-                                         **common), out / "overview.html")
+    # everything is rendered before the folder is touched: bad input changes nothing
+    pages = {"overview": ("overview.html", _page(star_map(
+        units, ratings, title=f"{name} 星级评价 overview", **common)))}
     for utype in [t for t in ("grid", "road", "river") if t in set(units["unit_type"])]:
         label = UNIT_TYPE_LABELS.get(utype, utype)
-        written[utype] = _save(star_map(units, ratings, unit_types=[utype],
-                                        title=f"{name} {label}", **common),
-                               out / f"stars_{utype}.html")
-    cols = [c for c in PUBLIC_RATING_COLUMNS if c in ratings]
-    written["ratings"] = write_text(out / "ratings.csv",
-                                    ratings[cols].to_csv(index=False))
-    lcols = [c for c in PUBLIC_LEDGER_COLUMNS if c in ledger and c not in PERSONAL_FIELDS]
-    written["ledger"] = write_text(out / "ledger.csv", ledger[lcols].to_csv(index=False))
-    return written
+        pages[utype] = (f"stars_{utype}.html", _page(star_map(
+            units, ratings, unit_types=[utype], title=f"{name} {label}", **common)))
+    tables = {"ratings": ("ratings.csv",
+                          ratings[[c for c in PUBLIC_RATING_COLUMNS if c in ratings]]),
+              "ledger": ("ledger.csv", ledger[[c for c in PUBLIC_LEDGER_COLUMNS
+                                               if c in ledger and c not in PERSONAL_FIELDS]])}
+    if rejects is not None:
+        tables["rejects"] = ("rejects.csv", _public_rejects(rejects))
+    shown = _period_of(ratings, period)
+    marker = json.dumps({"geozz": "publication", "period": shown,
+                         "files": sorted([f for f, _ in pages.values()]
+                                         + [f for f, _ in tables.values()] + list(extras))},
+                        ensure_ascii=False)
+    out = Path(out_dir)
+    written: dict[str, Path] = {}
+    with atomic_dir(out, marker_text=marker + "\n") as tmp:
+        for key, (fname, text) in pages.items():
+            write_text(tmp / fname, text)
+            written[key] = fname
+        for key, (fname, table) in tables.items():
+            write_csv(tmp / fname, table)
+            written[key] = fname
+        for fname, src in extras.items():
+            try:
+                shutil.copyfile(src, tmp / fname)
+            except OSError as exc:
+                raise OutputError(f"cannot copy {src} into the publication {out}: "
+                                  f"{exc.strerror}. Fix: check the file and publish "
+                                  "again. Nothing in that folder was changed.") from None
+            written[fname] = fname
+    final = Path(out).expanduser()
+    return {k: final / v for k, v in written.items()}

@@ -1,6 +1,13 @@
-"""geozz demo, end to end, on both bundled districts and on an OSM file."""
+"""geozz demo, end to end, on both bundled districts and on an OSM file.
 
+Every number the demo prints is checked against numbers counted here independently: rows
+of the records file (csv module), rows of the published rejects.csv / ledger.csv /
+ratings.csv, and units built again through the API.
+"""
+
+import csv
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +17,52 @@ import geozz as gz
 from geozz.cli import main
 
 
+def count_records(path: Path) -> int:
+    """Data rows of a CSV file, counted with the standard library (quoted line breaks are
+    part of one record)."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return sum(1 for _ in csv.reader(f)) - 1
+
+
+def record_rejects(rejects: pd.DataFrame) -> int:
+    """Rejects of whole records (kind == "record" where that column exists)."""
+    return int((rejects["kind"] == "record").sum()) if "kind" in rejects else len(rejects)
+
+
+def printed(pattern: str, text: str) -> tuple[int, ...]:
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not in output:\n{text}"
+    return tuple(int(v) for v in match.groups())
+
+
+def check_counts(text: str, out: Path, records: Path, n_units: int) -> None:
+    rows, read, rejected = printed(r"(\d+) rows: (\d+) problems read, (\d+) rejected", text)
+    rejects = pd.read_csv(out / "rejects.csv", dtype=str)
+    ledger = pd.read_csv(out / "ledger.csv", dtype={"problem_id": str, "unit_id": str})
+    ratings = pd.read_csv(out / "ratings.csv")
+    assert rows == count_records(records)
+    assert rejected == record_rejects(rejects)
+    assert read == rows - rejected
+    assert ledger["problem_id"].nunique() == read  # every problem read is in the ledger
+    grid, outside, total, of = printed(
+        r"assigned: (\d+) to a grid cell, (\d+) outside every unit "
+        r"\(\d+ \+ \d+ = (\d+) of (\d+) read\)", text)
+    assert grid == ledger.loc[ledger["unit_type"] == "grid", "problem_id"].nunique()
+    assert outside == (ledger["reason"] == "outside_units").sum()
+    assert total == grid + outside == of == read
+    road, river = printed(r"(\d+) in road units, (\d+) in river units", text)
+    assert road == ledger.loc[ledger["unit_type"] == "road", "problem_id"].nunique()
+    assert river == ledger.loc[ledger["unit_type"] == "river", "problem_id"].nunique()
+    n_rat, units_shown, months = printed(r"ratings: (\d+) rows = (\d+) units x (\d+) months",
+                                         text)
+    assert (n_rat, units_shown, months) == (len(ratings), n_units,
+                                            ratings["period"].nunique())
+    assert n_rat == n_units * months
+    latest = sorted(ratings["period"].astype(str).unique())[-1]
+    (share,) = printed(r"units at 3★ or better in \S+: (\d+)%", text)
+    assert share == round(100 * (ratings.loc[ratings["period"] == latest, "stars"] >= 3).mean())
+
+
 @pytest.mark.parametrize("district", ["longgang", "haidian"])
 def test_demo_writes_maps_and_consistent_counts(district, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -17,21 +70,27 @@ def test_demo_writes_maps_and_consistent_counts(district, tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
     out = tmp_path / "maps" / district
     for name in ("overview.html", "stars_grid.html", "stars_road.html", "stars_river.html",
-                 "ratings.csv"):
-        assert (out / name).stat().st_size > 1000, name
-    text = result.output
-    rows, read, rejected = map(int, re.search(
-        r"(\d+) rows: (\d+) problems read, (\d+) rejected", text).groups())
-    assert read + rejected == rows == len(pd.read_csv(gz.datasets.problems_path(district)))
-    grid, outside, total = map(int, re.search(
-        r"assigned: (\d+) to a grid cell, (\d+) outside every unit \(\d+ \+ \d+ = (\d+)",
-        text).groups())
-    assert grid + outside == total == read
-    ratings = pd.read_csv(out / "ratings.csv")
+                 "ratings.csv", "ledger.csv", "rejects.csv", ".geozz-publication"):
+        assert (out / name).is_file(), name
     units = gz.build_units(gz.datasets.load(district))
-    assert len(ratings) == len(units) * ratings["period"].nunique()
-    assert ratings["period"].nunique() == 12
-    assert str(out / "overview.html") in text
+    check_counts(result.output, out, gz.datasets.problems_path(district), len(units))
+    assert pd.read_csv(out / "ratings.csv")["period"].nunique() == 12
+    assert str(out / "overview.html") in result.output
+    # nothing else in the parent: no temporary siblings left behind
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [district]
+
+
+def test_demo_twice_replaces_the_publication(tmp_path):
+    args = ["demo", "--district", "longgang", "--out", str(tmp_path)]
+    first = CliRunner().invoke(main, args + ["--period", "2024-03"])
+    assert first.exit_code == 0, first.output
+    page = (tmp_path / "longgang" / "overview.html").read_text(encoding="utf-8")
+    assert "Period: 2024-03" in page
+    second = CliRunner().invoke(main, args + ["--period", "2024-04"])
+    assert second.exit_code == 0, second.output
+    page = (tmp_path / "longgang" / "overview.html").read_text(encoding="utf-8")
+    assert "Period: 2024-04" in page and "Period: 2024-03" not in page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["longgang"]
 
 
 def test_demo_on_an_osm_file(tmp_path):
@@ -40,8 +99,22 @@ def test_demo_on_an_osm_file(tmp_path):
                                        "--bbox", "116.3084,39.9905,116.3320,40.0123",
                                        "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "beijing_haidian" / "overview.html").exists()
-    assert "300 rows" in result.output
+    out = tmp_path / "beijing_haidian"
+    records = out / "problems_simulated.csv"
+    assert count_records(records) == 300  # the simulated records are published too
+    assert f"records in {records}" in result.output
+    area = gz.read_osm(osm, boundary=(116.3084, 39.9905, 116.3320, 40.0123))
+    check_counts(result.output, out, records, len(gz.build_units(area)))
+
+
+def test_demo_into_a_foreign_folder_is_refused(tmp_path):
+    own = tmp_path / "longgang"
+    own.mkdir()
+    (own / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert str(own) in result.output and "did not make" in result.output
+    assert [p.name for p in own.iterdir()] == ["notes.txt"]
 
 
 def test_demo_bad_district_is_a_clear_error(tmp_path):
