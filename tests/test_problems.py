@@ -30,14 +30,21 @@ def test_malformed_rows_go_to_rejects_not_a_crash(tmp_path):
         "A9,乱堆乱放,2024-05-02 08:00,巡查,待整改,114.2,22.6,mercator,王伟,13800000000",
     ]) + "\n")
     problems, rejects = gz.read_problems(f)
-    assert problems.index.tolist() == ["A1"]
+    # an unknown status costs no record: A8 stays, with a kind="field" reject
+    assert problems.index.tolist() == ["A1", "A8"]
     assert rejects["row"].tolist() == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert rejects["line"].tolist() == [3, 4, 5, 6, 7, 8, 9, 10]
     assert rejects["reason"].tolist() == [
         "missing_coordinates", "unmapped_category", "bad_time", "bad_coordinates",
         "bad_coordinates", "duplicate_id", "unmapped_status", "bad_coord_system"]
+    assert rejects["kind"].tolist() == ["record"] * 6 + ["field", "record"]
+    assert list(rejects.columns[:7]) == ["file", "row", "line", "kind", "reason", "field",
+                                         "value"]
     assert rejects.loc[1, "value"] == "其他"
     assert rejects.loc[3, "field"] == "经度" and rejects.loc[4, "field"] == "纬度"
-    assert len(problems) + len(rejects) == 9
+    assert problems.loc["A8", "status"] is pd.NA
+    assert problems.loc["A8", "status_raw"] == "不知道"
+    assert len(problems) + (rejects["kind"] == "record").sum() == 9
 
 
 def test_strict_raises_once_with_every_row(tmp_path):
@@ -103,7 +110,11 @@ def test_bundled_records_count_in_equals_count_out():
     path = gz.datasets.problems_path("longgang")
     n = len(pd.read_csv(path))
     problems, rejects = gz.read_problems(path)
-    assert len(problems) + len(rejects) == n
+    assert len(problems) + (rejects["kind"] == "record").sum() == n
+    # the simulated file reads as before the record-by-record reader: 5976 + 24
+    assert (len(problems), len(rejects)) == (5976, 24)
+    assert rejects["reason"].value_counts().to_dict() == {
+        "missing_coordinates": 8, "unmapped_category": 8, "bad_time": 8}
     assert problems.index.is_unique and problems.index.name == "problem_id"
     assert set(problems["category"]) <= set(gz.problems.CATEGORIES)
     assert set(problems["status"]) <= set(gz.problems.STATUSES)
@@ -111,3 +122,65 @@ def test_bundled_records_count_in_equals_count_out():
     assert 0.03 < share < 0.07
     summary = gz.problems.summarize_rejects(rejects)
     assert summary["count"].sum() == len(rejects)
+
+
+SF311 = {"Street and Sidewalk Cleaning": "exposed_garbage",
+         "Graffiti Public Property": "illegal_ads", "Graffiti Private Property": "illegal_ads",
+         "Sewer Issues": "sewage", "Litter Receptacles": "damaged_facilities",
+         "Illegal Postings": "illegal_ads", "Blocked Street or SideWalk": "piles"}
+SF311_PATH = __import__("pathlib").Path(__file__).parent / "data" / "sf311" / "cases_sample.csv.gz"
+
+
+def test_sf311_every_mapped_record_is_a_problem():
+    raw = pd.read_csv(SF311_PATH, dtype=str, keep_default_na=False)
+    problems, rejects = gz.read_problems(SF311_PATH, categories=SF311, tz="America/Los_Angeles")
+    mapped = raw["Category"].isin(list(SF311))
+    assert len(raw) == 4984 and mapped.sum() == 3034
+    assert len(problems) == 3034
+    assert sorted(problems.index) == sorted(raw.loc[mapped, "CaseID"])
+    rec = rejects[rejects["kind"] == "record"]
+    assert len(rec) == 1950 and set(rec["reason"]) == {"unmapped_category"}
+    assert len(problems) + len(rec) == 4984
+    # a channel the vocabulary does not know costs no record: kept raw, noted per field
+    fld = rejects[rejects["kind"] == "field"]
+    assert fld["reason"].value_counts().to_dict() == {"unmapped_source": 1176}
+    assert fld["value"].value_counts().to_dict() == {
+        "Open311": 568, "Web Self Service": 416, "Integrated Agency": 160, "Twitter": 32}
+    assert problems["source_raw"].isin(["Open311", "Web Self Service", "Integrated Agency",
+                                        "Twitter"]).sum() == 1176
+    assert problems["source"].isna().sum() == 1176
+    assert set(problems["source"].dropna()) == {"complaint"}  # Voice In and e-mail In
+    assert problems["status"].value_counts().to_dict() == \
+        raw.loc[mapped, "Status"].map({"Closed": "rectified", "Open": "open"}) \
+        .value_counts().to_dict()
+    # Opened: ISO local times; Closed: ISO or "NA" (empty, no reject)
+    by_id = raw.set_index("CaseID")
+    opened = pd.to_datetime(by_id.loc[problems.index, "Opened"])
+    assert (problems["found_at"].dt.tz_localize(None) == opened.to_numpy()).all()
+    closed = by_id.loc[problems.index, "Closed"]
+    assert problems["rectified_at"].isna().sum() == (closed == "NA").sum() == 86
+    summary = gz.problems.summarize_rejects(rejects)
+    assert summary.loc[0].tolist() == ["field", "unmapped_source", "Open311", 568]
+    assert summary.loc[2].tolist() == ["record", "unmapped_category", "Abandoned Vehicle", 391]
+    assert summary["count"].sum() == len(rejects)
+
+
+def test_sf311_updated_is_read_month_first():
+    # Updated is "MM/DD/YYYY hh:mm:ss AM"; values such as 12/31 prove month first.
+    # For closed cases it is the closing time, so it must equal Closed to the second.
+    raw = pd.read_csv(SF311_PATH, dtype=str, keep_default_na=False).set_index("CaseID")
+    days = raw["Updated"].str.extract(r"^(\d\d)/(\d\d)/")
+    assert (days[0].astype(int) <= 12).all() and (days[1].astype(int) > 12).any()
+    problems, rejects = gz.read_problems(SF311_PATH, categories=SF311,
+                                         tz="America/Los_Angeles",
+                                         columns={"Updated": "rectified_at"})
+    assert not (rejects["reason"] == "bad_rectified_at").any()
+    closed = raw.loc[problems.index, "Closed"]
+    has = (closed != "NA").to_numpy()
+    assert has.sum() == 2948
+    same = problems["rectified_at"].dt.tz_localize(None)[has] == \
+        pd.to_datetime(closed[has]).to_numpy()
+    assert same.all()
+    assert raw.loc["3600300", "Updated"] == "04/30/2014 03:49:58 PM"
+    assert problems.loc["3600300", "rectified_at"] == pd.Timestamp("2014-04-30 15:49:58",
+                                                                   tz="America/Los_Angeles")
