@@ -136,7 +136,11 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
         pd.Series(True, index=rejects.index)
     n_rejected, n_field = int(record.sum()), int((~record).sum())
     n_rows = len(problems) + n_rejected
-    in_grid = ledger.loc[ledger["unit_type"] == "grid", "problem_id"].nunique()
+    from geozz.units import REGISTRY
+
+    cells = [t.name for t in REGISTRY.values() if t.rule == "half_open"]
+    corridors = [t.name for t in REGISTRY.values() if t.rule != "half_open"]
+    in_grid = ledger.loc[ledger["unit_type"].isin(cells), "problem_id"].nunique()
     outside = int((ledger["reason"] == "outside_units").sum())
     by_type = ledger.dropna(subset=["unit_type"]).groupby("unit_type")["problem_id"].nunique()
     echo = (lambda *a, **k: None) if quiet else click.echo
@@ -152,7 +156,7 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
             echo(f"  rejected {row['count']:>4} {row['reason']}{value}")
     echo(f"assigned: {in_grid} to a grid cell, {outside} outside every unit "
          f"({in_grid} + {outside} = {in_grid + outside} of {len(problems)} read); "
-         + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in ("road", "river")))
+         + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in corridors))
     shown = sorted(ratings["period"].unique())
     echo(f"ratings: {len(ratings)} rows = {len(units)} units x {len(shown)} months "
          f"({shown[0]} … {shown[-1]}); maps show {period or shown[-1]}")

@@ -103,11 +103,13 @@ class InputError(GeozzError, ValueError):
         self.issues: list[Issue | str] = list(issues)
         super().__init__(self._message())
 
+    _where = "in the input"
+
     def _message(self) -> str:
         n = len(self.issues)
         if n == 1 and isinstance(self.issues[0], str):
             return self.issues[0]
-        head = f"{n} problem{'s' if n != 1 else ''} in the input:"
+        head = f"{n} problem{'s' if n != 1 else ''} {self._where}:"
         shown = [f"  {i}" for i in self.issues[:20]]
         if n > 20:
             shown.append(f"  … and {n - 20} more")
@@ -148,6 +150,8 @@ class OutputError(GeozzError, OSError):
     >>> isinstance(err, OSError), "public/" in str(err)
     (True, True)
     """
+
+    _where = "with the output"
 
     def __init__(self, issues: Issue | str | Iterable[Issue | str]):
         if isinstance(issues, (Issue, str)):

@@ -41,13 +41,16 @@ from branca.element import Element, MacroElement
 from ._io import atomic_dir, script_json, write_csv, write_text
 from .errors import InputError, Issue, OutputError
 from .problems import PERSONAL_FIELDS
+from .schema import check_ledger, check_ratings, check_units
+from .units import REGISTRY, UNIT_TYPES
 
 __all__ = ["star_map", "publish", "STAR_COLOURS", "NO_RATING_COLOUR", "UNIT_TYPE_LABELS"]
 
 STAR_COLOURS = {5: "#1a9850", 4: "#91cf60", 3: "#fee08b", 2: "#fc8d59", 1: "#d73027"}
 NO_RATING_COLOUR = "#bdbdbd"
 STAR_LABELS = {5: "五星 5★", 4: "四星 4★", 3: "三星 3★", 2: "二星 2★", 1: "一星 1★"}
-UNIT_TYPE_LABELS = {"grid": "网格 Grid", "road": "路段 Road", "river": "河段 River"}
+#: map label of each unit type ("网格 Grid" …), from the unit-type registry
+UNIT_TYPE_LABELS = {t.name: t.label for t in REGISTRY.values()}
 OSM_CREDIT = "© OpenStreetMap contributors"
 #: columns of ratings.csv in a public folder (no personal data can be among them)
 PUBLIC_RATING_COLUMNS = ["unit_id", "period", "unit_type", "name", "admin", "score", "grade",
@@ -247,11 +250,20 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     >>> "模拟" in m.get_root().render()
     True
     """
+    check_units(units, stage="star_map")
+    check_ratings(ratings, stage="star_map")
+    if unit_types is not None:
+        unit_types = [unit_types] if isinstance(unit_types, str) else list(unit_types)
+        unknown = [t for t in unit_types if t not in REGISTRY]
+        if unknown:
+            raise InputError(Issue(field="unit_types", expected=f"unit types from "
+                                   f"{UNIT_TYPES}", got=unknown,
+                                   fix="pass only known unit types"))
     period = _period_of(ratings, period)
     sel = ratings[ratings["period"].astype(str) == period].set_index("unit_id") \
         if period else pd.DataFrame(columns=["score", "stars", "found", "grade"])
     types = list(unit_types) if unit_types is not None else \
-        [t for t in ("grid", "road", "river") if t in set(units["unit_type"])]
+        [t for t in UNIT_TYPES if t in set(units["unit_type"])]
     shown = units[units["unit_type"].isin(types)]
     wgs = shown.geometry.to_crs(4326)
     tile_url = tiles if tiles is not None and _is_url(str(tiles)) else None
@@ -278,7 +290,8 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         "n": _text(shown["name"]) if "name" in shown else _text(shown.index),
         "a": _text(shown["admin"]) if "admin" in shown else "—",
         "c": [f"{v:.1f}" if pd.notna(v) else "—" for v in r["score"]],
-        "f": [int(v) if pd.notna(v) else 0 for v in r["found"]],
+        "f": [int(v) if pd.notna(v) else 0 for v in
+              (r["found"] if "found" in r else [None] * len(r))],
         "s": [int(v) if pd.notna(v) else 0 for v in stars],
     }, index=shown.index)
     geoms = _round_geoms(wgs, decimals)
@@ -291,7 +304,7 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
                      "geometry": shapely.geometry.mapping(g)}
                     for rec, g in zip(props[mask].to_dict("records"), geoms[mask])]
         layers.append({"label": UNIT_TYPE_LABELS.get(utype, str(utype)),
-                       "weight": 0.5 if utype == "grid" else 1,
+                       "weight": REGISTRY[utype].style.get("weight", 1),
                        "data": {"type": "FeatureCollection", "features": features}})
     notes = [[f"评价期 Period: {period}" if period else "无评分 no ratings", False]]
     if simulated:
@@ -407,13 +420,16 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     >>> sorted(out)
     ['grid', 'ledger', 'overview', 'ratings', 'river', 'road']
     """
+    check_units(units, stage="publish")
+    check_ratings(ratings, stage="publish")
+    check_ledger(ledger, stage="publish")
     extras = _check_extra(extra or {})
     name = title or (str(units["admin"].iloc[0]) if "admin" in units and len(units) else "")
     common = dict(period=period, simulated=simulated, tiles=tiles, credit=credit)
     # everything is rendered before the folder is touched: bad input changes nothing
     pages = {"overview": ("overview.html", _page(star_map(
         units, ratings, title=f"{name} 星级评价 overview", **common)))}
-    for utype in [t for t in ("grid", "road", "river") if t in set(units["unit_type"])]:
+    for utype in [t for t in UNIT_TYPES if t in set(units["unit_type"])]:
         label = UNIT_TYPE_LABELS.get(utype, utype)
         pages[utype] = (f"stars_{utype}.html", _page(star_map(
             units, ratings, unit_types=[utype], title=f"{name} {label}", **common)))

@@ -129,7 +129,7 @@ def test_hostile_names_show_as_text(browser, tmp_path):
         {"unit_type": "grid", "name": hostile, "admin": "<b>区</b>", "responsible": ""},
         geometry=[box(800000, 2500000, 800200, 2500200), box(800200, 2500000, 800400, 2500200)],
         crs=32650, index=pd.Index(["a", "b"], name="unit_id"))
-    ratings = pd.DataFrame({"unit_id": ["a", "b"], "period": "2024-05", "score": [96.0, 71.0],
+    ratings = pd.DataFrame({"unit_id": ["a", "b"], "period": "2024-05", "unit_type": "grid", "score": [96.0, 71.0],
                             "stars": [5, 2], "found": [4, 29]})
     f = tmp_path / "hostile.html"
     gz.star_map(units, ratings, title="<i>title</i>").save(str(f))
