@@ -1,9 +1,7 @@
 """Star maps and published folders: offline, escaped, public-safe, drawn in a real browser."""
 
-import json
 import os
 import re
-import shutil
 
 import geopandas as gpd
 import pandas as pd
@@ -11,7 +9,6 @@ import pytest
 from shapely.geometry import box
 
 import geozz as gz
-from geozz.maps import STAR_COLOURS
 
 
 @pytest.fixture(scope="module")
@@ -55,50 +52,7 @@ def test_publish_carries_no_personal_data(longgang, tmp_path):
 
 # ---- in a real browser ----------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: the README test command installs it")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
-
-COUNT_JS = """() => {
-  const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
-  const map = window[key];
-  let shapes = 0;
-  map.eachLayer(l => { if (l.feature && l instanceof L.Path) shapes += 1; });
-  const canvas = document.querySelector('.leaflet-overlay-pane canvas');
-  const ctx = canvas.getContext('2d');
-  const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted += 1;
-  return {shapes, painted, total: canvas.width * canvas.height, key,
-          legend: !!document.getElementById('gz-legend')};
-}"""
-
-
-def open_offline(browser, path):
-    context = browser.new_context(offline=True, viewport={"width": 1000, "height": 800})
-    page = context.new_page()
-    errors, requests, dialogs = [], [], []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(path.as_uri())
-    page.wait_for_function("() => window.L !== undefined")
-    page.wait_for_timeout(300)
-    return context, page, errors, requests, dialogs
+from _browser import COUNT_JS, open_offline  # noqa: E402
 
 
 def test_overview_draws_every_unit_offline(browser, longgang, tmp_path):

@@ -1,6 +1,5 @@
 """read_problems: column detection, conversion, rejects, the count invariant."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

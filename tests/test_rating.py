@@ -1,7 +1,6 @@
 """rate and the rubric: deductions floored at 0, periods, quarters, stars, ranks."""
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box

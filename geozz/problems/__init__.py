@@ -349,7 +349,6 @@ def _validate(raw: RawTable, *, file: str, coords: str,
               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     src_default = coords.lower().replace("-", "")
     frame = raw.frame.reset_index(drop=True)
-    n = len(frame)
     cols = _find_columns(frame, columns, file)
     missing = [f for f in ("lon", "lat", "category", "found_at") if f not in cols]
     if missing:

@@ -22,8 +22,8 @@ from geozz import _osmfile
 from geozz.area import Area
 from geozz.errors import CRSError, InputError, OSMError, SchemaError
 
-HOSTILE = Path(__file__).parent / "data" / "hostile"
-OSM_DIR = Path(__file__).parent / "data" / "osm"
+HOSTILE = Path(__file__).parent.parent / "data" / "hostile"
+OSM_DIR = Path(__file__).parent.parent / "data" / "osm"
 PWNED = Path("/tmp/geozz-pwned")
 LONG_NAME = "长" + "x" * 9998 + "路"
 NAMES = [

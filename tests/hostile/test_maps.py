@@ -7,7 +7,6 @@ category, reject values. They must come out as the literal text, never evaluated
 """
 
 import html
-import importlib.util
 import json
 import multiprocessing
 import os
@@ -29,13 +28,7 @@ import geozz._io as gio
 from geozz._io import MARKER, neutralise_cells, script_json
 from geozz.errors import InputError, OutputError
 
-# the browser helpers of tests/test_maps.py (one way to open a page in Chromium)
-_spec = importlib.util.spec_from_file_location("_geozz_test_maps",
-                                               Path(__file__).with_name("test_maps.py"))
-_maps_tests = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_maps_tests)
-browser = _maps_tests.browser
-open_offline, COUNT_JS = _maps_tests.open_offline, _maps_tests.COUNT_JS
+from _browser import COUNT_JS, open_offline
 
 EVAL = "{{ 'gz' ~ 'pwned' }}"  # evaluated by Jinja it would read gzpwned
 
