@@ -22,10 +22,31 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from .errors import InvariantError, OutputError
+from .errors import InputError, InvariantError, Issue, OutputError
 
-__all__ = ["atomic_path", "write_text", "script_json", "neutralise_cells", "write_csv",
+__all__ = ["as_path", "atomic_path", "write_text", "script_json", "neutralise_cells", "write_csv",
            "atomic_dir", "MARKER"]
+
+
+def as_path(value: Any, *, field: str = "path", what: str = "file") -> Path:
+    """``value`` as a :class:`~pathlib.Path`, or an :class:`InputError` naming ``field``.
+
+    Examples
+    --------
+    >>> as_path("a/b.csv").name
+    'b.csv'
+    >>> as_path(None, field="out_dir", what="folder")
+    Traceback (most recent call last):
+    ...
+    geozz.errors.InputError: 1 problem in the input:
+      field 'out_dir': expected a folder path (str or os.PathLike), got 'NoneType'. Fix: pass the folder as a string or a pathlib.Path
+    """
+    if isinstance(value, (str, os.PathLike)) and str(value) != "":
+        return Path(value)
+    got = "an empty string" if isinstance(value, str) else type(value).__name__
+    raise InputError(Issue(field=field, expected=f"a {what} path (str or os.PathLike)",
+                           got=got,
+                           fix=f"pass the {what} as a string or a pathlib.Path"))
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ import shapely
 import shapely.geometry
 from branca.element import Element, MacroElement
 
-from ._io import atomic_dir, script_json, write_csv, write_text
+from ._io import as_path, atomic_dir, script_json, write_csv, write_text
 from .errors import InputError, Issue, OutputError
 from .problems import PERSONAL_FIELDS
 from .schema import check_ledger, check_ratings, check_units
@@ -250,6 +250,9 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     >>> "模拟" in m.get_root().render()
     True
     """
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 15:
+        raise InputError(Issue(field="decimals", expected="a whole number from 0 to 15",
+                               got=decimals, fix="use decimals=5 (about 1 m)"))
     check_units(units, stage="star_map")
     check_ratings(ratings, stage="star_map")
     if unit_types is not None:
@@ -420,6 +423,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     >>> sorted(out)
     ['grid', 'ledger', 'overview', 'ratings', 'river', 'road']
     """
+    as_path(out_dir, field="out_dir", what="folder")
     check_units(units, stage="publish")
     check_ratings(ratings, stage="publish")
     check_ledger(ledger, stage="publish")
@@ -444,7 +448,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
                          "files": sorted([f for f, _ in pages.values()]
                                          + [f for f, _ in tables.values()] + list(extras))},
                         ensure_ascii=False)
-    out = Path(out_dir)
+    out = as_path(out_dir, field="out_dir", what="folder")
     written: dict[str, Path] = {}
     with atomic_dir(out, marker_text=marker + "\n") as tmp:
         for key, (fname, text) in pages.items():

@@ -32,6 +32,7 @@ import shapely
 
 from . import _osmfile
 from .area import Area, boundary_frame
+from ._io import as_path
 from .errors import InputError, Issue, OSMError
 
 __all__ = ["read_osm", "RIVER_TYPES"]
@@ -87,7 +88,7 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
     >>> area.name, sorted(area.rivers["name"].dropna().unique())
     ('shenzhen_longgang', ['龙岗河'])
     """
-    path = Path(path)
+    path = as_path(path, what="OSM file")
     stem = path.name.split(".")[0]
     name = name or stem
     if isinstance(river_types, str):

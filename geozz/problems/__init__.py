@@ -75,6 +75,7 @@ import numpy as np
 import pandas as pd
 
 from .. import coords as _coords
+from .._io import as_path
 from ..errors import InputError, InvariantError, Issue, SchemaError
 from .readers import RawTable, read_raw
 from .times import check_tz, parse_column
@@ -281,10 +282,7 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     >>> int(n) == len(pd.read_csv(datasets.problems_path("longgang")))
     True
     """
-    if not isinstance(path, (str, Path)):
-        raise InputError(Issue(field="path", expected="a file path", got=type(path).__name__,
-                               fix="pass the path of the records file"))
-    path = Path(path)
+    path = as_path(path, what="records file")
     tz = check_tz(tz)
     _check_options(coords=coords, dayfirst=dayfirst)
     known = {n for names in COLUMN_NAMES.values() for n in names} | set(columns or {})

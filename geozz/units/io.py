@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .._io import as_path
 from ..errors import CRSError, InputError, Issue, SchemaError
 from .base import COLUMNS, metric_crs
 from .registry import UNIT_TYPES, _unit_type_fix
@@ -185,7 +186,7 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     >>> back.index.equals(units.index)
     True
     """
-    path = Path(path)
+    path = as_path(path, what="units file")
     f = str(path)
     issues: list[Issue] = []
     crs_fields: set[int] = set()  # ids of the issues that are about a CRS
