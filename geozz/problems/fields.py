@@ -1,0 +1,137 @@
+"""Field vocabulary of problem records: reject reasons, codes, column names.
+
+The constants that say what a problem record holds (:data:`REJECT_KINDS`,
+:data:`SOURCES`, :data:`STATUSES`, :data:`PERSONAL_FIELDS`, :data:`COLUMN_NAMES`, ...),
+the bundled :func:`vocabulary` with its :data:`CATEGORIES`, and the helpers that
+normalise raw values and map them to canonical codes. Imports nothing from
+:mod:`geozz.problems` itself, so every other module of the package can import it.
+
+Examples
+--------
+>>> REJECT_KINDS["duplicate_id"], "piles" in CATEGORIES
+('record', True)
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Issue
+
+#: reject reason -> kind: "record" (the record is not a problem) or "field" (it is)
+REJECT_KINDS: dict[str, str] = {
+    "malformed_record": "record",
+    "bad_geometry": "record",
+    "missing_coordinates": "record",
+    "bad_coordinates": "record",
+    "bad_coord_system": "record",
+    "missing_category": "record",
+    "unmapped_category": "record",
+    "bad_time": "record",
+    "duplicate_id": "record",
+    "unmapped_source": "field",
+    "unmapped_status": "field",
+    "bad_deadline": "field",
+    "bad_rectified_at": "field",
+    "nonexistent_time": "field",
+    "ambiguous_time": "field",
+    "bad_encoding": "field",
+}
+REJECT_REASONS = tuple(REJECT_KINDS)
+SOURCES = ("patrol", "complaint", "photo", "inspection", "third_party")
+STATUSES = ("open", "rectifying", "rectified", "verified", "reopened")
+#: fields that never reach a public output
+PERSONAL_FIELDS = ("reporter", "phone")
+#: fields a record cannot be a problem without (damage there rejects the record)
+REQUIRED_FIELDS = ("problem_id", "category", "found_at", "lon", "lat", "coord_sys")
+
+#: canonical field -> the column names it is found under, first match wins
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "problem_id": ("problem_id", "编号", "问题编号", "id", "ID", "CaseID", "case_id",
+                   "service_request_id"),
+    "category": ("category", "问题类型", "问题分类", "类型", "Category", "Complaint Type",
+                 "complaint_type", "service_name", "Request Type", "Request.Type"),
+    "found_at": ("found_at", "发现时间", "上报时间", "时间", "Opened", "requested_datetime",
+                 "created_date", "date", "time"),
+    "lon": ("lon", "经度", "lng", "longitude", "Longitude", "Long", "long", "x", "X"),
+    "lat": ("lat", "纬度", "latitude", "Latitude", "Lat", "y", "Y"),
+    "coord_sys": ("coord_sys", "坐标系", "coords", "crs"),
+    "source": ("source", "来源", "问题来源", "Source"),
+    "status": ("status", "状态", "处理状态", "Status"),
+    "deadline": ("deadline", "整改期限", "期限"),
+    "rectified_at": ("rectified_at", "整改完成时间", "整改时间", "Closed", "closed_date"),
+    "description": ("description", "问题描述", "描述", "Description", "Request.Details"),
+    "reporter": ("reporter", "上报人", "举报人", "Reporter"),
+    "phone": ("phone", "联系电话", "电话", "Phone"),
+}
+OUT_COLUMNS = ["category", "raw_category", "found_at", "source", "source_raw", "status",
+               "status_raw", "deadline", "rectified_at", "description", "reporter",
+               "phone", "coord_sys", "geometry"]
+#: values that mean "empty" in the fields below (R and database exports write them)
+_NA_TOKENS = ("na", "n/a", "nan", "null", "none", "nat", "-", "--", "#n/a")
+_NA_FIELDS = {"category", "found_at", "lon", "lat", "coord_sys", "source", "status",
+              "deadline", "rectified_at"}
+
+
+@functools.cache
+def vocabulary() -> dict:
+    """The bundled vocabulary: categories (zh, en, aliases), sources and statuses.
+
+    Examples
+    --------
+    >>> vocabulary()["categories"]["piles"]["zh"]
+    '乱堆乱放'
+    """
+    text = resources.files("geozz.resources").joinpath("vocabulary.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+CATEGORIES = tuple(vocabulary()["categories"])
+
+
+def _norm(value) -> str:
+    return str(value).strip().casefold()
+
+
+def _lookup(codes: tuple[str, ...], aliases: Mapping[str, list[str]],
+            extra: Mapping[str, str] | None, what: str) -> dict[str, str]:
+    table = {_norm(c): c for c in codes}
+    for code, names in aliases.items():
+        for name in names:
+            table[_norm(name)] = code
+    if extra is not None and not isinstance(extra, Mapping):
+        raise InputError(Issue(field=what, expected="a mapping raw value -> code",
+                               got=type(extra).__name__, fix=f"pass {what}={{'raw': 'code'}}"))
+    bad = [Issue(field=what, expected=f"codes from {codes}", got=code,
+                 fix=f"map {raw!r} to one of the canonical codes")
+           for raw, code in (extra or {}).items() if code not in codes]
+    if bad:
+        raise InputError(bad)
+    for raw, code in (extra or {}).items():
+        table[_norm(raw)] = code
+    return table
+
+
+def _clean(values: pd.Series, *, blanks: tuple[str, ...] = ()) -> pd.Series:
+    """Values as stripped text, NA where empty or (casefolded) in ``blanks``; computed
+    once per distinct value."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    out = []
+    for v in uniq:
+        t = str(v).strip()
+        out.append(None if not t or t.casefold() in blanks else t)
+    arr = np.array(out + [None], dtype=object)[codes]
+    return pd.Series(arr, index=values.index, dtype="string")
+
+
+def _map_codes(values: pd.Series, table: Mapping[str, str]) -> pd.Series:
+    """Raw values -> codes through ``table`` (None where unknown), once per distinct value."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([table.get(_norm(v)) for v in uniq] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
