@@ -40,7 +40,7 @@ from branca.element import Element, MacroElement
 
 from ._io import as_path, atomic_dir, script_json, write_csv, write_text
 from .errors import InputError, Issue, OutputError
-from .problems import PERSONAL_FIELDS
+from .problems import COLUMN_NAMES, PERSONAL_FIELDS
 from .schema import check_ledger, check_ratings, check_units
 from .units import REGISTRY, UNIT_TYPES
 
@@ -60,6 +60,8 @@ PUBLIC_LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "reason", "catego
                          "found_at", "source", "status", "deadline", "rectified_at"]
 #: columns of rejects.csv in a public folder: where and why only, never the raw record
 PUBLIC_REJECT_COLUMNS = ["file", "row", "line", "kind", "reason", "field", "value"]
+#: reject reasons whose value may be any text of the record (never published)
+_FREE_TEXT_REASONS = ("bad_encoding",)
 _OUTPUT_NAMES = {"overview.html", "stars_grid.html", "stars_road.html", "stars_river.html",
                  "ratings.csv", "ledger.csv", "rejects.csv"}
 
@@ -336,8 +338,14 @@ def _public_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
     out = rejects[[c for c in PUBLIC_REJECT_COLUMNS if c in rejects]].copy()
     if "file" in out:  # the file's name, not where it lives on the publisher's machine
         out["file"] = [Path(str(f)).name if pd.notna(f) else f for f in out["file"]]
-    if "value" in out and "field" in out:  # a rejected personal field keeps no value
-        out.loc[out["field"].isin(PERSONAL_FIELDS), "value"] = ""
+    if "value" in out:
+        # a value from a personal field, or free text (damaged bytes can be in any field),
+        # is not published: only where and why
+        personal = set(PERSONAL_FIELDS).union(*(COLUMN_NAMES[f] for f in PERSONAL_FIELDS))
+        hide = out["field"].isin(personal) if "field" in out else False
+        if "reason" in rejects:
+            hide = hide | rejects["reason"].isin(_FREE_TEXT_REASONS)
+        out.loc[hide, "value"] = ""
     return out
 
 

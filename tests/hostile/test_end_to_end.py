@@ -132,3 +132,29 @@ def test_pages_draw_and_show_text_literally(published, browser, page_name):
             page.wait_for_timeout(150)
             assert name in page.inner_text(".leaflet-tooltip")
     context.close()
+
+
+def test_rejects_csv_never_publishes_personal_or_free_text(tmp_path):
+    """Damaged bytes in the 上报人 (reporter) and 问题描述 (description) columns make
+    field rejects whose value is that text: the public rejects.csv keeps where and why."""
+    header = "编号,问题类型,发现时间,经度,纬度,问题描述,上报人,联系电话\n".encode()
+    good = "P{i},暴露垃圾,2024-05-0{d} 08:00,114.205,22.681,正常描述,王{i},1380000000{i}\n"
+    body = b"".join(good.format(i=i, d=1 + i % 5).encode() for i in range(1, 9))
+    damaged = ("P9,暴露垃圾,2024-05-02 08:00,114.205,22.681,".encode() + "描述".encode()
+               + b"\xff" + ",".encode() + "张".encode() + b"\xfe" + "三,13912345678\n".encode())
+    path = tmp_path / "records.csv"
+    path.write_bytes(header + body + damaged)
+    problems, rejects = gz.read_problems(path)
+    assert len(problems) == 9
+    damaged_rejects = rejects[rejects["reason"] == "bad_encoding"]
+    assert sorted(damaged_rejects["field"]) == ["上报人", "问题描述"]
+    assert all("\ufffd" in v for v in damaged_rejects["value"])
+    units = gz.build_units(gz.read_osm(HOSTILE_OSM), grid_size=500)
+    ledger = gz.assign(problems, units)
+    out = gz.publish(units, gz.rate(ledger, units), ledger, tmp_path / "pub", rejects=rejects)
+    public = pd.read_csv(out["rejects"], dtype=str, encoding="utf-8-sig",
+                         keep_default_na=False)
+    assert sorted(public["field"]) == ["上报人", "问题描述"]
+    assert public["value"].tolist() == ["", ""]
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in out.values())
+    assert "张" not in text and "王1" not in text and "1391234" not in text
