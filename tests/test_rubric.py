@@ -2,19 +2,10 @@
 
 import pytest
 
-import geozz as gz
+from _rubrics import default_text, write_rubric
+
 from geozz.errors import RubricError
 from geozz.rubric import KEYS, Rubric, load_rubric
-
-
-def default_text():
-    return (gz.rubric.resources.files("geozz.resources") / "default.toml").read_text("utf-8")
-
-
-def write(tmp_path, text, name="mine.toml"):
-    f = tmp_path / name
-    f.write_text(text, encoding="utf-8")
-    return f
 
 
 def fields(err):
@@ -54,7 +45,7 @@ min = 9.5
 
 def test_small_rubric_in_any_order_named_after_its_file(tmp_path):
     grades = '[[grades]]\nlabel = "low"\nmin = 0\n[[grades]]\nlabel = "high"\nmin = 8\n'
-    rb = load_rubric(write(tmp_path, MINI.format(grades=grades, stars=LOW_FIRST),
+    rb = load_rubric(write_rubric(tmp_path, MINI.format(grades=grades, stars=LOW_FIRST),
                            name="strict.toml"))
     assert rb.name == "strict"
     assert rb.stars == [(9.5, 5), (5.0, 3), (0.0, 1)]
@@ -77,7 +68,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
             .replace("stars = 3\nmin = 80", "stars = 3\nmin = 180")
             .replace("[shares.river]", "[shares.lake]\npiles = 100\n\n[shares.river]"))
     with pytest.raises(RubricError) as err:
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
     assert fields(err) == ["pionts", "points_per_problem", "shares.lake", "grades[2].label",
                            "stars[3].min"]
     msg = str(err.value)
@@ -92,27 +83,27 @@ def test_every_problem_is_listed_at_once(tmp_path):
 def test_full_score_must_be_a_positive_number(tmp_path, value):
     text = default_text().replace("full_score = 100", f"full_score = {value}")
     with pytest.raises(RubricError) as err:
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
     assert fields(err) == ["full_score"]
     assert "expected a" in str(err.value) and "number" in str(err.value)
 
 
 def test_points_per_problem_zero_is_allowed(tmp_path):
     text = default_text().replace("points_per_problem = 1", "points_per_problem = 0")
-    assert load_rubric(write(tmp_path, text)).points_per_problem == 0.0
+    assert load_rubric(write_rubric(tmp_path, text)).points_per_problem == 0.0
 
 
 def test_stars_must_rise_with_the_threshold(tmp_path):
     text = default_text().replace("stars = 5\nmin = 95", "stars = 5\nmin = 85")
     with pytest.raises(RubricError, match="more stars for higher thresholds"):
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
 
 
 def test_repeated_threshold_and_no_zero(tmp_path):
     text = default_text().replace("min = 70\n\n[[grades]]", "min = 90\n\n[[grades]]") \
         .replace("stars = 1\nmin = 0", "stars = 1\nmin = 10")
     with pytest.raises(RubricError) as err:
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
     assert fields(err) == ["grades", "stars"]
     assert "a different min for every entry, got [90.0, 90.0, 0.0]" in str(err.value)
     assert "one entry with min = 0" in str(err.value)
@@ -122,19 +113,19 @@ def test_float_star_count_and_text_min(tmp_path):
     text = default_text().replace("stars = 4\n", "stars = 4.0\n") \
         .replace("stars = 2\nmin = 70", 'stars = 2\nmin = "70"')
     with pytest.raises(RubricError) as err:
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
     assert fields(err) == ["stars[2].stars", "stars[4].min"]
 
 
 def test_entries_that_are_not_tables(tmp_path):
     text = "grades = [90, 70, 0]\n" + MINI.format(grades="", stars=LOW_FIRST)
     with pytest.raises(RubricError) as err:
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
     assert fields(err) == ["grades[1]", "grades[2]", "grades[3]"]
     text = "grades = []\n" + MINI.format(grades="", stars=LOW_FIRST)
     with pytest.raises(RubricError, match=r"'grades': expected a list of \[\[grades\]\] "
                                           "tables with min and label, got \\[\\]"):
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
 
 
 def test_shares_not_a_table_and_unknown_entry_keys(tmp_path):
@@ -142,13 +133,13 @@ def test_shares_not_a_table_and_unknown_entry_keys(tmp_path):
     text = text[:text.index("[shares.grid]")].replace("points_per_problem = 1",
                                                       "points_per_problem = 1\nshares = 5")
     with pytest.raises(RubricError) as err:
-        load_rubric(write(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
     assert fields(err) == ["shares", "grades[1].max"]
 
 
 def test_missing_keys_and_missing_file(tmp_path):
     with pytest.raises(RubricError) as err:
-        load_rubric(write(tmp_path, 'name = "x"\n'))
+        load_rubric(write_rubric(tmp_path, 'name = "x"\n'))
     assert fields(err) == ["full_score", "shares", "grades", "stars"]
     with pytest.raises(RubricError, match="check the spelling"):
         load_rubric(tmp_path / "absent.toml")

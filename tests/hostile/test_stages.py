@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from _rubrics import default_text, write_rubric
+
 import geozz as gz
 from geozz.errors import CRSError, InputError, RubricError, SchemaError
 from geozz.rubric import load_rubric
@@ -16,16 +18,6 @@ from geozz.units import UNIT_TYPES
 TZ = "Asia/Shanghai"
 UTM = 32650
 X0, Y0 = 800000, 2500000  # Shenzhen, in UTM 50N metres
-
-
-def default_text():
-    return (gz.rubric.resources.files("geozz.resources") / "default.toml").read_text("utf-8")
-
-
-def rubric_file(tmp_path, text, name="mine.toml"):
-    f = tmp_path / name
-    f.write_text(text, encoding="utf-8")
-    return f
 
 
 def grid_units(ids=("A", "B"), types=None, crs=UTM):
@@ -54,19 +46,19 @@ def test_negative_share(tmp_path):
                                   "piles = -20\nillegal_construction = 55\nsewage")
     with pytest.raises(RubricError, match=r"shares\.grid\.piles': expected a number of 0 "
                                           r"or more, got -20"):
-        load_rubric(rubric_file(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
 
 
 def test_negative_points_per_problem(tmp_path):
     text = default_text().replace("points_per_problem = 1", "points_per_problem = -1")
     with pytest.raises(RubricError, match="'points_per_problem': expected a number of 0 or more"):
-        load_rubric(rubric_file(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
 
 
 def test_full_score_with_a_unit_is_not_a_number(tmp_path):
     text = default_text().replace("full_score = 100", 'full_score = "100分"')
     with pytest.raises(RubricError) as err:
-        load_rubric(rubric_file(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
     assert "'full_score': expected a number, got '100分'" in str(err.value)
     assert len(err.value.issues) == 1  # the shares are not blamed for it
 
@@ -74,26 +66,26 @@ def test_full_score_with_a_unit_is_not_a_number(tmp_path):
 def test_grade_without_min(tmp_path):
     text = default_text().replace('en = "pass"\nmin = 70\n', 'en = "pass"\n')
     with pytest.raises(RubricError, match=r"'grades\[2\]\.min': expected a min"):
-        load_rubric(rubric_file(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
 
 
 def test_six_stars(tmp_path):
     text = default_text().replace("stars = 5\n", "stars = 6\n")
     with pytest.raises(RubricError, match=r"'stars\[1\]\.stars': expected a whole number of "
                                           r"stars from 1 to 5, got 6"):
-        load_rubric(rubric_file(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
 
 
 def test_shares_not_adding_up(tmp_path):
     text = default_text().replace("sand_mining = 10", "sand_mining = 15")
     with pytest.raises(RubricError, match=r"'shares\.river': expected shares adding up to "
                                           r"full_score 100, got 105"):
-        load_rubric(rubric_file(tmp_path, text))
+        load_rubric(write_rubric(tmp_path, text))
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path):
     text = default_text().replace("full_score = 100", "full_score = = 100")
-    f = rubric_file(tmp_path, text)
+    f = write_rubric(tmp_path, text)
     with pytest.raises(RubricError) as err:
         load_rubric(f)
     line = text.splitlines().index("full_score = = 100") + 1
