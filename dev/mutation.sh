@@ -79,7 +79,9 @@ echo "wall: $(( $(date +%s) - start )) s" >> "$OUT/meta.txt"
 
 mutmut results --all true > "$OUT/results.txt"
 python - "$OUT" <<'PY'
-import collections, subprocess, sys
+import collections, sys
+import mutmut.__main__  # noqa: F401  (sets mutmut up as its CLI does)
+from mutmut.mutation.diff_apply import get_diff_for_mutant
 out = sys.argv[1]
 rows = collections.defaultdict(collections.Counter)
 survivors = []
@@ -87,7 +89,7 @@ for line in open(f"{out}/results.txt", encoding="utf-8"):
     if ": " not in line:
         continue
     name, status = line.strip().rsplit(": ", 1)
-    module = name.split(".x_")[0].split(".xǁ")[0]
+    module = name.split(".x_")[0].split(".x\u01c1")[0]
     rows[module][status] += 1
     if status == "survived":
         survivors.append((module, name))
@@ -105,9 +107,17 @@ print(f"{'TOTAL':<20}{tot['killed']:>8}{tot['survived']:>10}{tot['timeout']:>9}{
 others = {s for c in rows.values() for s in c} - {"killed", "survived", "timeout"}
 if others:
     print("other =", ", ".join(sorted(others)))
+def function_of(module, name):  # geozz.m.x_f__mutmut_3 -> f; geozz.m.x\u01c1C\u01c1f.. -> C.f
+    fn = name[len(module) + 1:].rsplit("__mutmut_", 1)[0]
+    fn = fn[2:] if fn.startswith("x_") else fn[1:]
+    return fn.strip("\u01c1").replace("\u01c1", ".")
+per_function = collections.Counter(f"{m}.{function_of(m, n)}" for m, n in survivors)
+print("survivors per function:")
+for fn, n in sorted(per_function.items()):
+    print(f"  {fn}: {n}")
 with open(f"{out}/survivors.txt", "w", encoding="utf-8") as f:
     for module, name in survivors:
-        diff = subprocess.run(["mutmut", "show", name], capture_output=True, text=True).stdout
+        diff = get_diff_for_mutant(name, path=module.replace(".", "/") + ".py")
         minus = [l[1:].strip() for l in diff.splitlines()
                  if l.startswith("-") and not l.startswith("---")]
         plus = [l[1:].strip() for l in diff.splitlines()
