@@ -168,3 +168,46 @@ def test_problem_ids_must_be_unique_and_present(cells):
         gz.assign(pts((1, 1)).set_crs(None, allow_override=True), cells)
     with pytest.raises(gz.errors.SchemaError, match="expected a GeoDataFrame of problems"):
         gz.assign(pd.DataFrame({"x": [1]}), cells)
+
+
+def test_ledger_rows_go_grid_road_river_whatever_the_units_order(monkeypatch):
+    # a river reach listed first, then a road corridor, then a cell: one point in all three
+    units = gpd.GeoDataFrame(
+        {"unit_type": ["river", "road", "grid"], "name": ["河", "路", "格"]},
+        geometry=[box(0, 0, 100, 100), box(0, 0, 100, 100), box(0, 0, 100, 100)],
+        crs=CRS, index=pd.Index(["W-1", "R-1", "G-1"], name="unit_id"))
+    units["centerline"] = gpd.GeoSeries([LineString([(0, 50), (100, 50)]), None, None],
+                                        index=units.index, crs=CRS)
+    ledger = gz.assign(pts((50, 60), (500, 500)), units)
+    assert ledger[["problem_id", "unit_id", "unit_type"]].astype(object).where(
+        ledger.notna(), None).values.tolist() == [
+        ["p0", "G-1", "grid"], ["p0", "R-1", "road"], ["p0", "W-1", "river"],
+        ["p1", None, None]]
+    # distance to the river's centreline; the road has none, so to its polygon (inside: 0)
+    d = ledger.set_index("unit_id")["distance_m"]
+    assert d["W-1"] == pytest.approx(10.0) and d["R-1"] == 0.0
+    assert list(ledger.index) == [0, 1, 2, 3]
+
+
+def test_corridors_without_a_centerline_column_are_measured_to_their_polygon():
+    units = gpd.GeoDataFrame(
+        {"unit_type": ["road", "road"], "name": ["甲", "乙"]},
+        geometry=[box(0, 0, 100, 30), box(0, 20, 100, 50)], crs=CRS,
+        index=pd.Index(["R-a", "R-b"], name="unit_id"))
+    ledger = gz.assign(pts((50, 25)), units)
+    # inside both polygons: distance 0 to each, the smaller id wins the tie
+    assert ledger[["unit_id", "reason"]].values.tolist() == [["R-a", "nearest_centerline"]]
+
+
+def test_blank_unit_ids_are_refused(cells):
+    bad = cells.copy()
+    bad.index = pd.Index(["", *bad.index[1:]], name="unit_id")
+    with pytest.raises(gz.errors.SchemaError, match="unit_id"):
+        gz.assign(pts((800050, 2500050)), bad)
+
+
+def test_the_count_check_catches_a_lost_problem(cells, monkeypatch):
+    # a bug that forgets the problems outside every unit
+    monkeypatch.setattr(np, "setdiff1d", lambda a, b: np.array([], dtype=int))
+    with pytest.raises(gz.errors.InvariantError, match="lost 1 problem"):
+        gz.assign(pts((800050, 2500050), (0, 0)), cells)

@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import box
 
 import geozz as gz
+from geozz._io import script_json
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +108,50 @@ def test_hostile_names_show_as_text(browser, tmp_path):
     assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0
     assert "<i>title</i>" in page.inner_text("#gz-legend")
     context.close()
+
+
+@pytest.fixture
+def small():
+    units = gpd.GeoDataFrame(
+        {"unit_type": "grid", "name": ["甲", "乙"], "admin": ["龙岗街道", "坪地街道"],
+         "responsible": ""},
+        geometry=[box(800000, 2500000, 800200, 2500200), box(800200, 2500000, 800400, 2500200)],
+        crs=32650, index=pd.Index(["a", "b"], name="unit_id"))
+    ratings = pd.DataFrame({"unit_id": ["a", "b"], "period": "2024-05", "unit_type": "grid",
+                            "score": [96.0, 71.0], "stars": [5, 2], "found": [4, 29]})
+    ledger = pd.DataFrame({"problem_id": ["p1"], "unit_id": ["a"], "unit_type": ["grid"],
+                           "reason": ["inside"], "category": ["piles"],
+                           "found_at": pd.to_datetime(["2024-05-03"]).tz_localize(
+                               "Asia/Shanghai")})
+    return units, ratings, ledger
+
+
+def test_publish_defaults_name_the_area_and_do_not_claim_simulation(small, tmp_path):
+    out = gz.publish(*small, tmp_path / "pub")
+    page = out["overview"].read_text(encoding="utf-8")
+    assert script_json("龙岗街道 星级评价 overview")[1:-1] in page  # the first unit's admin
+    assert "模拟" not in page
+    titled = gz.publish(*small, tmp_path / "pub2", title="坪山区")
+    assert script_json("坪山区 星级评价 overview")[1:-1] in \
+        titled["overview"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, why", [
+    (".hidden", "does not start with '.'"), ("ratings.csv", "rename the extra file"),
+    ("sub/x.txt", "a plain file name"), ("", "a plain file name")])
+def test_extra_files_need_plain_new_names(small, tmp_path, name, why):
+    src = tmp_path / "notes.txt"
+    src.write_text("说明", encoding="utf-8")
+    with pytest.raises(gz.errors.InputError, match=why):
+        gz.publish(*small, tmp_path / "pub", extra={name: src})
+    assert not (tmp_path / "pub").exists()
+
+
+def test_extra_files_are_copied_and_missing_ones_refused(small, tmp_path):
+    src = tmp_path / "notes.txt"
+    src.write_text("说明", encoding="utf-8")
+    out = gz.publish(*small, tmp_path / "pub", extra={"notes.txt": src})
+    assert out["notes.txt"].read_text(encoding="utf-8") == "说明"
+    with pytest.raises(gz.errors.InputError, match="an existing file"):
+        gz.publish(*small, tmp_path / "pub", extra={"more.txt": tmp_path / "nope.txt"})
+    assert (tmp_path / "pub" / "notes.txt").exists()  # the previous publication is intact

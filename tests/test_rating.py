@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from _rubrics import default_text, write_rubric
+
 import geozz as gz
 from geozz.errors import InputError, RubricError
 from geozz.rubric import load_rubric
@@ -286,3 +288,63 @@ def test_ids_as_numbers_and_rating_one_unit_type_with_the_whole_ledger(units):
     assert r["score"].to_dict() == {"2": 100, "1": 98}
     with pytest.raises(InputError, match="1 unknown ids"):
         gz.rate(ledger_of([("C", "grid", "piles", "2024-05-10")]), grid)
+
+
+def test_star_label_of_missing_and_of_each_count():
+    assert [gz.rating.star_label(v) for v in (None, float("nan"), pd.NA)] == ["—"] * 3
+    assert gz.rating.star_label(1) == "★☆☆☆☆" and gz.rating.star_label(5.0) == "★★★★★"
+
+
+def test_a_rubric_without_shares_for_a_unit_type_present_is_an_error(tmp_path, units):
+    # the units hold a river reach; a rubric that rates grids only cannot rate it
+    text = default_text()
+    river = text[text.index("[shares.river]"):]
+    f = write_rubric(tmp_path, text.replace(river, ""))
+    rows = [("A", "grid", "piles", "2024-05-10")]
+    with pytest.raises(InputError, match="unit types the rubric rates") as err:
+        gz.rate(ledger_of(rows), units, rubric=f)
+    assert "river" in str(err.value)
+    # the same rubric rates the grid cells alone
+    grid = units[units["unit_type"] == "grid"]
+    assert gz.rate(ledger_of(rows), grid, rubric=f)["unit_id"].tolist() == ["B", "A"]
+
+
+def test_periods_as_period_objects_must_have_the_frequency(units):
+    rows = [("A", "grid", "piles", "2024-05-10")]
+    got = gz.rate(ledger_of(rows), units, periods=[pd.Period("2024-05", freq="M")])
+    assert got["period"].unique().tolist() == ["2024-05"]
+    with pytest.raises(InputError, match="periods of freq 'M'") as err:
+        gz.rate(ledger_of(rows), units, periods=[pd.Period("2024Q2", freq="Q")])
+    assert "2024Q2" in str(err.value)
+
+
+def test_three_way_tie_shares_first_place():
+    units = gpd.GeoDataFrame({"unit_type": "grid", "name": list("ABCD"), "admin": ""},
+                             geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs=32650,
+                             index=pd.Index(list("ABCD"), name="unit_id"))
+    r = gz.rate(ledger_of([("D", "grid", "piles", "2024-05-10")]), units)
+    assert r.set_index("unit_id")["rank"].to_dict() == {"A": 1, "B": 1, "C": 1, "D": 4}
+
+
+def test_units_without_problems_have_zero_indicators_and_carry_names(units):
+    t = pd.Timestamp("2024-05-10 09:00", tz=TZ)
+    ledger = pd.DataFrame({"problem_id": ["a"], "unit_id": "A", "unit_type": "grid",
+                           "category": "piles", "found_at": t, "status": "verified",
+                           "deadline": t, "rectified_at": t})
+    r = gz.rate(ledger, units).set_index("unit_id")
+    counts = ["found", "closed", "on_time", "overdue", "reopened", "recurrence", "not_rated"]
+    assert r.loc["B", counts].tolist() == [0] * 7
+    assert r.loc["A", counts].tolist() == [1, 1, 1, 0, 0, 0, 0]
+    assert all(str(r[c].dtype).startswith("int") for c in counts + ["stars", "rank"])
+    assert r["name"].to_dict() == {"A": "A", "B": "B", "R": "R"}
+    assert r["admin"].tolist() == ["x"] * 3
+
+
+def test_a_ledger_without_lifecycle_columns_counts_nothing_closed(units):
+    ledger = ledger_of([("A", "grid", "piles", "2024-05-10")]).drop(columns="status")
+    r = gz.rate(ledger, units).set_index("unit_id")
+    assert r.loc["A", ["found", "closed", "on_time", "overdue", "reopened"]].tolist() == \
+        [1, 0, 0, 0, 0]
+    no_names = units.drop(columns=["name", "admin"])
+    r = gz.rate(ledger, no_names)
+    assert r["name"].eq("").all() and r["admin"].eq("").all()

@@ -155,3 +155,35 @@ def test_known_keys_are_those_of_the_default():
 
 def test_rubric_passthrough_type():
     assert isinstance(load_rubric("default"), Rubric)
+
+
+GRADES = '[[grades]]\nlabel = "low"\nmin = 0\n[[grades]]\nlabel = "top"\nmin = {top}\n'
+
+
+def test_defaults_and_the_name_and_description_given(tmp_path):
+    rb = load_rubric(write_rubric(tmp_path, MINI.format(grades=GRADES.format(top=8),
+                                                         stars=LOW_FIRST)))
+    assert (rb.points_per_problem, rb.description) == (1.0, "")
+    text = 'name = "村庄"\ndescription = "每月百分制"\n' + \
+        MINI.format(grades=GRADES.format(top=8), stars=LOW_FIRST)
+    rb = load_rubric(write_rubric(tmp_path, text))
+    assert (rb.name, rb.description) == ("村庄", "每月百分制")
+
+
+def test_a_threshold_may_equal_but_not_pass_the_full_score(tmp_path):
+    ok = load_rubric(write_rubric(tmp_path, MINI.format(grades=GRADES.format(top=10),
+                                                         stars=LOW_FIRST)))
+    assert ok.grade_for(10) == "top" and ok.grade_for(9.99) == "low"
+    with pytest.raises(RubricError, match=r"grades\[2\]\.min") as err:
+        load_rubric(write_rubric(tmp_path, MINI.format(grades=GRADES.format(top=10.5),
+                                                       stars=LOW_FIRST)))
+    assert "full_score (10)" in str(err.value)
+
+
+def test_an_unknown_unit_type_does_not_stop_checking_the_others(tmp_path):
+    text = default_text().replace("[shares.grid]", "[shares.lake]\npiles = 100\n\n"
+                                  "[shares.grid]").replace("exposed_garbage = 25",
+                                                           "exposed_garbage = 26", 1)
+    with pytest.raises(RubricError) as err:
+        load_rubric(write_rubric(tmp_path, text))
+    assert {"shares.lake", "shares.grid"} <= set(fields(err))
