@@ -62,7 +62,7 @@ def classify(old: str, new: str) -> str:
         strip = re.compile(r"""(['"])(?:\\.|(?!\1).)*\1""")
         if strip.sub('""', old) == strip.sub('""', new):
             return "text"
-    message = re.compile(r"\b(Issue|\w*Error)\(|\b(fix|expected|got|field)=")
+    message = re.compile(r"\b(Issue|\w*Error|bad)\(|\b(fix|expected|got|field|stage)=")
     if message.search(old) or message.search(new):
         return "message"
     return "logic"
