@@ -155,3 +155,15 @@ def test_extra_files_are_copied_and_missing_ones_refused(small, tmp_path):
     with pytest.raises(gz.errors.InputError, match="an existing file"):
         gz.publish(*small, tmp_path / "pub", extra={"more.txt": tmp_path / "nope.txt"})
     assert (tmp_path / "pub" / "notes.txt").exists()  # the previous publication is intact
+
+
+def test_publish_passes_its_options_to_every_page(small, tmp_path):
+    url = "https://tiles.example.invalid/{z}/{x}/{y}.png"
+    out = gz.publish(*small, tmp_path / "pub", simulated=True, tiles=url, title="坪山区",
+                     period="2024-05")
+    for key in ("overview", "grid"):
+        page = out[key].read_text(encoding="utf-8")
+        assert "问题点为模拟数据" in page and script_json(url)[1:-1] in page
+        assert script_json("评价期 Period: 2024-05")[1:-1] in page
+    grid_page = out["grid"].read_text(encoding="utf-8")
+    assert script_json("坪山区 网格 Grid")[1:-1] in grid_page
