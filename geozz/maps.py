@@ -257,6 +257,14 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
                                got=decimals, fix="use decimals=5 (about 1 m)"))
     check_units(units, stage="star_map")
     check_ratings(ratings, stage="star_map")
+    return _draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
+                 title=title, simulated=simulated, credit=credit, decimals=decimals, m=m)
+
+
+def _draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
+          unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
+          simulated: bool, credit: str, decimals: int, m):
+    """The star map of units and ratings already checked (see :func:`star_map`)."""
     if unit_types is not None:
         unit_types = [unit_types] if isinstance(unit_types, str) else list(unit_types)
         unknown = [t for t in unit_types if t not in REGISTRY]
@@ -437,13 +445,14 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     check_ledger(ledger, stage="publish")
     extras = _check_extra(extra or {})
     name = title or (str(units["admin"].iloc[0]) if "admin" in units and len(units) else "")
-    common = dict(period=period, simulated=simulated, tiles=tiles, credit=credit)
+    common = dict(period=period, simulated=simulated, tiles=tiles, credit=credit,
+                  decimals=5, m=None)
     # everything is rendered before the folder is touched: bad input changes nothing
-    pages = {"overview": ("overview.html", _page(star_map(
-        units, ratings, title=f"{name} 星级评价 overview", **common)))}
+    pages = {"overview": ("overview.html", _page(_draw(
+        units, ratings, unit_types=None, title=f"{name} 星级评价 overview", **common)))}
     for utype in [t for t in UNIT_TYPES if t in set(units["unit_type"])]:
         label = UNIT_TYPE_LABELS.get(utype, utype)
-        pages[utype] = (f"stars_{utype}.html", _page(star_map(
+        pages[utype] = (f"stars_{utype}.html", _page(_draw(
             units, ratings, unit_types=[utype], title=f"{name} {label}", **common)))
     tables = {"ratings": ("ratings.csv",
                           ratings[[c for c in PUBLIC_RATING_COLUMNS if c in ratings]]),
