@@ -8,6 +8,7 @@ exact outcome: the error class and a phrase naming the file, field or fix, or ex
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import math
 import re
 import warnings
@@ -25,17 +26,11 @@ from geozz.errors import CRSError, InputError, OSMError, SchemaError
 HOSTILE = Path(__file__).parent.parent / "data" / "hostile"
 OSM_DIR = Path(__file__).parent.parent / "data" / "osm"
 PWNED = Path("/tmp/geozz-pwned")
-LONG_NAME = "长" + "x" * 9998 + "路"
-NAMES = [
-    "{{ 7*7 }}",
-    "{{ cycler.__init__.__globals__.os.popen('touch /tmp/geozz-pwned').read() }}",
-    "{% raw %}",
-    "<!--<script>",
-    "</script><script>window.pwned=1</script>",
-    '=HYPERLINK("http://evil.example","x")',
-    "Line\u2028Separator Road",
-    LONG_NAME,
-]
+# the names the fixture was written with (its generator runs without pyosmium)
+_spec = importlib.util.spec_from_file_location("make_hostile", HOSTILE / "make_hostile.py")
+_fixture = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fixture)
+LONG_NAME, NAMES = _fixture.LONG_NAME, _fixture.NAMES
 RIVER_NAMES = [NAMES[1], NAMES[4]]
 LONGGANG_BOX = (114.1862, 22.6732, 114.2318, 22.7019)
 UTM50 = 32650
