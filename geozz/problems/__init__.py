@@ -78,10 +78,13 @@ from .fields import (CATEGORIES, COLUMN_NAMES, PERSONAL_FIELDS, REJECT_KINDS,
 from .fields import OUT_COLUMNS as OUT_COLUMNS
 from .fields import REQUIRED_FIELDS as REQUIRED_FIELDS
 from .readers import RawTable, read_raw
+from . import store
+from .store import load, save
 from .times import check_tz
 from .validate import _check_options, _validate
 
-__all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "CATEGORIES",
+__all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "save", "load",
+           "CATEGORIES",
            "SOURCES", "STATUSES", "REJECT_REASONS", "REJECT_KINDS", "PERSONAL_FIELDS"]
 
 

@@ -1,7 +1,5 @@
-"""The ``geozz`` command line: a thin layer over the public API.
+"""``geozz demo``: the whole pipeline on real district data.
 
-Examples
---------
 ``geozz demo`` runs the whole pipeline on the embedded Longgang district and writes
 ``./maps/longgang/``; ``geozz demo --district haidian`` does the same for Haidian;
 ``geozz demo --osm city.osm.pbf`` for any OSM extract (with simulated problems).
@@ -10,49 +8,17 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import logging
-import sys
 import tempfile
 from pathlib import Path
 
 import click
 
-__all__ = ["main"]
+from ._common import echo_for, parse_bbox, print_rejects, stages
+
+__all__ = ["demo"]
 
 
-class _Stages:
-    """A progress bar over the pipeline's stages (on stderr, hidden when not a terminal)."""
-
-    def __init__(self, names: list[str], quiet: bool):
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=len(names), unit="stage", disable=quiet or None,
-                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}]",
-                        file=sys.stderr)
-
-    def step(self, name: str) -> None:
-        self.bar.set_description(name.ljust(10))
-
-    def done(self) -> None:
-        self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="geozz")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """geozz: responsibility units, problem points, star ratings and maps (整脏治乱)."""
-    level = logging.ERROR if quiet else max(logging.DEBUG, logging.WARNING - 10 * verbose)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"quiet": quiet}
-
-
-@main.command()
+@click.command()
 @click.option("--district", default="longgang", show_default=True,
               help="A bundled district (longgang, haidian).")
 @click.option("--osm", "osm_file", type=click.Path(exists=True, dir_okay=False,
@@ -76,33 +42,23 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
     import pandas as pd
 
     import geozz as gz
-    from geozz.errors import GeozzError
 
-    quiet = ctx.obj["quiet"]
-    stages = _Stages(["area", "units", "problems", "assign", "rate", "maps"], quiet)
     stack = contextlib.ExitStack()
-    try:
-        stages.step("area")
+    with stages(["area", "units", "problems", "assign", "rate", "maps"],
+                ctx.obj["quiet"]) as bar, stack:
+        bar.step("area")
         if osm_file is not None:
-            box = None
-            if bbox:
-                try:
-                    box = tuple(float(v) for v in bbox.split(","))
-                    assert len(box) == 4
-                except (ValueError, AssertionError):
-                    raise click.BadParameter("four numbers: minlon,minlat,maxlon,maxlat",
-                                             param_hint="--bbox") from None
-            area = gz.read_osm(osm_file, boundary=box)
+            area = gz.read_osm(osm_file, boundary=parse_bbox(bbox, "--bbox"))
             name = osm_file.name.split(".")[0]
         else:
             area = gz.datasets.load(district)
             name = district
         out = out_root / name
-        stages.done()
-        stages.step("units")
+        bar.done()
+        bar.step("units")
         units = gz.build_units(area, grid_size=grid_size)
-        stages.done()
-        stages.step("problems")
+        bar.done()
+        bar.step("problems")
         extra = {}
         if osm_file is not None:
             # simulated records are written beside the output, then published with it
@@ -113,24 +69,19 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
         else:
             records = gz.datasets.problems_path(district)
         problems, rejects = gz.read_problems(records)
-        stages.done()
-        stages.step("assign")
+        bar.done()
+        bar.step("assign")
         ledger = gz.assign(problems, units)
-        stages.done()
-        stages.step("rate")
+        bar.done()
+        bar.step("rate")
         ratings = gz.rate(ledger, units, freq="M")
-        stages.done()
-        stages.step("maps")
+        bar.done()
+        bar.step("maps")
         written = gz.publish(units, ratings, ledger, out, period=period, simulated=True,
                              title=area.name, rejects=rejects, extra=extra)
         if osm_file is not None:
             records = written["problems_simulated.csv"]
-        stages.done()
-    except GeozzError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        stages.close()
-        stack.close()
+        bar.done()
     # rejects of whole records (helper columns may be absent: then every reject is one)
     record = rejects["kind"] == "record" if "kind" in rejects else \
         pd.Series(True, index=rejects.index)
@@ -143,17 +94,14 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
     in_grid = ledger.loc[ledger["unit_type"].isin(cells), "problem_id"].nunique()
     outside = int((ledger["reason"] == "outside_units").sum())
     by_type = ledger.dropna(subset=["unit_type"]).groupby("unit_type")["problem_id"].nunique()
-    echo = (lambda *a, **k: None) if quiet else click.echo
+    echo = echo_for(ctx)
     echo(f"{area.name}: {len(units)} units "
          + ", ".join(f"{k} {v}" for k, v in units["unit_type"].value_counts().items())
          + f" in {units.crs.name}")
     echo(f"records in {records}: {n_rows} rows: {len(problems)} problems read, "
          f"{n_rejected} rejected"
          + (f" ({n_field} fields set aside in records read)" if n_field else ""))
-    if len(rejects):
-        for _, row in gz.problems.summarize_rejects(rejects).iterrows():
-            value = f" {row['value']!r}" if row["value"] else ""
-            echo(f"  rejected {row['count']:>4} {row['reason']}{value}")
+    print_rejects(echo, rejects)
     echo(f"assigned: {in_grid} to a grid cell, {outside} outside every unit "
          f"({in_grid} + {outside} = {in_grid + outside} of {len(problems)} read); "
          + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in corridors))
@@ -166,6 +114,3 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
     for key, p in written.items():
         echo(f"  {key:<9} {Path(p).resolve()}")
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

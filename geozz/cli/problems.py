@@ -1,0 +1,134 @@
+"""``geozz problems FILE…``: read, validate and save problem records with their rejects.
+
+Each file (or folder of photos) goes through :func:`geozz.read_problems`; the problems of
+all of them are saved together (:func:`geozz.problems.save`: GeoPackage or GeoParquet,
+without personal fields) and every reject goes to one CSV. A file that cannot be read at
+all (no category column, not a records file) is reported and the others go on. The exit
+code is non-zero only when no problem at all could be read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import echo_for, out_path, pairs, print_rejects, stages
+
+__all__ = ["problems", "combine"]
+
+
+def combine(parts: list[tuple[str, object, object]]):
+    """Concatenate ``(file, problems, rejects)`` of several files into one problems frame and
+    one rejects table. An id already used by an earlier file is a ``duplicate_id`` reject
+    of the later file (its row number is not known after validation; the value is the id).
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    probs, rejs = [], []
+    seen: set[str] = set()
+    for file, problems, rejects in parts:
+        dup = problems.index.isin(list(seen))
+        if dup.any():
+            extra = pd.DataFrame({"file": file, "row": pd.NA, "line": pd.NA,
+                                  "kind": "record", "reason": "duplicate_id",
+                                  "field": "problem_id",
+                                  "value": problems.index[dup].astype(str)})
+            rejects = pd.concat([rejects, extra], ignore_index=True)
+            problems = problems[~dup]
+        seen.update(problems.index.astype(str))
+        probs.append(problems)
+        rejs.append(rejects)
+    problems = pd.concat(probs) if probs else gpd.GeoDataFrame()
+    rejects = pd.concat([r for r in rejs if len(r)], ignore_index=True) \
+        if any(len(r) for r in rejs) else (rejs[0] if rejs else pd.DataFrame())
+    return problems, rejects
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("problems.gpkg"), show_default=True,
+              help="Problems file to write: .gpkg or .parquet.")
+@click.option("--rejects", "rejects_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Rejects CSV to write (default: <out>_rejects.csv beside --out).")
+@click.option("--coords", default="wgs84", show_default=True,
+              help="Coordinate system of rows that do not say: wgs84, gcj02, bd09, "
+                   "cgcs2000, EPSG:nnnn …")
+@click.option("--tz", default="Asia/Shanghai", show_default=True,
+              help="IANA time zone of naive times.")
+@click.option("--column", "columns", multiple=True, metavar="NAME=FIELD",
+              help="A file column and the field it holds, e.g. '案件编号=problem_id'.")
+@click.option("--category", "categories", multiple=True, metavar="RAW=CODE",
+              help="A raw category and its code, e.g. '垃圾满溢=exposed_garbage'.")
+@click.option("--source", "sources", multiple=True, metavar="RAW=CODE",
+              help="A raw source and its code (patrol, complaint, photo …).")
+@click.option("--status", "statuses", multiple=True, metavar="RAW=CODE",
+              help="A raw status and its code (open, rectified …).")
+@click.option("--sheet", default=None, help="Sheet of .xlsx workbooks (default the first).")
+@click.option("--encoding", default=None, help="Force a text encoding (default: detected).")
+@click.option("--dayfirst/--monthfirst", default=None,
+              help="Read a/b/yyyy dates day first or month first (default: from the data).")
+@click.pass_context
+def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
+             rejects_out: Path | None, coords: str, tz: str, columns: tuple[str, ...],
+             categories: tuple[str, ...], sources: tuple[str, ...],
+             statuses: tuple[str, ...], sheet: str | None, encoding: str | None,
+             dayfirst: bool | None) -> None:
+    """Read problem records (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, Open311 JSON, a
+    folder of geotagged photos), print what was read and rejected, and save both."""
+    import geozz as gz
+    from geozz._io import write_csv
+    from geozz.errors import GeozzError
+
+    from .. import problems as gzp
+
+    out = out_path(out, gzp.store.SUFFIXES, "--out")
+    rejects_out = rejects_out or out.with_name(out.name.split(".")[0] + "_rejects.csv")
+    options = dict(coords=coords, tz=tz, columns=pairs(columns, "--column") or None,
+                   categories=pairs(categories, "--category") or None,
+                   sources=pairs(sources, "--source") or None,
+                   statuses=pairs(statuses, "--status") or None,
+                   sheet=int(sheet) if sheet and sheet.isdigit() else sheet,
+                   encoding=encoding, dayfirst=dayfirst)
+    echo = echo_for(ctx)
+    parts, failed = [], []
+    with stages(["read", "save"], ctx.obj["quiet"]) as bar:
+        bar.step("read")
+        for path in files:
+            try:
+                got, rej = gz.read_problems(path, **options)
+            except GeozzError as exc:
+                if not isinstance(exc, ValueError):  # not the input's fault: stop
+                    raise
+                failed.append(path)
+                click.echo(f"{path}: not read:\n{exc}", err=True)
+                continue
+            parts.append((str(path), got, rej))
+            n_rec = int((rej["kind"] == "record").sum()) if len(rej) else 0
+            n_rep = int(got["report_count"].sum()) if "report_count" in got else len(got)
+            echo(f"{path}: {n_rep + n_rec} records: {n_rep} read, {n_rec} rejected"
+                 + (f"; {len(got)} problems after merging repeat reports"
+                    if n_rep != len(got) else ""))
+        bar.done()
+        bar.step("save")
+        found, rejects = combine(parts)
+        if len(found):
+            gzp.save(found, out)
+        if len(rejects):
+            write_csv(rejects_out, rejects)
+        bar.done()
+    n_rec = int((rejects["kind"] == "record").sum()) if len(rejects) else 0
+    echo(f"total: {len(files)} inputs ({len(failed)} not read), {len(found)} problems, "
+         f"{n_rec} records rejected, {len(rejects) - n_rec} fields set aside")
+    if len(rejects):
+        print_rejects(echo, rejects)
+    if len(found):
+        echo(f"problems written: {out.resolve()}")
+    if len(rejects):
+        echo(f"rejects written:  {rejects_out.resolve()}")
+    if not len(found):
+        raise click.ClickException("no problem could be read from "
+                                   + ", ".join(str(f) for f in files))
