@@ -40,7 +40,7 @@ from branca.element import Element, MacroElement
 
 from ._io import as_path, atomic_dir, script_json, write_csv, write_text
 from .errors import InputError, Issue, OutputError
-from .problems import COLUMN_NAMES, PERSONAL_FIELDS
+from .problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
 from .schema import check_ledger, check_ratings, check_units
 from .units import REGISTRY, UNIT_TYPES
 
@@ -347,9 +347,10 @@ def _public_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
     if "file" in out:  # the file's name, not where it lives on the publisher's machine
         out["file"] = [Path(str(f)).name if pd.notna(f) else f for f in out["file"]]
     if "value" in out:
-        # a value from a personal field, or free text (damaged bytes can be in any field),
-        # is not published: only where and why
-        personal = set(PERSONAL_FIELDS).union(*(COLUMN_NAMES[f] for f in PERSONAL_FIELDS))
+        # a value from a personal or internal field (photo path, media URL), or free text
+        # (damaged bytes can be in any field), is not published: only where and why
+        private = (*PERSONAL_FIELDS, *INTERNAL_FIELDS)
+        personal = set(private).union(*(COLUMN_NAMES[f] for f in private))
         hide = out["field"].isin(personal) if "field" in out else False
         if "reason" in rejects:
             hide = hide | rejects["reason"].isin(_FREE_TEXT_REASONS)

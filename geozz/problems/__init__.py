@@ -73,8 +73,9 @@ import pandas as pd
 
 from .._io import as_path
 from ..errors import InputError, Issue
-from .fields import (CATEGORIES, COLUMN_NAMES, PERSONAL_FIELDS, REJECT_KINDS,
-                     REJECT_REASONS, SOURCES, STATUSES, vocabulary)
+from .fields import (CATEGORIES, COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS,
+                     REJECT_KINDS, REJECT_REASONS, SOURCES, STATUSES, VOCABULARY_KINDS,
+                     vocabulary, vocabulary_table)
 from .fields import OUT_COLUMNS as OUT_COLUMNS
 from .fields import REQUIRED_FIELDS as REQUIRED_FIELDS
 from .readers import RawTable, read_raw
@@ -83,8 +84,8 @@ from .store import load, save
 from .times import check_tz
 from .validate import _check_options, _validate
 
-__all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "save", "load",
-           "CATEGORIES",
+__all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vocabulary_table",
+           "save", "load", "store", "CATEGORIES", "INTERNAL_FIELDS", "VOCABULARY_KINDS",
            "SOURCES", "STATUSES", "REJECT_REASONS", "REJECT_KINDS", "PERSONAL_FIELDS"]
 
 
@@ -95,6 +96,7 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
                   columns: Mapping[str, str] | None = None, tz: str = "Asia/Shanghai",
                   strict: bool = False, encoding: str | None = None,
                   sheet: str | int | None = None, dayfirst: bool | None = None,
+                  extent=None, far: float = 50_000,
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read problem records from a file into Problems and rejects.
 
@@ -147,12 +149,12 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     """
     path = as_path(path, what="records file")
     tz = check_tz(tz)
-    _check_options(coords=coords, dayfirst=dayfirst)
+    _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far)
     known = {n for names in COLUMN_NAMES.values() for n in names} | set(columns or {})
-    raw = read_raw(path, encoding=encoding, sheet=sheet, known_names=known)
+    raw = read_raw(path, encoding=encoding, sheet=sheet, known_names=known, columns=columns)
     return _validate(raw, file=str(path), coords=coords, categories=categories,
                      sources=sources, statuses=statuses, columns=columns, tz=tz,
-                     strict=strict, dayfirst=dayfirst)
+                     strict=strict, dayfirst=dayfirst, extent=extent, far=far)
 
 
 def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs84",
@@ -161,6 +163,7 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
                statuses: Mapping[str, str] | None = None,
                columns: Mapping[str, str] | None = None, tz: str = "Asia/Shanghai",
                strict: bool = False, dayfirst: bool | None = None,
+               extent=None, far: float = 50_000,
                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a DataFrame of raw records; the engine behind :func:`read_problems`.
 
@@ -180,14 +183,14 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
         raise InputError(Issue(file=file, expected="a pandas DataFrame",
                                got=type(frame).__name__, fix="pass a DataFrame"))
     tz = check_tz(tz)
-    _check_options(coords=coords, dayfirst=dayfirst)
+    _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far)
     frame = frame.reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), None)
     raw = RawTable(frame=frame, rows=np.arange(1, len(frame) + 1), lines=None,
                    n_records=len(frame))
     return _validate(raw, file=file, coords=coords, categories=categories,
                      sources=sources, statuses=statuses, columns=columns, tz=tz,
-                     strict=strict, dayfirst=dayfirst)
+                     strict=strict, dayfirst=dayfirst, extent=extent, far=far)
 
 
 def summarize_rejects(rejects: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,8 @@ REJECT_KINDS: dict[str, str] = {
     "missing_coordinates": "record",
     "bad_coordinates": "record",
     "bad_coord_system": "record",
+    "bad_zone": "record",
+    "far_outside": "record",
     "missing_category": "record",
     "unmapped_category": "record",
     "bad_time": "record",
@@ -42,12 +44,17 @@ REJECT_KINDS: dict[str, str] = {
     "nonexistent_time": "field",
     "ambiguous_time": "field",
     "bad_encoding": "field",
+    "swapped_coordinates": "field",
+    "missing_photo": "record",
 }
 REJECT_REASONS = tuple(REJECT_KINDS)
 SOURCES = ("patrol", "complaint", "photo", "inspection", "third_party")
 STATUSES = ("open", "rectifying", "rectified", "verified", "reopened")
 #: fields that never reach a public output
 PERSONAL_FIELDS = ("reporter", "phone")
+#: fields kept on Problems for the office that never reach the ledger or a public output:
+#: the address and agency as written (free text), links to and paths of photos
+INTERNAL_FIELDS = ("address", "agency", "media_url", "photo")
 #: fields a record cannot be a problem without (damage there rejects the record)
 REQUIRED_FIELDS = ("problem_id", "category", "found_at", "lon", "lat", "coord_sys")
 
@@ -64,15 +71,19 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "coord_sys": ("coord_sys", "坐标系", "coords", "crs"),
     "source": ("source", "来源", "问题来源", "Source"),
     "status": ("status", "状态", "处理状态", "Status"),
-    "deadline": ("deadline", "整改期限", "期限"),
+    "deadline": ("deadline", "整改期限", "期限", "expected_datetime"),
     "rectified_at": ("rectified_at", "整改完成时间", "整改时间", "Closed", "closed_date"),
     "description": ("description", "问题描述", "描述", "Description", "Request.Details"),
     "reporter": ("reporter", "上报人", "举报人", "Reporter"),
     "phone": ("phone", "联系电话", "电话", "Phone"),
+    "address": ("address", "地址", "问题地址", "详细地址", "Address"),
+    "agency": ("agency", "agency_responsible", "责任单位", "Agency"),
+    "media_url": ("media_url", "图片链接", "照片链接"),
+    "photo": ("photo", "照片"),
 }
 OUT_COLUMNS = ["category", "raw_category", "found_at", "source", "source_raw", "status",
                "status_raw", "deadline", "rectified_at", "description", "reporter",
-               "phone", "coord_sys", "geometry"]
+               "phone", "address", "agency", "media_url", "photo", "coord_sys", "geometry"]
 #: values that mean "empty" in the fields below (R and database exports write them)
 _NA_TOKENS = ("na", "n/a", "nan", "null", "none", "nat", "-", "--", "#n/a")
 _NA_FIELDS = {"category", "found_at", "lon", "lat", "coord_sys", "source", "status",
@@ -93,6 +104,52 @@ def vocabulary() -> dict:
 
 
 CATEGORIES = tuple(vocabulary()["categories"])
+#: the tables :func:`vocabulary_table` makes
+VOCABULARY_KINDS = ("columns", "categories", "sources", "statuses")
+
+
+def vocabulary_table(kind: str = "categories") -> pd.DataFrame:
+    """What :func:`~geozz.problems.read_problems` recognises, as a printable table.
+
+    Parameters
+    ----------
+    kind : {"columns", "categories", "sources", "statuses"}
+        ``"columns"``: each canonical field and the column names it is found under (the
+        first present wins); ``"categories"``: code, ``zh``, ``en`` and the raw values
+        that map to it; ``"sources"`` / ``"statuses"``: code and raw values. Raw values
+        are matched ignoring case and surrounding spaces; ``categories=`` (etc.) given
+        to ``read_problems`` add to them.
+
+    Returns
+    -------
+    DataFrame
+        One row per field or code; list cells are joined with ", ".
+
+    Examples
+    --------
+    >>> t = vocabulary_table("categories")
+    >>> t.columns.tolist(), t.loc[0, "code"], t.loc[0, "zh"]
+    (['code', 'zh', 'en', 'aliases'], 'exposed_garbage', '暴露垃圾')
+    >>> vocabulary_table("statuses").set_index("code").loc["rectified", "aliases"]
+    '已整改, 已处理, rectified, closed'
+    >>> vocabulary_table("columns").set_index("field").loc["lat", "names"]
+    'lat, 纬度, latitude, Latitude, Lat, y, Y'
+    """
+    vocab = vocabulary()
+    if kind == "columns":
+        return pd.DataFrame({"field": list(COLUMN_NAMES),
+                             "names": [", ".join(v) for v in COLUMN_NAMES.values()]})
+    if kind == "categories":
+        cats = vocab["categories"]
+        return pd.DataFrame({"code": list(cats), "zh": [v["zh"] for v in cats.values()],
+                             "en": [v["en"] for v in cats.values()],
+                             "aliases": [", ".join(v["aliases"]) for v in cats.values()]})
+    if kind in ("sources", "statuses"):
+        codes = SOURCES if kind == "sources" else STATUSES
+        return pd.DataFrame({"code": list(codes),
+                             "aliases": [", ".join(vocab[kind].get(c, [])) for c in codes]})
+    raise InputError(Issue(field="kind", expected=f"one of {VOCABULARY_KINDS}", got=kind,
+                           fix='pass kind="categories", for example'))
 
 
 def _norm(value) -> str:

@@ -25,10 +25,7 @@ import pandas as pd
 
 from .._io import as_path, atomic_path
 from ..errors import InputError, Issue, OutputError, SchemaError
-from . import fields as _fields
-from .fields import CATEGORIES, PERSONAL_FIELDS
-
-INTERNAL_FIELDS = getattr(_fields, "INTERNAL_FIELDS", ("photo", "media_url"))  # TODO lead
+from .fields import CATEGORIES, INTERNAL_FIELDS, PERSONAL_FIELDS
 
 __all__ = ["save", "load", "is_saved", "LAYER", "SUFFIXES"]
 

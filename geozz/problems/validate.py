@@ -21,11 +21,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import coords as _coords
 from ..errors import InputError, InvariantError, Issue, SchemaError
 from .fields import (_NA_FIELDS, _NA_TOKENS, CATEGORIES, COLUMN_NAMES, OUT_COLUMNS,
                      REJECT_KINDS, REQUIRED_FIELDS, SOURCES, STATUSES, _clean, _lookup,
                      _map_codes, vocabulary)
+from . import positions as _positions
 from .readers import RawTable
 from .times import parse_column
 
@@ -60,12 +60,9 @@ def _find_columns(frame: pd.DataFrame, columns: Mapping[str, str] | None,
     return found
 
 
-def _check_options(*, coords: object, dayfirst: object) -> None:
-    issues = []
-    if not isinstance(coords, str) or \
-            coords.lower().replace("-", "") not in _coords.SYSTEMS:
-        issues.append(Issue(field="coords", expected=f"one of {_coords.SYSTEMS}",
-                            got=coords, fix="say which system the coordinates are in"))
+def _check_options(*, coords: object, dayfirst: object, extent: object = None,
+                   far: object = 50_000) -> None:
+    issues = _positions.option_issues(coords=coords, extent=extent, far=far)
     if dayfirst not in (None, True, False):
         issues.append(Issue(field="dayfirst", expected="True, False or None", got=dayfirst,
                             fix="pass dayfirst=True for 13/05/2024, False for 05/13/2024"))
@@ -76,9 +73,9 @@ def _check_options(*, coords: object, dayfirst: object) -> None:
 def _validate(raw: RawTable, *, file: str, coords: str,
               categories: Mapping[str, str] | None, sources: Mapping[str, str] | None,
               statuses: Mapping[str, str] | None, columns: Mapping[str, str] | None,
-              tz: str, strict: bool, dayfirst: bool | None,
+              tz: str, strict: bool, dayfirst: bool | None, extent: object = None,
+              far: float = 50_000,
               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    src_default = coords.lower().replace("-", "")
     frame = raw.frame.reset_index(drop=True)
     cols = _find_columns(frame, columns, file)
     missing = [f for f in ("lon", "lat", "category", "found_at") if f not in cols]
@@ -126,22 +123,12 @@ def _validate(raw: RawTable, *, file: str, coords: str,
             else:
                 note(hit, "bad_encoding", fld, vals)
 
-    reject(text["lon"].isna() | text["lat"].isna(), "missing_coordinates", "lon")
-    lon = pd.to_numeric(text["lon"], errors="coerce").astype(float)
-    lat = pd.to_numeric(text["lat"], errors="coerce").astype(float)
-    reject(lon.isna(), "bad_coordinates", "lon", text["lon"])
-    reject(lat.isna(), "bad_coordinates", "lat", text["lat"])
-    reject(~lon.between(-180, 180), "bad_coordinates", "lon", text["lon"])
-    reject(~lat.between(-90, 90), "bad_coordinates", "lat", text["lat"])
-
-    if "coord_sys" in cols:
-        sys_raw = text["coord_sys"].str.lower()
-        sys_raw = sys_raw.str.replace("-", "", regex=False).fillna(src_default)
-        sys_raw = sys_raw.replace({"epsg:4326": "wgs84", "4326": "wgs84", "": src_default})
-        reject(~sys_raw.isin(_coords.SYSTEMS), "bad_coord_system", "coord_sys",
-               text["coord_sys"])
-    else:
-        sys_raw = pd.Series(src_default, index=frame.index, dtype="string")
+    loc = _positions.locate(text["lon"], text["lat"], text.get("coord_sys"),
+                            default=coords, extent=extent, far=far, file=file, fields=cols)
+    hit = loc.reason.notna() & reason.isna()  # the first reason wins
+    reason[hit], field[hit], value[hit] = loc.reason[hit], loc.field[hit], loc.value[hit]
+    if len(loc.notes):
+        notes.append(loc.notes)
 
     raw_cat = text["category"]
     reject(raw_cat.isna(), "missing_category", "category")
@@ -153,8 +140,8 @@ def _validate(raw: RawTable, *, file: str, coords: str,
             return None
         got = parse_column(text[fld], tz=tz, column=cols[fld], file=file,
                            dayfirst=dayfirst, serial=raw.serial_dates)
-        if fld == "found_at":
-            reject(got.bad, "bad_time", fld, text[fld])
+        if fld == "found_at":  # a record without a time cannot be dated either
+            reject(got.bad | text[fld].isna(), "bad_time", fld, text[fld])
         else:
             note(got.bad, f"bad_{fld}", fld, text[fld])
         note(got.nonexistent, "nonexistent_time", fld, text[fld])
@@ -198,13 +185,8 @@ def _validate(raw: RawTable, *, file: str, coords: str,
                                 got=None if pd.isna(r["value"]) else str(r["value"]),
                                 fix=_FIX[r["reason"]]) for _, r in rejects.iterrows()])
 
-    glon = np.array(lon[good], dtype=float)
-    glat = np.array(lat[good], dtype=float)
-    gsys = sys_raw[good].to_numpy(object)
-    for system in _coords.SYSTEMS:
-        m = gsys == system
-        if system != "wgs84" and m.any():
-            glon[m], glat[m] = _coords.convert(glon[m], glat[m], src=system, dst="wgs84")
+    glon, glat = loc.lon[good], loc.lat[good]
+    gsys = loc.system[good].to_numpy(object)
 
     idx = frame.index[good]
     no_time = pd.Series(pd.NaT, index=idx, dtype=f"datetime64[ns, {tz}]")
@@ -225,6 +207,10 @@ def _validate(raw: RawTable, *, file: str, coords: str,
         "description": col("description"),
         "reporter": col("reporter"),
         "phone": col("phone"),
+        "address": col("address"),
+        "agency": col("agency"),
+        "media_url": col("media_url"),
+        "photo": col("photo"),
         "coord_sys": pd.Series(gsys, index=idx, dtype="string"),
     }, geometry=gpd.points_from_xy(glon, glat), crs=4326)
     problems.index = pd.Index(pid[good].to_numpy(), name="problem_id", dtype="str")
@@ -278,9 +264,6 @@ def _rejects(raw: RawTable, frame: pd.DataFrame, file: str, bad: np.ndarray,
 _EXPECT = {
     "malformed_record": "a record with the header's fields",
     "bad_geometry": "a Point geometry",
-    "missing_coordinates": "a longitude and a latitude",
-    "bad_coordinates": "decimal degrees within range",
-    "bad_coord_system": f"one of {_coords.SYSTEMS}",
     "missing_category": "a problem category",
     "unmapped_category": "a category that maps to a canonical code",
     "bad_time": "a date and time between 1678 and 2261",
@@ -294,13 +277,11 @@ _EXPECT = {
     "ambiguous_time": "a local time that occurs once (clocks went back; the earlier "
                       "instant was taken)",
     "bad_encoding": "text in the file's encoding (undecodable bytes became U+FFFD)",
+    "missing_photo": "a sidecar row naming a photo in the folder",
 }
 _FIX = {
     "malformed_record": "repair the line: one value per column, quotes closed",
     "bad_geometry": "give the feature a point geometry",
-    "missing_coordinates": "locate the problem or drop the row at the source",
-    "bad_coordinates": "write lon/lat as decimal degrees (lon first: 114.2, lat 22.7)",
-    "bad_coord_system": "write wgs84, gcj02 or bd09",
     "missing_category": "fill in the category",
     "unmapped_category": "add the value to categories={...} in read_problems",
     "bad_time": "write times as YYYY-MM-DD hh:mm",
@@ -312,4 +293,8 @@ _FIX = {
     "nonexistent_time": "check the time, or write it with its UTC offset",
     "ambiguous_time": "write the time with its UTC offset",
     "bad_encoding": "save the file as UTF-8 (CSV UTF-8 in Excel)",
+    "missing_photo": "put the photo in the folder, or correct or delete the sidecar row",
 }
+# the coordinate reasons carry their messages with them
+for _reason, (_kind, _expected, _fix) in _positions.REASONS.items():
+    _EXPECT[_reason], _FIX[_reason] = _expected, _fix

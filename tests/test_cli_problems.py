@@ -1,0 +1,167 @@
+"""geozz problems / geozz assign / geozz vocabulary on real and hand-made files.
+
+Counts printed are checked against the files written, and those against counts made here
+with the standard library.
+"""
+
+import csv
+import gzip
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import geozz as gz
+from geozz.cli import main
+
+SF = Path(__file__).parent / "data" / "sf311"
+#: the 整脏治乱 categories the SF311 categories stand for (SOURCE.md of the data)
+SF_CATEGORIES = {
+    "Street and Sidewalk Cleaning": "exposed_garbage",
+    "Litter Receptacles": "damaged_facilities",
+    "Graffiti Public Property": "illegal_ads",
+    "Graffiti Private Property": "illegal_ads",
+    "Illegal Postings": "illegal_ads",
+    "Sewer Issues": "sewage",
+    "Blocked Street or SideWalk": "piles",
+    "Damaged Property": "damaged_facilities",
+    "Street Defects": "damaged_facilities",
+    "Sidewalk or Curb": "damaged_facilities",
+}
+HEADER = "编号,问题类型,发现时间,经度,纬度,上报人,联系电话\n"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def sf_category_args() -> list[str]:
+    return [a for raw, code in SF_CATEGORIES.items() for a in ("--category", f"{raw}={code}")]
+
+
+def sf_expected() -> tuple[int, int]:
+    """SF311 rows, and rows whose Category is mapped (all have coordinates), counted with
+    the csv module."""
+    with gzip.open(SF / "cases_sample.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return len(rows), sum(r["Category"] in SF_CATEGORIES for r in rows)
+
+
+def test_problems_command_sf311_counts_match_the_files_written(tmp_path):
+    out = tmp_path / "sf.gpkg"
+    code, text = run("problems", str(SF / "cases_sample.csv.gz"), "-o", str(out),
+                     "--tz", "America/Los_Angeles", *sf_category_args())
+    assert code == 0, text
+    n_rows, n_mapped = sf_expected()
+    records, read, rejected = (int(v) for v in re.search(
+        r"(\d+) records: (\d+) read, (\d+) rejected", text).groups())
+    assert (records, read, rejected) == (n_rows, n_mapped, n_rows - n_mapped)
+    problems = gz.problems.load(out, tz="America/Los_Angeles")
+    rejects = pd.read_csv(tmp_path / "sf_rejects.csv", dtype=str)
+    assert len(problems) == n_mapped  # every mapped row with coordinates is a problem
+    assert (rejects["kind"] == "record").sum() == n_rows - n_mapped
+    assert set(problems["category"]) == set(SF_CATEGORIES.values())
+    assert str(problems["found_at"].dt.tz) == "America/Los_Angeles"
+    # the unmapped values are counted per value, most frequent first
+    assert re.search(r"rejected +391 unmapped_category 'Abandoned Vehicle'", text)
+
+
+def test_assign_command_puts_every_sf311_problem_in_a_tract(tmp_path):
+    saved = tmp_path / "sf.parquet"
+    code, _ = run("problems", str(SF / "cases_sample.csv.gz"), "-o", str(saved),
+                  *sf_category_args())
+    assert code == 0
+    ledger_path = tmp_path / "ledger.csv"
+    code, text = run("assign", str(SF / "tracts.geojson"), str(saved), "-o",
+                     str(ledger_path), "--unit-column", "geoid=unit_id",
+                     "--unit-type", "grid")
+    assert code == 0, text
+    ledger = pd.read_csv(ledger_path, dtype={"unit_id": str, "problem_id": str},
+                         encoding="utf-8-sig")
+    _, n_mapped = sf_expected()
+    assert ledger["problem_id"].nunique() == len(ledger) == n_mapped
+    assert ledger["unit_id"].notna().all()  # the sample lies inside the tracts
+    assert ledger["unit_id"].str.fullmatch(r"06075\d{6}").all()
+    assert re.search(rf"grid +{n_mapped} problems in \d+ units", text)
+    assert f"ledger: {n_mapped} rows, {n_mapped} problems" in text
+
+
+def test_problems_command_goes_on_past_a_bad_file_and_keeps_personal_data_out(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "A1,暴露垃圾,2024-05-06 09:00,114.25,22.72,张三,13800000000\n"
+                    "A2,暴露垃圾,2024-05-06 10:00,114.25,,李四,13900000000\n",
+                    encoding="gbk")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("编号,备注\n1,x\n", encoding="utf-8")
+    out = tmp_path / "p.gpkg"
+    code, text = run("problems", str(good), str(bad), "-o", str(out))
+    assert code == 0
+    assert f"{bad}: not read" in text and "category" in text
+    assert "total: 2 inputs (1 not read), 1 problems, 1 records rejected" in text
+    back = gz.problems.load(out)
+    assert back.index.tolist() == ["A1"]
+    assert not {"reporter", "phone"} & set(back.columns)
+    rejects = pd.read_csv(tmp_path / "p_rejects.csv", dtype=str, encoding="utf-8-sig")
+    assert rejects[["row", "reason"]].values.tolist() == [["2", "missing_coordinates"]]
+
+
+def test_problems_command_fails_only_when_nothing_is_read(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "A1,暴露垃圾,not a time,114.25,22.72,,\n", encoding="utf-8")
+    code, text = run("problems", str(bad), "-o", str(tmp_path / "p.gpkg"))
+    assert code == 1
+    assert "no problem could be read" in text
+    assert not (tmp_path / "p.gpkg").exists()
+    assert pd.read_csv(tmp_path / "p_rejects.csv")["reason"].tolist() == ["bad_time"]
+
+
+def test_problems_command_rejects_an_id_repeated_in_a_later_file(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(HEADER + "A1,暴露垃圾,2024-05-06 09:00,114.25,22.72,,\n",
+                     encoding="utf-8")
+    second.write_text(HEADER + "A1,乱堆乱放,2024-05-07 09:00,114.26,22.73,,\n"
+                      "B1,乱堆乱放,2024-05-07 09:00,114.26,22.73,,\n", encoding="utf-8")
+    out = tmp_path / "p.parquet"
+    code, text = run("problems", str(first), str(second), "-o", str(out))
+    assert code == 0
+    back = gz.problems.load(out)
+    assert back.index.tolist() == ["A1", "B1"]
+    assert back.loc["A1", "category"] == "exposed_garbage"  # the first file's A1 stays
+    rejects = pd.read_csv(tmp_path / "p_rejects.csv", dtype=str)
+    assert rejects[["file", "reason", "value"]].values.tolist() == [
+        [str(second), "duplicate_id", "A1"]]
+
+
+def test_problems_command_refuses_an_unknown_output_format(tmp_path):
+    result = CliRunner().invoke(main, ["problems", str(SF / "cases_sample.csv.gz"), "-o",
+                                       str(tmp_path / "p.shp")])
+    assert result.exit_code == 2
+    assert "must end in one of .gpkg, .parquet" in result.output
+
+
+def test_problems_command_refuses_a_malformed_mapping(tmp_path):
+    result = CliRunner().invoke(main, ["problems", str(SF / "cases_sample.csv.gz"),
+                                       "--category", "Graffiti"])
+    assert result.exit_code == 2
+    assert "write RAW=CODE" in result.output
+
+
+def test_vocabulary_command_lists_what_is_recognised():
+    code, text = run("vocabulary", "categories")
+    assert code == 0
+    assert re.search(r"exposed_garbage +.*暴露垃圾", text)
+    assert text.startswith(f"categories ({len(gz.problems.CATEGORIES)})")
+    code, text = run("vocabulary", "columns")
+    assert re.search(r"category +.*问题类型", text)
+
+
+def test_load_refuses_a_file_save_did_not_write(tmp_path):
+    other = tmp_path / "x.gpkg"
+    import geopandas as gpd
+    from shapely.geometry import Point
+    gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=4326).to_file(other)
+    with pytest.raises(gz.errors.InputError, match="written by gz.problems.save"):
+        gz.problems.load(other)
