@@ -44,7 +44,7 @@ def available_rubrics() -> list[str]:
     """
     files = resources.files("geozz.resources")
     return sorted(p.name[:-5] for p in files.iterdir()
-                  if p.name.endswith(".toml") and p.name != "vocabulary.toml")
+                  if p.name.endswith(".toml") and p.name not in ("vocabulary.toml", "deadlines.toml"))
 
 
 @dataclass(frozen=True)

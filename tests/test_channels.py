@@ -48,7 +48,7 @@ def test_gbk_csv_with_chinese_records_and_bad_ones(tmp_path):
     ]
     f = tmp_path / "台账_gbk.csv"
     f.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["LG-001", "LG-002", "LG-007"]
     assert problems["category"].tolist() == ["exposed_garbage", "street_vending",
                                              "damaged_facilities"]
@@ -77,7 +77,7 @@ def test_utf8_bom_csv_keeps_its_first_column_and_reads_bad_records(tmp_path):
     ]
     f = tmp_path / "bom.csv"
     f.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode("utf-8"))
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     # the BOM is not part of the first column's name: 编号 is found, ids are the file's
     assert problems.index.tolist() == ["HD-1", "HD-2", "HD-5"]
     assert problems["source"].tolist()[:2] == ["photo", "complaint"]
@@ -129,7 +129,7 @@ def merged_workbook(path):
 
 def test_xlsx_merged_two_row_header_titles_and_serial_dates(tmp_path):
     f = merged_workbook(tmp_path / "台账.xlsx")
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False, deadlines=False)
     assert problems.index.tolist() == ["X1", "X2", "X3", "X4"]
     # 45413.5 is 2024-05-01 12:00; 45414.25 is 2024-05-02 06:00
     assert problems["found_at"].tolist() == [ts("2024-05-01 12:00"), ts("2024-05-02 10:30"),
@@ -155,7 +155,7 @@ def test_large_workbooks_are_read_only_and_do_not_see_merged_headers(tmp_path, m
     f = merged_workbook(tmp_path / "big.xlsx")
     monkeypatch.setattr(excel_mod, "READ_ONLY_FROM", 0)
     with pytest.raises(SchemaError) as err:
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
     text = str(err.value)
     assert "field 'lon'" in text and "field 'lat'" in text and "位置" in text
 
@@ -189,7 +189,7 @@ def test_open311_request_list(tmp_path):
     f.write_text(json.dumps(open311_requests()), encoding="utf-8")
     problems, rejects = gz.read_problems(
         f, tz="America/Los_Angeles",
-        categories={"Illegal Postings": "illegal_ads", "STREET_CLEAN": "exposed_garbage"})
+        categories={"Illegal Postings": "illegal_ads", "STREET_CLEAN": "exposed_garbage"}, merge=False)
     assert problems.index.tolist() == ["638344", "638345", "638349"]
     # service_name, else service_code
     assert problems["raw_category"].tolist() == ["Illegal Postings", "STREET_CLEAN",
@@ -228,7 +228,7 @@ def test_open311_wrapped_list_with_its_own_closing_time(tmp_path):
     for key in ("service_requests", "requests"):
         f = tmp_path / f"{key}.json"
         f.write_text(json.dumps({key: reqs}, ensure_ascii=False), encoding="utf-8")
-        problems, rejects = gz.read_problems(f)
+        problems, rejects = gz.read_problems(f, merge=False)
         assert rejects.empty
         # closed_date is the file's own rectification time: updated_datetime is not used
         assert problems.loc["A", "rectified_at"] == ts("2024-05-02 08:00")
@@ -238,17 +238,17 @@ def test_open311_wrapped_list_with_its_own_closing_time(tmp_path):
 def test_open311_empty_list_error_response_and_bad_json(tmp_path):
     f = tmp_path / "empty.json"
     f.write_text("[]", encoding="utf-8")
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert len(problems) == 0 and len(rejects) == 0
     err_file = tmp_path / "error.json"
     err_file.write_text(json.dumps([{"code": 403, "description": "Invalid api_key"}]))
     with pytest.raises(InputError, match="Open311 error response: 403 Invalid api_key"):
-        gz.read_problems(err_file)
+        gz.read_problems(err_file, merge=False)
     bad = tmp_path / "bad.json"
     bad.write_text('[{"service_request_id": 1,', encoding="utf-8")
     with pytest.raises(InputError, match="a JSON file: Open311 GeoReport v2 requests or "
                                          "GeoJSON"):
-        gz.read_problems(bad)
+        gz.read_problems(bad, merge=False)
 
 
 def test_geojson_in_a_json_file_still_goes_to_gdal(tmp_path):
@@ -259,7 +259,7 @@ def test_geojson_in_a_json_file_still_goes_to_gdal(tmp_path):
         {"type": "Feature", "geometry": None,
          "properties": {"编号": "G2", "问题类型": "暴露垃圾", "发现时间": "2024-05-01 08:00"}},
     ]}, ensure_ascii=False), encoding="utf-8")
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["G1"]
     assert rejects["reason"].tolist() == ["bad_geometry"]
 
@@ -318,7 +318,7 @@ def photo_folder(root):
 
 def test_photo_folder_records_fields_and_rejects(tmp_path):
     root = photo_folder(tmp_path / "随手拍")
-    problems, rejects = gz.read_problems(root, coords="gcj02")
+    problems, rejects = gz.read_problems(root, coords="gcj02", merge=False)
     assert problems.index.tolist() == ["IMG_3.jpeg", "乱堆乱放/IMG_2.JPG", "暴露垃圾/IMG_1.jpg"]
     assert problems["category"].tolist() == ["sewage", "piles", "exposed_garbage"]
     assert problems["raw_category"].tolist() == ["污水横流", "乱堆乱放", "暴露垃圾"]
@@ -359,7 +359,7 @@ def test_photo_folder_records_fields_and_rejects(tmp_path):
 
 def test_photo_folder_names_map_through_categories(tmp_path):
     root = photo_folder(tmp_path / "p")
-    problems, rejects = gz.read_problems(root, categories={"杂物": "piles"})
+    problems, rejects = gz.read_problems(root, categories={"杂物": "piles"}, merge=False)
     assert problems.loc[["杂物/a.png", "杂物/b.jpg"], "category"].tolist() == ["piles"] * 2
     assert len(problems) == 5 and len(record_rejects(rejects)) == 6
 
@@ -372,11 +372,11 @@ def test_photo_folder_internal_fields_are_declared():
 
 def test_photo_folder_without_photos_or_with_a_foreign_csv(tmp_path):
     with pytest.raises(InputError, match="no image files and no sidecar CSV"):
-        gz.read_problems(tmp_path)
+        gz.read_problems(tmp_path, merge=False)
     photo(tmp_path / "IMG_1.jpg", gps=LONGGANG, when="2024:05:01 08:30:00")
     (tmp_path / "export.csv").write_text("编号,问题类型\n1,暴露垃圾\n", encoding="utf-8")
     with pytest.raises(InputError, match="a sidecar CSV with a file-name column") as err:
-        gz.read_problems(tmp_path)
+        gz.read_problems(tmp_path, merge=False)
     assert "export.csv" in str(err.value)
 
 
@@ -386,7 +386,7 @@ def test_photo_folder_malformed_sidecar_rows_and_heic_are_counted(tmp_path):
     (tmp_path / "side.csv").write_text("照片,问题描述\n"
                                        "暴露垃圾/IMG_1.jpg,桥下垃圾\n"
                                        "IMG_2.HEIC,一,二,三\n", encoding="utf-8")
-    problems, rejects = gz.read_problems(tmp_path)
+    problems, rejects = gz.read_problems(tmp_path, merge=False)
     assert problems.index.tolist() == ["暴露垃圾/IMG_1.jpg"]
     assert problems["description"].tolist() == ["桥下垃圾"]
     assert rejects[["row", "reason"]].values.tolist() == [[1, "malformed_record"],
@@ -399,7 +399,7 @@ def test_photo_folder_malformed_sidecar_rows_and_heic_are_counted(tmp_path):
 def test_a_single_photo_file_points_to_its_folder(tmp_path):
     f = photo(tmp_path / "IMG_1.jpg", gps=LONGGANG, when="2024:05:01 08:30:00")
     with pytest.raises(InputError, match="pass the folder that holds the photo"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 # ------------------------------------------------------------------ vocabulary tables

@@ -36,20 +36,22 @@ def printed(pattern: str, text: str) -> tuple[int, ...]:
 
 
 def check_counts(text: str, out: Path, records: Path, n_units: int) -> None:
-    rows, read, rejected = printed(r"(\d+) rows: (\d+) problems read, (\d+) rejected", text)
+    rows, read, rejected = printed(r"(\d+) rows: (\d+) read, (\d+) rejected", text)
+    n_problems, merged = printed(r"problems: (\d+) \((\d+) repeat reports merged\)", text)
     rejects = pd.read_csv(out / "rejects.csv", dtype=str)
     ledger = pd.read_csv(out / "ledger.csv", dtype={"problem_id": str, "unit_id": str})
     ratings = pd.read_csv(out / "ratings.csv")
     assert rows == count_records(records)
     assert rejected == record_rejects(rejects)
     assert read == rows - rejected
-    assert ledger["problem_id"].nunique() == read  # every problem read is in the ledger
+    assert n_problems == read - merged
+    assert ledger["problem_id"].nunique() == n_problems  # every problem is in the ledger
     grid, outside, total, of = printed(
         r"assigned: (\d+) to a grid cell, (\d+) outside every unit "
-        r"\(\d+ \+ \d+ = (\d+) of (\d+) read\)", text)
+        r"\(\d+ \+ \d+ = (\d+) of (\d+) problems\)", text)
     assert grid == ledger.loc[ledger["unit_type"] == "grid", "problem_id"].nunique()
     assert outside == (ledger["reason"] == "outside_units").sum()
-    assert total == grid + outside == of == read
+    assert total == grid + outside == of == n_problems
     road, river = printed(r"(\d+) in road units, (\d+) in river units", text)
     assert road == ledger.loc[ledger["unit_type"] == "road", "problem_id"].nunique()
     assert river == ledger.loc[ledger["unit_type"] == "river", "problem_id"].nunique()

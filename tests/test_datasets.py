@@ -241,8 +241,12 @@ def test_bundled_problems_nothing_dropped(name):
     path = datasets.problems_path(name)
     rows = len(pd.read_csv(path, dtype=str, keep_default_na=False))
     problems, rejects = gz.read_problems(path)
-    assert len(problems) + len(rejects) == rows
-    assert len(problems) > 0.98 * rows
+    reports = problems["report_count"].sum()
+    assert reports + len(rejects) == rows  # every row is a report of a problem or a reject
+    ids = problems["report_ids"].str.split(";")
+    assert (ids.str.len() == problems["report_count"]).all()
+    assert ids.explode().is_unique and ids.str[0].tolist() == problems.index.tolist()
+    assert reports > 0.98 * rows
     assert 0 < len(rejects) < 0.02 * rows
     assert problems.index.name == "problem_id"
     assert problems.index.is_unique

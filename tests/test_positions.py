@@ -325,7 +325,8 @@ def test_read_problems_repairs_swaps_converts_zones_and_rejects_far_points(tmp_p
         "c,暴露垃圾,2024-05-06 09:00,116.4,39.9,\n"             # Beijing: far outside
         "d,暴露垃圾,2024-05-06 09:00,38525340,2513840,CGCS2000 3度带\n"
         "e,暴露垃圾,2024-05-06 09:00,114.2,22.7,百度\n", encoding="utf-8")
-    problems, rejects = gz.read_problems(path, extent=(114.0, 22.5, 114.4, 22.8))
+    problems, rejects = gz.read_problems(path, extent=(114.0, 22.5, 114.4, 22.8),
+                                         merge=False)
     assert problems.index.tolist() == ["a", "b", "d", "e"]
     assert rejects[["row", "kind", "reason"]].values.tolist() == [
         [1, "field", "swapped_coordinates"], [2, "field", "swapped_coordinates"],

@@ -30,7 +30,7 @@ def test_malformed_rows_go_to_rejects_not_a_crash(tmp_path):
         "A8,乱堆乱放,2024-05-02 08:00,巡查,不知道,114.2,22.6,wgs84,王伟,13800000000",
         "A9,乱堆乱放,2024-05-02 08:00,巡查,待整改,114.2,22.6,mercator,王伟,13800000000",
     ]) + "\n")
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     # an unknown status costs no record: A8 stays, with a kind="field" reject
     assert problems.index.tolist() == ["A1", "A8"]
     assert rejects["row"].tolist() == [2, 3, 4, 5, 6, 7, 8, 9]
@@ -52,7 +52,7 @@ def test_strict_raises_once_with_every_row(tmp_path):
     f = write(tmp_path, "B1,其他,2024-05-01,巡查,待整改,114.2,22.69,wgs84,,\n"
                         "B2,暴露垃圾,nope,巡查,待整改,114.2,22.69,wgs84,,\n")
     with pytest.raises(InputError) as err:
-        gz.read_problems(f, strict=True)
+        gz.read_problems(f, strict=True, merge=False)
     text = str(err.value)
     assert "2 problems" in text and "row 1" in text and "row 2" in text
     assert "问题类型" in text and "categories=" in text
@@ -61,17 +61,17 @@ def test_strict_raises_once_with_every_row(tmp_path):
 
 def test_categories_mapping_extends_vocabulary(tmp_path):
     f = write(tmp_path, "C1,其他,2024-05-01,巡查,待整改,114.2,22.69,wgs84,,\n")
-    problems, rejects = gz.read_problems(f, categories={"其他": "piles"})
+    problems, rejects = gz.read_problems(f, categories={"其他": "piles"}, merge=False)
     assert problems["category"].tolist() == ["piles"] and rejects.empty
     assert problems["raw_category"].tolist() == ["其他"]
     with pytest.raises(InputError, match="canonical"):
-        gz.read_problems(f, categories={"其他": "rubbish"})
+        gz.read_problems(f, categories={"其他": "rubbish"}, merge=False)
 
 
 def test_naive_times_are_local_and_aware_times_are_converted(tmp_path):
     f = write(tmp_path, "D1,暴露垃圾,2024-05-31 23:30,巡查,待整改,114.2,22.69,wgs84,,\n"
                         "D2,暴露垃圾,2024-05-31T16:30:00Z,巡查,待整改,114.2,22.69,wgs84,,\n")
-    problems, _ = gz.read_problems(f)
+    problems, _ = gz.read_problems(f, merge=False)
     assert str(problems["found_at"].dt.tz) == "Asia/Shanghai"
     # 16:30 UTC is 00:30 on June 1st in Shanghai: a June problem, not a May one
     assert problems.loc["D2", "found_at"] == pd.Timestamp("2024-06-01 00:30", tz="Asia/Shanghai")
@@ -83,7 +83,7 @@ def test_gcj02_rows_are_converted_to_wgs84(tmp_path):
     glon, glat = coords.convert(lon, lat, src="wgs84", dst="gcj02")
     f = write(tmp_path, f"E1,暴露垃圾,2024-05-01,巡查,待整改,{float(glon):.7f},{float(glat):.7f},gcj02,,\n"
                         f"E2,暴露垃圾,2024-05-01,巡查,待整改,{lon},{lat},,,\n")
-    problems, _ = gz.read_problems(f)
+    problems, _ = gz.read_problems(f, merge=False)
     assert problems.loc["E1"].geometry.x == pytest.approx(lon, abs=1e-6)
     assert problems.loc["E1"].geometry.y == pytest.approx(lat, abs=1e-6)
     assert problems.loc["E2"].geometry.x == lon  # empty coordinate system: coords= default
@@ -91,26 +91,26 @@ def test_gcj02_rows_are_converted_to_wgs84(tmp_path):
     # the whole file in GCJ-02 with no coordinate-system column
     g = write(tmp_path, f"E3,暴露垃圾,2024-05-01,{float(glon):.7f},{float(glat):.7f}\n",
               name="g.csv", header="编号,问题类型,发现时间,lon,lat\n")
-    p2, _ = gz.read_problems(g, coords="gcj02")
+    p2, _ = gz.read_problems(g, coords="gcj02", merge=False)
     assert p2.geometry.x.iloc[0] == pytest.approx(lon, abs=1e-6)
 
 
 def test_english_columns_and_missing_columns(tmp_path):
     f = write(tmp_path, "1,Illegal Postings,2015-03-01 10:00,-122.41,37.77\n",
               header="CaseID,Category,Opened,Long,Lat\n")
-    problems, rejects = gz.read_problems(f, tz="America/Los_Angeles")
+    problems, rejects = gz.read_problems(f, tz="America/Los_Angeles", merge=False)
     assert problems["category"].tolist() == ["illegal_ads"] and rejects.empty
     assert str(problems["found_at"].dt.tz) == "America/Los_Angeles"
     bad = write(tmp_path, "1,2\n", name="bad.csv", header="foo,bar\n")
     with pytest.raises(SchemaError) as err:
-        gz.read_problems(bad)
+        gz.read_problems(bad, merge=False)
     assert "4 problems" in str(err.value) and "bad.csv" in str(err.value)
 
 
 def test_bundled_records_count_in_equals_count_out():
     path = gz.datasets.problems_path("longgang")
     n = len(pd.read_csv(path))
-    problems, rejects = gz.read_problems(path)
+    problems, rejects = gz.read_problems(path, merge=False)
     assert len(problems) + (rejects["kind"] == "record").sum() == n
     # the simulated file reads as before the record-by-record reader: 5976 + 24
     assert (len(problems), len(rejects)) == (5976, 24)
@@ -134,7 +134,7 @@ SF311_PATH = Path(__file__).parent / "data" / "sf311" / "cases_sample.csv.gz"
 
 def test_sf311_every_mapped_record_is_a_problem():
     raw = pd.read_csv(SF311_PATH, dtype=str, keep_default_na=False)
-    problems, rejects = gz.read_problems(SF311_PATH, categories=SF311, tz="America/Los_Angeles")
+    problems, rejects = gz.read_problems(SF311_PATH, categories=SF311, tz="America/Los_Angeles", merge=False)
     mapped = raw["Category"].isin(list(SF311))
     assert len(raw) == 4984 and mapped.sum() == 3034
     assert len(problems) == 3034
@@ -174,7 +174,7 @@ def test_sf311_updated_is_read_month_first():
     assert (days[0].astype(int) <= 12).all() and (days[1].astype(int) > 12).any()
     problems, rejects = gz.read_problems(SF311_PATH, categories=SF311,
                                          tz="America/Los_Angeles",
-                                         columns={"Updated": "rectified_at"})
+                                         columns={"Updated": "rectified_at"}, merge=False)
     assert not (rejects["reason"] == "bad_rectified_at").any()
     closed = raw.loc[problems.index, "Closed"]
     has = (closed != "NA").to_numpy()
@@ -185,3 +185,43 @@ def test_sf311_updated_is_read_month_first():
     assert raw.loc["3600300", "Updated"] == "04/30/2014 03:49:58 PM"
     assert problems.loc["3600300", "rectified_at"] == pd.Timestamp("2014-04-30 15:49:58",
                                                                    tz="America/Los_Angeles")
+
+
+def test_read_problems_merges_repeat_reports_fills_deadlines_and_links_recurrence(tmp_path):
+    """The lifecycle steps run by default: three reports of one pile are one problem,
+    the deadline comes from the working-time rules, a pile back after rectification
+    recurs."""
+    path = tmp_path / "records.csv"
+    path.write_text(
+        "编号,问题类型,发现时间,经度,纬度,状态,整改完成时间\n"
+        "R1,乱堆乱放,2024-05-06 09:00,114.2500,22.7200,已整改,2024-05-10 10:00\n"
+        "R2,乱堆乱放,2024-05-07 09:00,114.2501,22.7201,,\n"    # 15 m away, R1 still open
+        "R3,乱堆乱放,2024-05-09 16:00,114.2502,22.7200,,\n"    # 21 m away, in the chain
+        "R4,乱堆乱放,2024-06-03 09:00,114.2500,22.7200,,\n"    # after rectification: back
+        "R5,暴露垃圾,2024-05-06 09:30,114.2500,22.7200,,\n",   # another category
+        encoding="utf-8")
+    problems, rejects = gz.read_problems(path)
+    assert rejects.empty
+    assert problems.index.tolist() == ["R1", "R4", "R5"]
+    assert problems["report_count"].tolist() == [3, 1, 1]
+    assert problems.loc["R1", "report_ids"] == "R1;R2;R3"
+    assert problems.loc["R4", "recurrence_of"] == "R1"
+    assert problems["recurrent"].tolist() == [False, True, False]
+    # piles: 1 working day (7 h of 08:30-12:00, 14:00-17:30) from Monday 09:00
+    assert problems.loc["R1", "deadline"] == pd.Timestamp("2024-05-07 09:00",
+                                                          tz="Asia/Shanghai")
+    # exposed garbage: 4 working hours from 09:30 -> 12:00 gives 2.5 h, 14:00 + 1.5 h
+    assert problems.loc["R5", "deadline"] == pd.Timestamp("2024-05-06 15:30",
+                                                          tz="Asia/Shanghai")
+    assert set(problems["deadline_source"]) == {"rules"}
+    kept, _ = gz.read_problems(path, merge=False, recurrence=False, deadlines=False)
+    assert len(kept) == 5 and kept["deadline"].isna().all()
+    assert not {"report_count", "recurrence_of"} & set(kept.columns)
+    apart, _ = gz.read_problems(path, merge={"distance": 10})
+    assert apart["report_count"].tolist() == [1, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("option", [{"merge": "yes"}, {"recurrence": {"radius": 50}}])
+def test_read_problems_refuses_bad_lifecycle_options_before_reading(option):
+    with pytest.raises(InputError, match=f"field '{next(iter(option))}'"):
+        gz.read_problems("no-such-file.csv", **option)

@@ -86,7 +86,9 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
     record = rejects["kind"] == "record" if "kind" in rejects else \
         pd.Series(True, index=rejects.index)
     n_rejected, n_field = int(record.sum()), int((~record).sum())
-    n_rows = len(problems) + n_rejected
+    n_reports = int(problems["report_count"].sum()) if "report_count" in problems \
+        else len(problems)
+    n_rows = n_reports + n_rejected
     from geozz.units import REGISTRY
 
     cells = [t.name for t in REGISTRY.values() if t.rule == "half_open"]
@@ -98,12 +100,14 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
     echo(f"{area.name}: {len(units)} units "
          + ", ".join(f"{k} {v}" for k, v in units["unit_type"].value_counts().items())
          + f" in {units.crs.name}")
-    echo(f"records in {records}: {n_rows} rows: {len(problems)} problems read, "
-         f"{n_rejected} rejected"
+    echo(f"records in {records}: {n_rows} rows: {n_reports} read, {n_rejected} rejected"
          + (f" ({n_field} fields set aside in records read)" if n_field else ""))
+    echo(f"problems: {len(problems)} ({n_reports - len(problems)} repeat reports merged); "
+         + (f"{int(problems['recurrent'].sum())} recur (回潮) within 90 days of a "
+            "rectified one" if "recurrent" in problems else ""))
     print_rejects(echo, rejects)
     echo(f"assigned: {in_grid} to a grid cell, {outside} outside every unit "
-         f"({in_grid} + {outside} = {in_grid + outside} of {len(problems)} read); "
+         f"({in_grid} + {outside} = {in_grid + outside} of {len(problems)} problems); "
          + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in corridors))
     shown = sorted(ratings["period"].unique())
     echo(f"ratings: {len(ratings)} rows = {len(units)} units x {len(shown)} months "

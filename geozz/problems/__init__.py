@@ -9,8 +9,15 @@ converts GCJ-02 / BD-09 coordinates to WGS-84, and returns the good records as a
 
 Counting. Records are counted from the file itself: text records as the :mod:`csv`
 module splits them (blank lines, and lines holding only separators, are not records),
-non-empty sheet rows below the header, features. ``len(problems)`` plus the number of
-``kind="record"`` rejects equals that count, checked in code (``InvariantError``).
+non-empty sheet rows below the header, features, Open311 requests, photos (and sidecar
+rows naming no photo). Every record is a report of a problem or a ``kind="record"``
+reject: ``problems["report_count"].sum()`` plus the record rejects equals that count,
+checked in code (``InvariantError``); with ``merge=False`` every report is a problem.
+
+Lifecycle. Missing deadlines are filled from working-time rules per category
+(:mod:`geozz.problems.lifecycle`; :func:`states` judges on-time / late / overdue /
+pending as of a date), repeat reports of one problem are merged and recurrences (回潮)
+linked (:mod:`geozz.problems.repeats`).
 
 Rejects. Each reject row has ``file``, ``row`` (1-based record number), ``line`` (the
 physical line where a text record starts, the sheet row of an XLSX record, the feature
@@ -80,12 +87,17 @@ from .fields import OUT_COLUMNS as OUT_COLUMNS
 from .fields import REQUIRED_FIELDS as REQUIRED_FIELDS
 from .readers import RawTable, read_raw
 from . import store
+from .lifecycle import (STATES, DeadlineRules, WorkCalendar, add_working_time, fill_deadlines,
+                        load_deadline_rules, states)
+from .repeats import link_recurrence, merge_duplicates
 from .store import load, save
 from .times import check_tz
 from .validate import _check_options, _validate
 
 __all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vocabulary_table",
            "save", "load", "store", "CATEGORIES", "INTERNAL_FIELDS", "VOCABULARY_KINDS",
+           "fill_deadlines", "states", "add_working_time", "load_deadline_rules",
+           "WorkCalendar", "DeadlineRules", "STATES", "merge_duplicates", "link_recurrence",
            "SOURCES", "STATUSES", "REJECT_REASONS", "REJECT_KINDS", "PERSONAL_FIELDS"]
 
 
@@ -96,7 +108,8 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
                   columns: Mapping[str, str] | None = None, tz: str = "Asia/Shanghai",
                   strict: bool = False, encoding: str | None = None,
                   sheet: str | int | None = None, dayfirst: bool | None = None,
-                  extent=None, far: float = 50_000,
+                  extent=None, far: float = 50_000, deadlines=None,
+                  merge: bool | Mapping = True, recurrence: bool | Mapping = True,
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read problem records from a file into Problems and rejects.
 
@@ -104,11 +117,16 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     ----------
     path : str or Path
         A ``.csv`` / ``.txt`` / ``.tsv`` file, optionally ``.gz`` (UTF-8 with or without
-        BOM, or GB18030/GBK), an ``.xlsx`` workbook, or a point file GDAL reads
-        (``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``).
-    coords : {"wgs84", "gcj02", "bd09"}, default "wgs84"
+        BOM, or GB18030/GBK), an ``.xlsx`` workbook (title rows and merged header cells
+        allowed), an Open311 GeoReport v2 ``.json`` list of requests, a point file GDAL
+        reads (``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``), or a folder of geotagged
+        photos (随手拍: one problem per photo, position and time from EXIF, category from
+        a sidecar CSV or the photo's sub-folder name).
+    coords : str, default "wgs84"
         The coordinate system of rows whose coordinate-system column (``坐标系``,
-        ``coord_sys``) is empty or absent.
+        ``coord_sys``) is empty or absent: ``wgs84``, ``gcj02`` (高德/腾讯), ``bd09``
+        (百度), ``cgcs2000``, ``cgcs2000_3deg`` / ``cgcs2000_6deg`` (Gauss-Krüger, zone in
+        the easting) or any ``EPSG:nnnn`` (see :mod:`geozz.problems.positions`).
     categories, sources, statuses : mapping, optional
         Raw value -> canonical code, added to the bundled vocabulary
         (:func:`vocabulary`).
@@ -129,11 +147,31 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     dayfirst : bool, optional
         Read ``a/b/yyyy`` dates day first (True) or month first (False) in every time
         column, instead of deciding per column from its values.
+    extent : tuple or GeoDataFrame, optional
+        Where the problems can be: a WGS-84 ``(minlon, minlat, maxlon, maxlat)`` box or
+        the units. A pair that falls inside only when swapped is swapped (field note
+        ``swapped_coordinates``); a point farther than ``far`` metres from it is a record
+        reject ``far_outside`` with its distance.
+    far : float, default 50000
+        Metres beyond ``extent`` a point may lie.
+    deadlines : path, dict or False, optional
+        Deadline rules (:func:`load_deadline_rules`: limits per category in working
+        time, the working day, holidays); missing deadlines are filled from them and
+        ``deadline_source`` says ``file`` or ``rules``. Default the bundled rules
+        (``geozz/resources/deadlines.toml``); False leaves deadlines as the file has them.
+    merge : bool or mapping, default True
+        Merge repeat reports of one problem (same category, within 50 m and 7 days, the
+        earlier still open: :func:`merge_duplicates`) into one problem with
+        ``report_count`` and ``report_ids``; a mapping sets ``distance`` / ``window``.
+    recurrence : bool or mapping, default True
+        Link a problem to one of its category rectified within 50 m in the previous 90
+        days (回潮: ``recurrence_of``, ``recurrent``; :func:`link_recurrence`).
 
     Returns
     -------
     problems : GeoDataFrame
-        Indexed by ``problem_id``; points in WGS-84 (EPSG:4326).
+        Indexed by ``problem_id``; points in WGS-84 (EPSG:4326); one row per problem
+        (repeat reports merged), ``report_count`` reports each.
     rejects : DataFrame
         One row per rejected record or unusable optional value: ``file``, ``row``,
         ``line``, ``kind``, ``reason``, ``field``, ``value`` and the record's raw columns.
@@ -143,18 +181,20 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     >>> import geozz as gz
     >>> from geozz import datasets
     >>> problems, rejects = gz.read_problems(datasets.problems_path("longgang"))
-    >>> n = len(problems) + (rejects["kind"] == "record").sum()
+    >>> n = problems["report_count"].sum() + (rejects["kind"] == "record").sum()
     >>> int(n) == len(pd.read_csv(datasets.problems_path("longgang")))
     True
     """
     path = as_path(path, what="records file")
     tz = check_tz(tz)
     _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far)
+    steps = _lifecycle_options(deadlines=deadlines, merge=merge, recurrence=recurrence)
     known = {n for names in COLUMN_NAMES.values() for n in names} | set(columns or {})
     raw = read_raw(path, encoding=encoding, sheet=sheet, known_names=known, columns=columns)
-    return _validate(raw, file=str(path), coords=coords, categories=categories,
-                     sources=sources, statuses=statuses, columns=columns, tz=tz,
-                     strict=strict, dayfirst=dayfirst, extent=extent, far=far)
+    problems, rejects = _validate(raw, file=str(path), coords=coords, categories=categories,
+                                  sources=sources, statuses=statuses, columns=columns, tz=tz,
+                                  strict=strict, dayfirst=dayfirst, extent=extent, far=far)
+    return _lifecycle(problems, steps), rejects
 
 
 def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs84",
@@ -163,7 +203,8 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
                statuses: Mapping[str, str] | None = None,
                columns: Mapping[str, str] | None = None, tz: str = "Asia/Shanghai",
                strict: bool = False, dayfirst: bool | None = None,
-               extent=None, far: float = 50_000,
+               extent=None, far: float = 50_000, deadlines=None,
+               merge: bool | Mapping = True, recurrence: bool | Mapping = True,
                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a DataFrame of raw records; the engine behind :func:`read_problems`.
 
@@ -184,13 +225,49 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
                                got=type(frame).__name__, fix="pass a DataFrame"))
     tz = check_tz(tz)
     _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far)
+    steps = _lifecycle_options(deadlines=deadlines, merge=merge, recurrence=recurrence)
     frame = frame.reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), None)
     raw = RawTable(frame=frame, rows=np.arange(1, len(frame) + 1), lines=None,
                    n_records=len(frame))
-    return _validate(raw, file=file, coords=coords, categories=categories,
-                     sources=sources, statuses=statuses, columns=columns, tz=tz,
-                     strict=strict, dayfirst=dayfirst, extent=extent, far=far)
+    problems, rejects = _validate(raw, file=file, coords=coords, categories=categories,
+                                  sources=sources, statuses=statuses, columns=columns, tz=tz,
+                                  strict=strict, dayfirst=dayfirst, extent=extent, far=far)
+    return _lifecycle(problems, steps), rejects
+
+
+def _lifecycle_options(*, deadlines, merge, recurrence) -> dict:
+    """Check the lifecycle options before reading (a mistake costs no reading time)."""
+    issues = []
+    steps: dict = {"deadlines": None if deadlines is False else
+                   load_deadline_rules(deadlines)}
+    for name, value, func in (("merge", merge, merge_duplicates),
+                              ("recurrence", recurrence, link_recurrence)):
+        if value is True:
+            steps[name] = {}
+        elif value is False:
+            steps[name] = None
+        elif isinstance(value, Mapping) and set(value) <= {"distance", "window"}:
+            steps[name] = dict(value)
+        else:
+            issues.append(Issue(field=name, expected="True, False or a mapping with "
+                                "'distance' (metres) and/or 'window' (e.g. '7D')",
+                                got=value, fix=f"pass {name}={{'distance': 50}} or "
+                                f"{name}=False"))
+    if issues:
+        raise InputError(issues)
+    return steps
+
+
+def _lifecycle(problems: gpd.GeoDataFrame, steps: dict) -> gpd.GeoDataFrame:
+    """Deadlines from the rules, repeat reports merged, recurrences linked."""
+    if steps["deadlines"] is not None:
+        problems = fill_deadlines(problems, rules=steps["deadlines"])
+    if steps["merge"] is not None:
+        problems = merge_duplicates(problems, **steps["merge"])
+    if steps["recurrence"] is not None:
+        problems = link_recurrence(problems, **steps["recurrence"])
+    return problems
 
 
 def summarize_rejects(rejects: pd.DataFrame) -> pd.DataFrame:

@@ -42,7 +42,7 @@ def records(rejects):
 
 def test_row_with_one_field_too_many_is_rejected_alone(tmp_path):
     f = write(tmp_path, [line(rec(1)), line(rec(2)) + ",多余", line(rec(3))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H3"]
     assert rejects[["row", "line", "kind", "reason"]].values.tolist() == [
         [2, 3, "record", "malformed_record"]]
@@ -52,13 +52,13 @@ def test_row_with_one_field_too_many_is_rejected_alone(tmp_path):
 
 def test_trailing_empty_fields_as_spreadsheets_write_them_are_accepted(tmp_path):
     f = write(tmp_path, [line(rec(1)) + ",,", line(rec(2))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H2"] and rejects.empty
 
 
 def test_row_with_a_field_missing_is_rejected(tmp_path):
     f = write(tmp_path, [line(rec(1)[:-1]), line(rec(2))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H2"]
     assert rejects[["row", "line", "reason"]].values.tolist() == [[1, 2, "malformed_record"]]
     assert rejects.loc[0, "value"] == "12 fields where the header has 13"
@@ -70,7 +70,7 @@ def test_unbalanced_quote_does_not_swallow_the_next_records(tmp_path):
     rows = [rec(1), rec(2, 问题描述='"垃圾未清'), rec(3), rec(4), rec(5),
             rec(6, 问题描述='"满溢"'), rec(7), rec(8)]
     f = write(tmp_path, [line(r) for r in rows])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H3", "H4", "H5", "H6", "H7", "H8"]
     assert rejects[["row", "line", "kind", "reason"]].values.tolist() == [
         [2, 3, "record", "malformed_record"]]
@@ -84,7 +84,7 @@ def test_unbalanced_quote_does_not_swallow_the_next_records(tmp_path):
 
 def test_unbalanced_quote_on_the_last_record(tmp_path):
     f = write(tmp_path, [line(rec(1)), line(rec(2, 问题描述='"未闭合'))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1"]
     assert rejects[["row", "line", "reason"]].values.tolist() == [[2, 3, "malformed_record"]]
 
@@ -92,7 +92,7 @@ def test_unbalanced_quote_on_the_last_record(tmp_path):
 def test_unbalanced_quote_running_to_the_end_of_the_file(tmp_path):
     rows = [rec(1, 问题描述='"开了引号'), rec(2), rec(3)]
     f = write(tmp_path, [line(r) for r in rows])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H2", "H3"]
     assert rejects[["row", "line", "reason"]].values.tolist() == [[1, 2, "malformed_record"]]
 
@@ -101,13 +101,13 @@ def test_legit_multiline_quoted_description_still_works(tmp_path):
     rows = [line(rec(1, 问题描述='"第一行\n第二行,有逗号\n第三行"')), line(rec(2)),
             line(rec(3, 问题描述='"引号""内"'))]
     f = write(tmp_path, rows)
-    problems, rejects = gz.read_problems(f, strict=True)
+    problems, rejects = gz.read_problems(f, strict=True, merge=False)
     assert problems.loc["H1", "description"] == "第一行\n第二行,有逗号\n第三行"
     assert problems.loc["H3", "description"] == '引号"内'
     assert problems.loc["H1", "reporter"] == "人1" and rejects.empty
     # record 1 takes physical lines 2-4, so record 4 starts on line 7
     g = write(tmp_path, rows + [line(rec(4, 经度="x"))], name="g.csv")
-    _, rej = gz.read_problems(g)
+    _, rej = gz.read_problems(g, merge=False)
     assert rej[["row", "line", "reason"]].values.tolist() == [[4, 7, "bad_coordinates"]]
 
 
@@ -115,7 +115,7 @@ def test_200kb_field_in_a_txt_file(tmp_path):
     rows = [rec(1), rec(2, 问题描述="长" * 200_000), rec(3)]
     f = tmp_path / "p.txt"
     f.write_text("\n".join("\t".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H3"]
     assert rejects[["row", "line", "reason"]].values.tolist() == [[2, 3, "malformed_record"]]
     assert "field larger than field limit" in rejects.loc[0, "value"]
@@ -123,7 +123,7 @@ def test_200kb_field_in_a_txt_file(tmp_path):
 
 def test_blank_lines_are_not_records(tmp_path):
     f = write(tmp_path, [line(rec(1)), "", ",,,,,,,,,,,,", line(rec(2, 经度=""))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1"]
     assert rejects[["row", "line", "reason"]].values.tolist() == [
         [2, 5, "missing_coordinates"]]
@@ -135,7 +135,7 @@ def test_stray_byte_in_a_utf8_file_damages_one_field_not_the_file(tmp_path):
     f = tmp_path / "p.csv"
     body = "\n".join(line(r) for r in [HEADER, rec(1), rec(2, 问题描述="XX"), rec(3)]) + "\n"
     f.write_bytes(body.encode("utf-8").replace(b"XX", b"\xff\xfe"))
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H2", "H3"]  # no record lost
     assert problems.loc["H3", "reporter"] == "人3"  # no mojibake: the file stayed UTF-8
     assert problems.loc["H2", "description"] == "\ufffd\ufffd"
@@ -151,7 +151,7 @@ def test_stray_byte_that_gb18030_would_accept_does_not_switch_the_file(tmp_path)
                   "E1,litter,2024-05-01 08:00,114.2,22.69,上上下下,丁丁\n"
                   "E2,litter,2024-05-01 08:00,114.2,22.69,XXa,Wang\n".encode()
                   .replace(b"XX", b"\x81"))
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems["description"].tolist() == ["上上下下", "\ufffda"]
     assert problems["reporter"].tolist() == ["丁丁", "Wang"]
     assert rejects[["row", "kind", "reason", "field"]].values.tolist() == [
@@ -162,7 +162,7 @@ def test_stray_byte_in_a_required_field_rejects_that_record(tmp_path):
     f = tmp_path / "p.csv"
     body = "\n".join(line(r) for r in [HEADER, rec(1), rec(2, 问题类型="暴露XX"), rec(3)])
     f.write_bytes(body.encode("utf-8").replace(b"XX", b"\xff"))
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H3"]
     assert rejects[["row", "kind", "reason", "field"]].values.tolist() == [
         [2, "record", "malformed_record", "问题类型"]]
@@ -171,20 +171,20 @@ def test_stray_byte_in_a_required_field_rejects_that_record(tmp_path):
 
 def test_gbk_file_is_detected(tmp_path):
     f = write(tmp_path, [line(rec(1)), line(rec(2))], encoding="gbk")
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems["reporter"].tolist() == ["人1", "人2"] and rejects.empty
 
 
 def test_utf8_with_bom(tmp_path):
     f = write(tmp_path, [line(rec(1))], encoding="utf-8-sig")
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1"] and rejects.empty
 
 
 def test_unknown_encoding_name(tmp_path):
     f = write(tmp_path, [line(rec(1))])
     with pytest.raises(InputError, match="an encoding Python knows"):
-        gz.read_problems(f, encoding="utf-99")
+        gz.read_problems(f, encoding="utf-99", merge=False)
 
 
 # ------------------------------------------------------------------ files that are not records
@@ -193,12 +193,12 @@ def test_empty_file(tmp_path):
     f = tmp_path / "p.csv"
     f.write_bytes(b"")
     with pytest.raises(InputError, match=r"not an empty \(0-byte\) file"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 def test_header_only_gives_nothing_and_no_error(tmp_path):
     f = write(tmp_path, [])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert len(problems) == 0 and len(rejects) == 0
     assert problems.index.name == "problem_id"
 
@@ -207,17 +207,17 @@ def test_only_blank_lines(tmp_path):
     f = tmp_path / "p.csv"
     f.write_text("\n\n  \n", encoding="utf-8")
     with pytest.raises(InputError, match="a header row naming the columns"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 def test_a_directory(tmp_path):
     with pytest.raises(InputError, match="not a folder"):
-        gz.read_problems(tmp_path)
+        gz.read_problems(tmp_path, merge=False)
 
 
 def test_missing_path(tmp_path):
     with pytest.raises(InputError, match="an existing file") as err:
-        gz.read_problems(tmp_path / "nope.csv")
+        gz.read_problems(tmp_path / "nope.csv", merge=False)
     assert "nope.csv" in str(err.value)
 
 
@@ -225,27 +225,27 @@ def test_unknown_extension(tmp_path):
     f = tmp_path / "p.doc"
     f.write_text("x")
     with pytest.raises(InputError, match="export the records as CSV"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 def test_old_xls_workbook(tmp_path):
     f = tmp_path / "p.xls"
     f.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(InputError, match=r"save the workbook as \.xlsx"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 def test_corrupt_gzip(tmp_path):
     f = tmp_path / "p.csv.gz"
     f.write_bytes(b"\x1f\x8b\x08\x00broken")
     with pytest.raises(InputError, match="a readable"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 def test_gzipped_csv(tmp_path):
     f = tmp_path / "p.csv.gz"
     f.write_bytes(gzip.compress(("\n".join(line(r) for r in [HEADER, rec(1)])).encode()))
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1"] and rejects.empty
 
 
@@ -273,7 +273,7 @@ def test_xlsx_with_title_rows_datetime_cells_and_serial_numbers(tmp_path):
         ["X2", "乱堆乱放", "2024-05-02 09:00", None, 114.21, 22.7],
         ["X3", "乱堆乱放", "2024-05-02 09:00", None, "东经114", 22.7],
     ])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["X1", "X2"]
     assert problems.loc["X1", "found_at"] == pd.Timestamp("2024-05-01 08:30", tz="Asia/Shanghai")
     # Excel serial 45418.5 is 2024-05-06 12:00
@@ -286,20 +286,20 @@ def test_xlsx_with_title_rows_datetime_cells_and_serial_numbers(tmp_path):
 def test_xlsx_sheet_by_name_and_unknown_sheet(tmp_path):
     f = _xlsx(tmp_path / "p.xlsx", [["编号", "问题类型", "发现时间", "经度", "纬度"],
                                     ["X1", "暴露垃圾", "2024-05-01", 114.2, 22.69]])
-    problems, _ = gz.read_problems(f, sheet="记录")
+    problems, _ = gz.read_problems(f, sheet="记录", merge=False)
     assert problems.index.tolist() == ["X1"]
     with pytest.raises(InputError, match="name a sheet of the workbook") as err:
-        gz.read_problems(f, sheet="Sheet9")
+        gz.read_problems(f, sheet="Sheet9", merge=False)
     assert "'sheet'" in str(err.value)
     with pytest.raises(SchemaError, match="经度"):  # the notes sheet has no record columns
-        gz.read_problems(f, sheet=1)
+        gz.read_problems(f, sheet=1, merge=False)
 
 
 def test_corrupt_xlsx(tmp_path):
     f = tmp_path / "p.xlsx"
     f.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError, match="an .xlsx workbook Excel can open"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 # ------------------------------------------------------------------ GDAL point files
@@ -317,7 +317,7 @@ def test_geojson_null_and_line_geometries(tmp_path):
         {"type": "Point", "coordinates": [114.2, 22.69]}, None,
         {"type": "LineString", "coordinates": [[114.2, 22.69], [114.3, 22.7]]},
         {"type": "Point", "coordinates": [114.25, 22.7]}])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["F1", "F4"]
     assert rejects[["row", "line", "kind", "reason", "value"]].values.tolist() == [
         [2, 2, "record", "bad_geometry", "no geometry"],
@@ -328,14 +328,14 @@ def test_corrupt_geojson(tmp_path):
     f = tmp_path / "p.geojson"
     f.write_text('{"type": "FeatureCollection", "features": [')
     with pytest.raises(InputError, match="a point file GDAL reads"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
 
 
 # ------------------------------------------------------------------ times
 
 def test_time_in_a_dst_gap_is_moved_forward_with_a_note(tmp_path):
     f = write(tmp_path, [line(rec(1, 发现时间="2024-03-10 02:30"))])
-    problems, rejects = gz.read_problems(f, tz="America/Los_Angeles")
+    problems, rejects = gz.read_problems(f, tz="America/Los_Angeles", merge=False)
     assert problems.loc["H1", "found_at"] == pd.Timestamp("2024-03-10 03:00",
                                                           tz="America/Los_Angeles")
     assert rejects[["row", "kind", "reason", "field"]].values.tolist() == [
@@ -344,14 +344,14 @@ def test_time_in_a_dst_gap_is_moved_forward_with_a_note(tmp_path):
 
 def test_repeated_time_at_fall_back_takes_the_earlier_instant(tmp_path):
     f = write(tmp_path, [line(rec(1, 发现时间="2024-11-03 01:30"))])
-    problems, rejects = gz.read_problems(f, tz="America/Los_Angeles")
+    problems, rejects = gz.read_problems(f, tz="America/Los_Angeles", merge=False)
     assert problems.loc["H1", "found_at"] == pd.Timestamp("2024-11-03 08:30", tz="UTC")
     assert rejects[["kind", "reason"]].values.tolist() == [["field", "ambiguous_time"]]
 
 
 def test_deadline_9999_is_left_empty_with_a_field_reject(tmp_path):
     f = write(tmp_path, [line(rec(1, 整改期限="9999-12-31")), line(rec(2, 整改期限="2024-05-08"))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False, deadlines=False)
     assert problems.index.tolist() == ["H1", "H2"]
     assert pd.isna(problems.loc["H1", "deadline"])
     assert problems.loc["H2", "deadline"] == pd.Timestamp("2024-05-08", tz="Asia/Shanghai")
@@ -362,7 +362,7 @@ def test_deadline_9999_is_left_empty_with_a_field_reject(tmp_path):
 def test_unparseable_optional_times_never_cost_a_record(tmp_path):
     f = write(tmp_path, [line(rec(1, 整改期限="下周", 整改完成时间="昨天")),
                          line(rec(2, 整改完成时间="NA"))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False, deadlines=False)
     assert problems.index.tolist() == ["H1", "H2"]
     assert problems["deadline"].isna().all() and problems["rectified_at"].isna().all()
     assert rejects[["row", "kind", "reason", "field"]].values.tolist() == [
@@ -372,13 +372,13 @@ def test_unparseable_optional_times_never_cost_a_record(tmp_path):
 def test_tz_beijing_is_refused_with_the_iana_name(tmp_path):
     f = write(tmp_path, [line(rec(1))])
     with pytest.raises(InputError) as err:
-        gz.read_problems(f, tz="Beijing")
+        gz.read_problems(f, tz="Beijing", merge=False)
     assert "field 'tz'" in str(err.value) and 'tz="Asia/Shanghai"' in str(err.value)
 
 
 def test_date_column_read_one_way_day_first_proven_by_13(tmp_path):
     f = write(tmp_path, [line(rec(1, 发现时间="03/05/2024")), line(rec(2, 发现时间="13/05/2024"))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems["found_at"].dt.strftime("%Y-%m-%d").tolist() == ["2024-05-03",
                                                                       "2024-05-13"]
     assert rejects.empty
@@ -387,7 +387,7 @@ def test_date_column_read_one_way_day_first_proven_by_13(tmp_path):
 def test_date_column_month_first_proven_by_31(tmp_path):
     f = write(tmp_path, [line(rec(1, 发现时间="03/05/2024 10:00 PM")),
                          line(rec(2, 发现时间="12/31/2024 10:00 AM"))])
-    problems, _ = gz.read_problems(f)
+    problems, _ = gz.read_problems(f, merge=False)
     assert problems["found_at"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
         "2024-03-05 22:00", "2024-12-31 10:00"]
 
@@ -395,7 +395,7 @@ def test_date_column_month_first_proven_by_31(tmp_path):
 def test_date_column_contradicting_itself_is_a_file_error(tmp_path):
     f = write(tmp_path, [line(rec(1, 发现时间="13/05/2024")), line(rec(2, 发现时间="05/13/2024"))])
     with pytest.raises(InputError) as err:
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)
     text = str(err.value)
     assert "field '发现时间'" in text and "dayfirst=" in text and "one way" in text
 
@@ -403,11 +403,11 @@ def test_date_column_contradicting_itself_is_a_file_error(tmp_path):
 def test_ambiguous_date_column_asks_for_dayfirst(tmp_path):
     f = write(tmp_path, [line(rec(1, 发现时间="03/05/2024")), line(rec(2, 发现时间="2024-05-09"))])
     with pytest.raises(InputError, match="pass dayfirst=True"):
-        gz.read_problems(f)
-    problems, _ = gz.read_problems(f, dayfirst=False)
+        gz.read_problems(f, merge=False)
+    problems, _ = gz.read_problems(f, dayfirst=False, merge=False)
     assert problems["found_at"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-05",
                                                                       "2024-05-09"]
-    problems, _ = gz.read_problems(f, dayfirst=True)
+    problems, _ = gz.read_problems(f, dayfirst=True, merge=False)
     assert problems.loc["H1", "found_at"].strftime("%Y-%m-%d") == "2024-05-03"
 
 
@@ -415,7 +415,7 @@ def test_ambiguous_date_column_asks_for_dayfirst(tmp_path):
 
 def test_unknown_source_and_status_keep_the_record(tmp_path):
     f = write(tmp_path, [line(rec(1, 来源="微信", 状态="挂起")), line(rec(2))])
-    problems, rejects = gz.read_problems(f)
+    problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H2"]
     assert problems.loc["H1", ["source_raw", "status_raw"]].tolist() == ["微信", "挂起"]
     assert pd.isna(problems.loc["H1", "source"]) and pd.isna(problems.loc["H1", "status"])
@@ -427,21 +427,21 @@ def test_unknown_source_and_status_keep_the_record(tmp_path):
 def test_bad_options_are_input_errors(tmp_path):
     f = write(tmp_path, [line(rec(1))])
     with pytest.raises(SchemaError, match="check the columns= mapping"):
-        gz.read_problems(f, columns={"坐标X": "lon"})
+        gz.read_problems(f, columns={"坐标X": "lon"}, merge=False)
     with pytest.raises(SchemaError, match="canonical fields"):
-        gz.read_problems(f, columns={"经度": "longitude"})
+        gz.read_problems(f, columns={"经度": "longitude"}, merge=False)
     with pytest.raises(InputError, match="one of the canonical codes"):
-        gz.read_problems(f, categories={"其他": "rubbish"})
+        gz.read_problems(f, categories={"其他": "rubbish"}, merge=False)
     with pytest.raises(InputError, match="say which system"):
-        gz.read_problems(f, coords="mercator")
+        gz.read_problems(f, coords="mercator", merge=False)
     with pytest.raises(InputError, match="field 'dayfirst'"):
-        gz.read_problems(f, dayfirst="yes")
+        gz.read_problems(f, dayfirst="yes", merge=False)
 
 
 def test_strict_lists_record_and_field_rejects_with_lines(tmp_path):
     f = write(tmp_path, [line(rec(1)) + ",x", line(rec(2, 来源="微信"))])
     with pytest.raises(InputError) as err:
-        gz.read_problems(f, strict=True)
+        gz.read_problems(f, strict=True, merge=False)
     text = str(err.value)
     assert "2 problems in the input" in text
     assert "row 1, line 2" in text and "repair the line" in text
@@ -460,4 +460,4 @@ def test_count_check_bites(tmp_path, monkeypatch):
 
     monkeypatch.setattr(gp, "read_raw", lying)
     with pytest.raises(InvariantError, match="2 records in the file, 1 problems"):
-        gz.read_problems(f)
+        gz.read_problems(f, merge=False)

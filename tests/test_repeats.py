@@ -1,0 +1,181 @@
+"""Duplicate reports merged into one problem, and recurrence (回潮) linked."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geozz.errors import InputError, SchemaError
+from geozz.problems.repeats import link_recurrence, merge_duplicates
+
+TZ = "Asia/Shanghai"
+UTM = 32650  # Shenzhen
+X0, Y0 = 800_000.0, 2_510_000.0
+
+
+def frame(rows):
+    """rows: (id, category, east_m, north_m, found_at, rectified_at, status, deadline);
+    points given in metres from a base point, returned in WGS-84 like read_problems."""
+    index = pd.Index([r[0] for r in rows], name="problem_id")
+
+    def times(k):
+        return pd.Series(pd.to_datetime([r[k] for r in rows]), index=index) \
+            .astype("datetime64[ns]").dt.tz_localize(TZ)
+
+    return gpd.GeoDataFrame({
+        "category": pd.array([r[1] for r in rows], dtype="string"),
+        "found_at": times(4), "source": "patrol",
+        "status": pd.array([r[6] for r in rows], dtype="string"),
+        "deadline": times(7), "rectified_at": times(5),
+    }, geometry=[Point(X0 + r[2], Y0 + r[3]) for r in rows], crs=UTM,
+        index=index).to_crs(4326)
+
+
+def report(pid, east, north, found, *, cat="piles", done=None, status="open", deadline=None):
+    return (pid, cat, east, north, found, done, status, deadline)
+
+
+SITES = [
+    # one problem reported three times: B 20 m and 3 days after A, C 6 days after B
+    # (9 after A: the window runs from the group's latest report) and 30 m from A
+    report("A", 0, 0, "2024-05-01 09:00", status=None, deadline="2024-05-02 09:00"),
+    report("B", 20, 0, "2024-05-04 10:00", status="rectifying"),
+    report("C", 0, 30, "2024-05-10 08:00", done="2024-05-11 10:00", status="verified",
+           deadline="2024-05-03 09:00"),
+    # 60 m from A, a day later: another problem
+    report("D", 0, -60, "2024-05-02 09:00"),
+    # 45 m from B but 65 m from A, the group's first report: another problem
+    report("E", 65, 0, "2024-05-05 09:00"),
+    # same spot as A, other category
+    report("F", 0, 0, "2024-05-01 10:00", cat="sewage"),
+    # a site reported again after 8 days: two problems
+    report("G", 1000, 0, "2024-05-01 09:00"),
+    report("H", 1000, 0, "2024-05-09 09:30"),
+    # a site rectified before it was reported again: two problems
+    report("I", 2000, 0, "2024-05-01 09:00", done="2024-05-02 09:00", status="rectified"),
+    report("J", 2000, 10, "2024-05-03 09:00"),
+]
+
+
+def test_three_reports_become_one_problem():
+    out = merge_duplicates(frame(SITES))
+    assert out.index.tolist() == ["A", "D", "E", "F", "G", "H", "I", "J"]
+    assert out["report_count"].tolist() == [3, 1, 1, 1, 1, 1, 1, 1]
+    assert out["report_ids"].tolist() == ["A;B;C", "D", "E", "F", "G", "H", "I", "J"]
+    assert out["report_count"].dtype == np.int64 and out["report_count"].sum() == len(SITES)
+    a = out.loc["A"]
+    # A's own deadline kept; its empty status and rectified_at filled from the earliest
+    # later report that has them (B's status, C's rectification)
+    assert (a["status"], str(a["deadline"]), str(a["rectified_at"])) == \
+        ("rectifying", "2024-05-02 09:00:00+08:00", "2024-05-11 10:00:00+08:00")
+    assert str(a["found_at"]) == "2024-05-01 09:00:00+08:00"
+    assert a.geometry.equals(frame(SITES).geometry["A"])
+    assert out.crs == frame(SITES).crs and out["source"].tolist() == ["patrol"] * 8
+    assert str(out["rectified_at"].dtype) == "datetime64[ns, Asia/Shanghai]"
+
+
+def test_order_of_input_rows_does_not_matter():
+    shuffled = frame(SITES).iloc[[9, 2, 5, 1, 0, 3, 4, 6, 8, 7]]
+    out = merge_duplicates(shuffled)
+    assert sorted(out["report_ids"]) == ["A;B;C", "D", "E", "F", "G", "H", "I", "J"]
+
+
+def test_options_change_the_groups():
+    # a window of 9 days keeps H with G; 70 m brings D and E in as well
+    out = merge_duplicates(frame(SITES), distance=70, window="9D")
+    assert out["report_ids"].tolist() == ["A;D;B;E;C", "F", "G;H", "I", "J"]
+    # a 2-day window breaks the chain A -> B (3 days) and B -> C (6 days); B now starts
+    # a group, and E (45 m from B, a day later) joins it
+    out = merge_duplicates(frame(SITES), window=pd.Timedelta("2D"))
+    assert out.loc[["A", "B", "C"], "report_ids"].tolist() == ["A", "B;E", "C"]
+    out = merge_duplicates(frame(SITES), window="6D")
+    assert out.loc["A", "report_ids"] == "A;B;C"
+
+
+def test_a_rectified_first_report_does_not_take_later_reports():
+    rows = [report("P", 0, 0, "2024-05-01 09:00"), report("Q", 45, 0, "2024-05-01 10:00"),
+            report("R", 30, 0, "2024-05-02 09:00")]
+    # Q is 45 m from P: it joins P; two groups only when P is rectified before Q
+    assert merge_duplicates(frame(rows))["report_ids"].tolist() == ["P;Q;R"]
+    rows[0] = report("P", 0, 0, "2024-05-01 09:00", done="2024-05-01 09:30")
+    out = merge_duplicates(frame(rows))
+    assert out["report_ids"].tolist() == ["P", "Q;R"]
+
+
+def test_a_report_joins_the_nearest_group_and_a_group_closes_when_rectified():
+    rows = [report("X", 0, 0, "2024-05-01 09:00"), report("Y", 80, 0, "2024-05-01 10:00"),
+            report("Z", 45, 0, "2024-05-02 09:00")]
+    # Z is 45 m from X and 35 m from Y: it joins Y, the nearer
+    assert merge_duplicates(frame(rows))["report_ids"].tolist() == ["X", "Y;Z"]
+    # a later report of the group rectified before the next one closes the group
+    rows = [report("U", 0, 0, "2024-05-01 09:00"),
+            report("V", 10, 0, "2024-05-02 09:00", done="2024-05-02 12:00"),
+            report("W", 20, 0, "2024-05-03 09:00")]
+    out = merge_duplicates(frame(rows))
+    assert out["report_ids"].tolist() == ["U;V", "W"]
+    assert str(out.loc["U", "rectified_at"]) == "2024-05-02 12:00:00+08:00"
+
+
+def test_empty_problems():
+    out = merge_duplicates(frame(SITES).iloc[:0])
+    assert len(out) == 0 and {"report_count", "report_ids"} <= set(out.columns)
+    out = link_recurrence(frame(SITES).iloc[:0])
+    assert len(out) == 0 and {"recurrence_of", "recurrent"} <= set(out.columns)
+
+
+def test_bad_options_and_frames():
+    with pytest.raises(InputError) as err:
+        merge_duplicates(frame(SITES), distance=-5, window="a week")
+    assert [i.field for i in err.value.issues] == ["distance", "window"]
+    assert "a duration for merge_duplicates() such as '7D'" in str(err.value)
+    with pytest.raises(InputError, match="metres as a number"):
+        link_recurrence(frame(SITES), distance="50m")
+    no_crs = frame(SITES).set_crs(None, allow_override=True)
+    with pytest.raises(SchemaError, match="problems with a CRS"):
+        merge_duplicates(no_crs)
+    bad = frame(SITES)
+    bad.loc["B", "category"] = "垃圾"
+    with pytest.raises(SchemaError, match="category codes from") as err:
+        merge_duplicates(bad)
+    assert err.value.issues[0].got == ["垃圾"]
+    twice = pd.concat([frame(SITES), frame(SITES).iloc[:1]])
+    with pytest.raises(SchemaError, match="unique problem ids"):
+        merge_duplicates(twice)
+    with pytest.raises(SchemaError, match="a 'rectified_at' column"):
+        link_recurrence(frame(SITES).drop(columns="rectified_at"))
+
+
+RECUR = [
+    # rectified on 2 May, found again 10 m away 30 days later: a recurrence
+    report("K", 0, 0, "2024-05-01 09:00", done="2024-05-02 09:00", status="verified"),
+    report("L", 10, 0, "2024-06-01 09:00"),
+    # rectified 1 May, found again 100 days later: outside 90 days
+    report("M", 1000, 0, "2024-04-30 09:00", done="2024-05-01 09:00", status="verified"),
+    report("N", 1000, 0, "2024-08-09 09:00"),
+    # two earlier problems rectified: the latest is named
+    report("O", 2000, 0, "2024-03-01 09:00", done="2024-03-02 09:00", status="verified"),
+    report("P", 2000, 20, "2024-04-01 09:00", done="2024-04-03 09:00", status="verified"),
+    report("Q", 2000, 40, "2024-05-01 09:00"),
+    # still open when found again (a duplicate, not a recurrence); other category
+    report("R", 3000, 0, "2024-05-01 09:00", done="2024-05-20 09:00", status="rectified"),
+    report("S", 3000, 0, "2024-05-10 09:00"),
+    report("T", 0, 0, "2024-06-02 09:00", cat="sewage"),
+]
+
+
+def test_recurrence_linked_within_90_days():
+    out = link_recurrence(frame(RECUR))
+    assert out["recurrence_of"].fillna("-").tolist() == \
+        ["-", "K", "-", "-", "-", "O", "P", "-", "-", "-"]
+    assert out["recurrent"].tolist() == [False, True, False, False, False, True, True,
+                                         False, False, False]
+    assert out.index.tolist() == [r[0] for r in RECUR]
+    assert list(out.columns[:-2]) == list(frame(RECUR).columns)
+
+
+def test_recurrence_options():
+    out = link_recurrence(frame(RECUR), window="100D", distance=15)
+    # N now in the window; Q's neighbours are 20 and 40 m away
+    assert out["recurrence_of"].fillna("-").tolist() == \
+        ["-", "K", "-", "M", "-", "-", "-", "-", "-", "-"]
