@@ -30,7 +30,7 @@ REPO=$(cd "${1:?usage: mutation.sh REPO [OUTDIR]}" && pwd)
 OUT=${2:-/tmp/mutation-$(basename "$REPO")}
 VENV=${MUT_VENV:-$REPO/.venv}
 CHILDREN=${MUT_CHILDREN:-2}
-MODULES=${MUT_MODULES:-"geozz/assignment.py geozz/rating.py geozz/rubric.py geozz/maps.py"}
+MODULES=${MUT_MODULES:-"geozz/assignment geozz/rating.py geozz/rubric.py geozz/maps.py"}
 TESTS=${MUT_TESTS:-"tests/test_assignment.py tests/test_rating.py tests/test_maps.py"}
 
 case "$OUT" in /|"$REPO"|"$REPO"/*) echo "refusing OUTDIR $OUT" >&2; exit 2;; esac

@@ -168,9 +168,11 @@ def plausibility_issues(geoms: gpd.GeoSeries, crs, *, where: str,
 def _centerline_issues(units: gpd.GeoDataFrame, where: str) -> tuple[list, list]:
     issues, crs_issues = [], []
     col = units["centerline"]
-    bad = [v for v in col.to_numpy()
-           if not (v is None or isinstance(v, BaseGeometry) or (isinstance(v, float)
-                                                                and math.isnan(v)))]
+    geometric = isinstance(col.dtype, gpd.array.GeometryDtype)  # no value to check one by one
+    bad = [] if geometric else [
+        v for v in col.to_numpy()
+        if not (v is None or isinstance(v, BaseGeometry) or (isinstance(v, float)
+                                                             and math.isnan(v)))]
     if bad:
         issues.append(Issue(file=where, field="centerline",
                             expected="shapely geometries (or empty) in the centerline column",
@@ -178,8 +180,9 @@ def _centerline_issues(units: gpd.GeoDataFrame, where: str) -> tuple[list, list]
                             fix="parse WKT with gpd.GeoSeries.from_wkt(...) first"))
         return issues, crs_issues
     own = col.crs if isinstance(col, gpd.GeoSeries) else None
-    lines = gpd.GeoSeries([v if isinstance(v, BaseGeometry) else None for v in col],
-                          index=units.index)
+    lines = gpd.GeoSeries(col.to_numpy(), index=units.index) if geometric else \
+        gpd.GeoSeries([v if isinstance(v, BaseGeometry) else None for v in col],
+                      index=units.index)
     lines = lines[located(lines)]
     if lines.empty or units.crs is None:
         return issues, crs_issues
@@ -353,8 +356,9 @@ def conform_units(units: gpd.GeoDataFrame, *, crs=None,
     if "centerline" in units.columns:
         col = units["centerline"]
         src = col.crs if isinstance(col, gpd.GeoSeries) and col.crs is not None else units.crs
-        lines = gpd.GeoSeries([v if isinstance(v, BaseGeometry) else None for v in col],
-                              index=units.index, crs=src)
+        values = col.to_numpy() if isinstance(col.dtype, gpd.array.GeometryDtype) else \
+            [v if isinstance(v, BaseGeometry) else None for v in col]
+        lines = gpd.GeoSeries(values, index=units.index, crs=src)
         out["centerline"] = lines.to_crs(target) if CRS.from_user_input(src) != target \
             else lines
     return out

@@ -4,10 +4,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point, box
+import shapely
+from shapely.geometry import LineString, Point, Polygon, box
 
 import geozz as gz
-from geozz import coords, units as gu
+from geozz import coords
+from geozz import units as gu
+from geozz.assignment import grid as grid_path
+from geozz.assignment import ledger as ledger_mod
 
 CRS = 32650
 
@@ -208,6 +212,329 @@ def test_blank_unit_ids_are_refused(cells):
 
 def test_the_count_check_catches_a_lost_problem(cells, monkeypatch):
     # a bug that forgets the problems outside every unit
-    monkeypatch.setattr(np, "setdiff1d", lambda a, b: np.array([], dtype=int))
-    with pytest.raises(gz.errors.InvariantError, match="lost 1 problem"):
+    monkeypatch.setattr(ledger_mod, "unplaced", lambda rows: np.zeros(len(rows), dtype=bool))
+    with pytest.raises(gz.errors.InvariantError, match=r"lost 1 problems, e.g. \['p1'\]"):
         gz.assign(pts((800050, 2500050), (0, 0)), cells)
+
+
+# ---- grid cells found by index arithmetic, against the spatial index ---------------
+
+def grid_of(units):
+    return units[units["unit_type"] == "grid"]
+
+
+def regular(units):
+    cells = grid_of(units)
+    return grid_path.regular(cells.geometry.to_numpy(), cells.index.to_numpy())
+
+
+def renamed(units):
+    """The same units with cell ids that do not parse: every cell takes the spatial index."""
+    out = units.copy()
+    out.index = pd.Index([f"X{u}" if t == "grid" else u
+                          for u, t in zip(out.index, out["unit_type"])], name="unit_id")
+    return out
+
+
+def slow(problems, units):
+    ledger = gz.assign(problems, renamed(units))
+    ledger["unit_id"] = ledger["unit_id"].str.removeprefix("X")
+    assert regular(renamed(units)).pos.size == 0
+    return ledger
+
+
+def oracles(xy, cells):
+    """Brute force over the closed cells holding each point: the half-open winner (largest
+    (i, j) of the id) and the centroid winner (furthest east, then north), and the count."""
+    geoms = cells.geometry.to_numpy()
+    p, c = shapely.STRtree(geoms).query(shapely.points(xy), predicate="intersects")
+    ij = cells.index.str.extract(r"E(-?\d+)-N(-?\d+)$").astype(int).to_numpy()
+    cen = np.round(shapely.get_coordinates(shapely.centroid(geoms)), 6)
+    half, cent, count = {}, {}, {}
+    for k in np.unique(p):
+        held = c[p == k]
+        half[k] = cells.index[max(held, key=lambda h: tuple(ij[h]))]
+        cent[k] = cells.index[max(held, key=lambda h: tuple(cen[h]))]
+        count[k] = len(held)
+    return half, cent, count
+
+
+def border_points(cells, size, rng, n=400):
+    """Cell vertices (grid corners, clipped edges), points on grid lines, and points on the
+    clipped boundaries."""
+    verts = shapely.get_coordinates(cells.geometry.to_numpy())
+    x0, y0, x1, y1 = cells.total_bounds
+    i = rng.integers(int(x0 // size), int(x1 // size) + 1, n)
+    j = rng.integers(int(y0 // size), int(y1 // size) + 1, n)
+    on_v = np.column_stack([i * size, (j + rng.random(n)) * size])
+    on_h = np.column_stack([(i + rng.random(n)) * size, j * size])
+    rings = shapely.boundary(cells.geometry.to_numpy())
+    along = shapely.get_coordinates(shapely.line_interpolate_point(
+        rings, rng.random(len(rings)), normalized=True))
+    return np.unique(np.vstack([verts, on_v, on_h, along]), axis=0)
+
+
+def problems_xy(xy):
+    return gpd.GeoDataFrame({"category": "piles"}, geometry=shapely.points(xy), crs=CRS,
+                            index=pd.Index([f"q{k:05d}" for k in range(len(xy))],
+                                           name="problem_id"))
+
+
+def test_longgang_grid_takes_the_fast_path_with_full_and_clipped_cells(longgang):
+    units, _ = longgang
+    reg = regular(units)
+    assert reg.pos.size == len(grid_of(units))  # every cell geozz built
+    assert 0 < reg.full.sum() < reg.pos.size  # whole boxes and clipped edge cells
+    assert set(reg.size) == {200.0}
+    cells = grid_of(units).iloc[reg.pos]
+    box_of = shapely.box(reg.i * 200, reg.j * 200, (reg.i + 1) * 200, (reg.j + 1) * 200)
+    assert shapely.equals(cells.geometry.to_numpy()[reg.full], box_of[reg.full]).all()
+
+
+def test_fast_and_polygon_paths_give_identical_ledgers_on_longgang(longgang):
+    units, problems = longgang
+    rng = np.random.default_rng(7)
+    x0, y0, x1, y1 = grid_of(units).total_bounds
+    extra = problems_xy(np.column_stack([rng.uniform(x0 - 500, x1 + 500, 3000),
+                                         rng.uniform(y0 - 500, y1 + 500, 3000)]))
+    for probs in (problems, extra):
+        fast = gz.assign(probs, units)
+        pd.testing.assert_frame_equal(fast, slow(probs, units))
+    assert (fast["reason"] == "outside_units").sum() > 100
+    assert fast["unit_type"].eq("grid").sum() > 1500
+
+
+def test_points_on_borders_corners_and_clipped_edges_follow_the_half_open_rule(longgang):
+    units, _ = longgang
+    cells = grid_of(units)
+    xy = border_points(cells, 200, np.random.default_rng(3))
+    probs = problems_xy(xy)
+    fast = gz.assign(probs, units)
+    fast = fast[fast["unit_type"].fillna("grid") == "grid"].set_index("problem_id")
+    other = slow(probs, units)
+    other = other[other["unit_type"].fillna("grid") == "grid"].set_index("problem_id")
+    half, cent, count = oracles(xy, cells)
+    ids = probs.index
+    want = pd.Series({ids[k]: u for k, u in half.items()}, dtype=object).reindex(ids)
+    assert fast["unit_id"].fillna("").to_dict() == want.fillna("").to_dict()
+    shared = {ids[k] for k, n in count.items() if n > 1}
+    assert set(fast.index[fast["reason"] == "shared_border"]) == shared
+    assert set(fast.index[fast["reason"] == "outside_units"]) == set(ids) - set(
+        ids[list(half)])
+    # the spatial index applies the centroid form of the rule; the two agree except on a
+    # horizontal line between two clipped cells whose centroids are not one above the other
+    got = pd.Series({ids[k]: u for k, u in cent.items()}, dtype=object).reindex(ids)
+    assert other["unit_id"].fillna("").to_dict() == got.fillna("").to_dict()
+    clipped = set(cells.index[~shapely.equals(cells.geometry.to_numpy(), shapely.envelope(
+        cells.geometry.to_numpy()))])
+    differ = want.fillna("") != got.fillna("")
+    for north, south in zip(want[differ], got[differ]):
+        (ni, nj), (si, sj) = (map(int, u.split("-E")[1].split("-N")) for u in (north, south))
+        assert ni == si and nj == sj + 1 and {north, south} & clipped
+    assert 0 < differ.sum() < 0.1 * len(ids)
+    assert fast["reason"].equals(other["reason"])
+    # the test set really holds borders: corners of 4 cells, edges of 2, clipped edges
+    assert sum(n == 4 for n in count.values()) > 100 and len(shared) > 500
+    assert sum(want.isin(clipped)) > 300
+
+
+@pytest.fixture
+def l_shape():
+    # 100 m cells over an L: (1, 1) is clipped to its west half, (1, 0) is a whole box
+    x, y = 800000, 2500000
+    outline = Polygon([(x, y), (x + 200, y), (x + 200, y + 100), (x + 150, y + 100),
+                       (x + 150, y + 200), (x, y + 200)])
+    return gu.grid(gpd.GeoSeries([outline], crs=CRS), size=100)
+
+
+def test_clipped_cells_are_tested_against_their_geometry(l_shape):
+    reg = regular(l_shape)
+    assert sorted(l_shape.index[reg.pos[~reg.full]]) == ["G100-E8001-N25001"]
+    p = pts((800150, 2500150), (800160, 2500150), (800100, 2500150), (800199, 2500199),
+            (800150, 2500100), (800200, 2500050), (800200, 2500100))
+    got = gz.assign(p, l_shape).set_index("problem_id")[["unit_id", "reason"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["G100-E8001-N25001", "inside"],  # on the clipped cell's own east edge
+        [None, "outside_units"],  # in the box of (1, 1) but cut away
+        ["G100-E8001-N25001", "shared_border"],  # west border: the cell east wins
+        [None, "outside_units"],
+        ["G100-E8001-N25001", "shared_border"],  # north wins, though clipped
+        ["G100-E8001-N25000", "inside"],  # the grid's east edge: no cell east of it
+        ["G100-E8001-N25000", "inside"],  # the L's outer corner, where (1, 1) is cut away
+    ]
+    # the spatial index's centroid rule sends the north border point south here: the
+    # clipped cell's centroid lies west of the whole box's
+    other = slow(p, l_shape).set_index("problem_id")["unit_id"]
+    assert other["p4"] == "G100-E8001-N25000"
+    assert other.drop("p4").fillna("").equals(got["unit_id"].drop("p4").fillna(""))
+
+
+def test_a_point_in_a_hole_of_a_cell_is_outside():
+    x, y = 800000, 2500000
+    outline = box(x, y, x + 300, y + 300).difference(box(x + 120, y + 120, x + 180, y + 180))
+    cells = gu.grid(gpd.GeoSeries([outline], crs=CRS), size=100)
+    assert "G100-E8001-N25001" in cells.index[regular(cells).pos[~regular(cells).full]]
+    p = pts((x + 150, y + 150), (x + 120, y + 150), (x + 110, y + 150), (x + 100, y + 150))
+    got = gz.assign(p, cells)
+    assert got[["unit_id", "reason"]].astype(object).where(got.notna(), None) \
+        .values.tolist() == [[None, "outside_units"], ["G100-E8001-N25001", "inside"],
+                             ["G100-E8001-N25001", "inside"],
+                             ["G100-E8001-N25001", "shared_border"]]
+    pd.testing.assert_frame_equal(got, slow(p, cells))
+
+
+def test_a_reprojected_grid_takes_the_spatial_index_and_agrees(longgang):
+    units, _ = longgang
+    cells = grid_of(units)
+    cgcs = cells.to_crs(4547)  # metric, so kept as it is: the cells are no longer boxes
+    assert regular(cgcs).pos.size == 0
+    # a grid moved to lon/lat comes back to its UTM zone: boxes again, the fast path
+    assert regular(gz.schema.conform_units(cells.to_crs(4326))).pos.size == len(cells)
+    rng = np.random.default_rng(5)
+    x0, y0, x1, y1 = cells.total_bounds
+    xy = np.column_stack([rng.uniform(x0, x1, 4000), rng.uniform(y0, y1, 4000)])
+    off = np.minimum(np.abs(xy / 200 - np.round(xy / 200)).min(axis=1) * 200, 1e9)
+    probs = problems_xy(xy[off > 1])  # reprojection bends borders by centimetres
+    utm, moved = gz.assign(probs, cells), gz.assign(probs, cgcs)
+    pd.testing.assert_frame_equal(utm, moved)
+    assert utm["unit_id"].notna().sum() > 3000
+
+
+def test_regular_cells_and_office_polygons_mix_in_one_layer(cells):
+    office = gpd.GeoDataFrame({"unit_type": ["grid"]}, geometry=[box(800150, 2500020,
+                              800260, 2500080)], crs=CRS,
+                              index=pd.Index(["office-7"], name="unit_id"))
+    mixed = pd.concat([cells, office])
+    assert regular(mixed).pos.size == 4
+    annex = gpd.GeoDataFrame({"unit_type": ["grid"]}, geometry=[box(800100, 2500120,
+                             800190, 2500180)], crs=CRS,
+                             index=pd.Index(["annex-1"], name="unit_id"))
+    mixed = pd.concat([mixed, annex])
+    p = pts((800170, 2500050), (800120, 2500050), (800255, 2500050), (800050, 2500050),
+            (800150, 2500150))
+    got = gz.assign(p, mixed)
+    # centroid rule between a cell and an office polygon: the office's centroid (800205)
+    # lies east of the cell's (800150); the annex's (800145) lies west of it
+    assert got[["unit_id", "reason"]].values.tolist() == [
+        ["office-7", "shared_border"], ["G100-E8001-N25000", "inside"],
+        ["office-7", "inside"], ["G100-E8000-N25000", "inside"],
+        ["G100-E8001-N25001", "shared_border"]]
+    pd.testing.assert_frame_equal(got, slow(p, mixed))
+
+
+def test_cells_whose_ids_or_geometry_do_not_fit_take_the_spatial_index():
+    geoms = np.array([box(0, 0, 10, 10), box(0, 0, 10, 10), box(10, 0, 20, 10),
+                      box(20, 0, 31, 10), box(30, 0, 40, 10), box(40, 0, 50, 10),
+                      box(49, 0, 60, 10), box(60, -1, 70, 10), box(70, 0, 80, 11)])
+    ids = np.array(["G10-E0-N0", "G10-E00-N0", "G10-E1-N0x", "G10-E2-N0", "G10.0-E3-N0",
+                    "G10-E4-N0", "G10-E5-N0", "G10-E6-N0", "G10-E7-N0"])
+    reg = grid_path.regular(geoms, ids)
+    # a repeated (size, i, j), an id that does not parse, cells larger than their box
+    assert ids[reg.pos].tolist() == ["G10.0-E3-N0", "G10-E4-N0"]
+    assert reg.full.tolist() == [True, True] and reg.size.tolist() == [10.0, 10.0]
+    near = np.array([box(1e-7, -1e-7, 10, 10), box(0, 0, 10 - 1e-5, 10)])
+    assert grid_path.regular(near, np.array(["G10-E0-N0", "G10-E0-N1"])).full.tolist() == \
+        [True]
+
+
+def test_arithmetic_keeps_exact_half_open_boxes_for_fractional_sizes():
+    # 0.3 m cells: floor(x / 0.3) lands one cell off for some points on a border (x = i*s)
+    # or just below one; the products i * size that built the boxes decide
+    cells = pd.concat([gu.grid(gpd.GeoSeries([box(x, y, x + 3, y + 3)], crs=CRS), size=0.3,
+                               min_area=0) for x, y in ((800000, 2500000), (2500000, 800000))])
+    assert regular(cells).pos.size == len(cells) == 242
+    corners = np.unique(shapely.get_coordinates(cells.geometry.to_numpy()), axis=0)
+    x, y = corners.T
+    below = np.column_stack([np.nextafter(x, 0), np.nextafter(y, 0)])
+    xy = np.vstack([corners, below, np.column_stack([x, below[:, 1]]),
+                    np.column_stack([below[:, 0], y])])
+    i, j = (np.floor(v / 0.3) for v in xy.T)
+    edge_x, edge_y = i * 0.3, j * 0.3
+    off = (xy[:, 0] < edge_x) | (xy[:, 0] >= edge_x + 0.3) | (xy[:, 1] < edge_y) \
+        | (xy[:, 1] >= edge_y + 0.3)
+    assert off.sum() > 100  # floor alone would put these in the wrong cell
+    probs = problems_xy(xy)
+    pd.testing.assert_frame_equal(gz.assign(probs, cells), slow(probs, cells))
+
+
+def test_cells_far_apart_are_found_through_sorted_keys():
+    # two blocks of cells 1000 km apart: too sparse for a dense table of (i, j)
+    blocks = [gu.grid(gpd.GeoSeries([box(x, 2500000, x + 200, 2500200)], crs=CRS), size=100)
+              for x in (300000, 1300000)]
+    cells = pd.concat(blocks)
+    assert regular(cells).pos.size == 8
+    table = grid_path._Table(regular(cells).i, regular(cells).j, np.arange(8))
+    assert not table.dense
+    p = pts((300100, 2500100), (1300050, 2500150), (1300200, 2500200), (800000, 2500100),
+            (1300250, 2500100))
+    got = gz.assign(p, cells)
+    assert got["unit_id"].fillna("").tolist() == [
+        "G100-E3001-N25001", "G100-E13000-N25001", "G100-E13001-N25001", "", ""]
+    assert got["reason"].tolist() == ["shared_border", "inside", "inside", "outside_units",
+                                      "outside_units"]
+
+
+# ---- corridors --------------------------------------------------------------------
+
+def test_a_wider_corridor_holding_the_point_beats_a_nearer_centerline_that_does_not():
+    lines = [LineString([(0, 0), (1000, 0)]), LineString([(0, 30), (1000, 30)])]
+    units = gpd.GeoDataFrame({"unit_type": ["road", "road"]},
+                             geometry=[lines[0].buffer(5), lines[1].buffer(20)], crs=CRS,
+                             index=pd.Index(["R-narrow", "R-wide"], name="unit_id"))
+    units["centerline"] = gpd.GeoSeries(lines, index=units.index, crs=CRS)
+    got = gz.assign(pts((500, 12), (500, 4)), units)
+    assert got[["unit_id", "reason", "distance_m"]].values.tolist() == [
+        ["R-wide", "inside", 18.0], ["R-narrow", "inside", 4.0]]
+
+
+def test_random_corridors_agree_with_brute_force():
+    rng = np.random.default_rng(11)
+    n = 60
+    start = rng.uniform(0, 1000, (n, 2))
+    end = start + rng.uniform(-300, 300, (n, 2))
+    lines = shapely.linestrings(np.stack([start, end], axis=1))
+    half = rng.choice([5.0, 10.0, 25.0], n)
+    ids = [f"R-{k:03d}" for k in rng.permutation(n)]
+    units = gpd.GeoDataFrame({"unit_type": "road"}, geometry=shapely.buffer(lines, half),
+                             crs=CRS, index=pd.Index(ids, name="unit_id"))
+    units["centerline"] = gpd.GeoSeries(lines, index=units.index, crs=CRS)
+    units.loc[ids[:3], "centerline"] = None  # measured to their polygon
+    xy = np.vstack([rng.uniform(0, 1000, (3000, 2)), shapely.get_coordinates(lines)])
+    probs = problems_xy(xy)
+    got = gz.assign(probs, units).set_index("problem_id")
+    centre = units["centerline"].where(units["centerline"].notna(), units.geometry)
+    want, reasons = {}, {}
+    for pid, pt in zip(probs.index, probs.geometry):
+        held = [u for u, g in zip(units.index, units.geometry) if g.intersects(pt)]
+        if held:
+            want[pid] = min(held, key=lambda u: (centre[u].distance(pt), u))
+            reasons[pid] = "nearest_centerline" if len(held) > 1 else "inside"
+    placed = got[got["unit_id"].notna()]
+    assert placed["unit_id"].to_dict() == want
+    assert placed["reason"].to_dict() == reasons
+    assert sum(r == "nearest_centerline" for r in reasons.values()) > 50
+    for pid in list(want)[:200]:
+        assert placed.loc[pid, "distance_m"] == pytest.approx(
+            centre[want[pid]].distance(probs.geometry[pid]))
+
+
+# ---- the ledger's columns -----------------------------------------------------------
+
+def test_ledger_width_does_not_grow_with_the_input_columns(cells):
+    p = pts((800050, 2500050), (800150, 2500150))
+    for c in ("category", "found_at", "source", "status", "deadline", "rectified_at",
+              "report_count"):
+        p[c] = 1
+    narrow = gz.assign(p, cells)
+    extra = pd.DataFrame({f"extra_{k}": k for k in range(200)} | {
+        "raw_category": "其他", "description": "门口", "photo": "/tmp/a.jpg",
+        "reporter": "张三", "phone": "13800000000", "source_raw": "微信"}, index=p.index)
+    wide = pd.concat([extra, p.iloc[:, ::-1]], axis=1).set_geometry("geometry")
+    ledger = gz.assign(wide, cells)
+    assert list(ledger.columns) == list(narrow.columns) == [
+        *gz.assignment.LEDGER_COLUMNS, "category", "found_at", "source", "status",
+        "deadline", "rectified_at", "report_count"]
+    pd.testing.assert_frame_equal(ledger, narrow)
+    assert set(gz.assignment.LEDGER_FIELDS) == {
+        "category", "found_at", "source", "status", "deadline", "rectified_at",
+        "deadline_source", "report_count", "recurrence_of", "recurrent"}

@@ -1,0 +1,165 @@
+"""Join problems to the units responsible for them: the ledger.
+
+One ledger row per problem per unit layer (grid, road, river) it falls in, and one row
+with an empty ``unit_id`` and reason ``outside_units`` for a problem in no unit at all,
+or ``no_location`` for a problem with no geometry (nothing is dropped). Units may come in
+any CRS: they are brought to one metric CRS (centre lines included, see
+:func:`geozz.schema.conform_units`) and ``distance_m`` is always in metres.
+The rules where a point could belong to several units of one layer:
+
+- **grid**: cells are half-open, ``[x0, x1) × [y0, y1)``: a point on a shared border
+  goes to the cell east of it, and on a horizontal border to the cell north of it
+  (reason ``shared_border``). For cells of any shape (an office's own grid) the rule is
+  applied as: the cell whose centroid lies furthest east, then furthest north.
+- **road** and **river**: the unit with the nearest centreline wins (reason
+  ``nearest_centerline``; ties go to the smaller ``unit_id``). ``distance_m`` is the
+  distance to the chosen centreline.
+
+How the units are found (the rules above are the same on every path):
+
+- grid cells geozz built (id ``G{size}-E{i}-N{j}``, geometry the box of ``i``, ``j``
+  or a clipped part of it, in the CRS they were built in) by index arithmetic,
+  :mod:`geozz.assignment.grid`;
+- other cells, through a spatial index of the polygons, :mod:`geozz.assignment.polygons`;
+- corridors and reaches, through the spatial index of their polygons, then the distance
+  to the centre lines of the units holding the point, :mod:`geozz.assignment.corridors`;
+- the ledger, :mod:`geozz.assignment.ledger`.
+
+Examples
+--------
+>>> import geozz as gz
+>>> units = gz.build_units(gz.datasets.longgang())
+>>> problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+>>> ledger = gz.assign(problems, units)
+>>> set(ledger["problem_id"]) == set(problems.index)
+True
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..errors import CRSError, InputError, InvariantError, Issue, SchemaError
+from ..schema import conform_units, located, plausibility_issues
+from ..units import REGISTRY, UNIT_TYPES
+from .corridors import corridors_picked
+from .grid import cells_picked
+from .ledger import (
+    LEDGER_COLUMNS,
+    LEDGER_FIELDS,
+    REASONS,
+    blank_ids,
+    build,
+    problem_order,
+)
+from .polygons import points_of, taken
+
+__all__ = ["LEDGER_COLUMNS", "LEDGER_FIELDS", "REASONS", "assign"]
+
+
+def _check(problems: gpd.GeoDataFrame) -> np.ndarray:
+    """Problems: a GeoDataFrame with a plausible CRS and unique, non-empty ids.
+
+    Returns the positions of the problems in id order (the order of the ledger).
+    """
+    where = "problems given to assign()"
+    if not isinstance(problems, gpd.GeoDataFrame):
+        raise SchemaError(Issue(file=where, expected="a GeoDataFrame of problems",
+                                got=type(problems).__name__, fix="use gz.read_problems"))
+    issues, crs_issues = [], []
+    if problems.crs is None:
+        crs_issues.append(Issue(file=where, field="crs", expected="problems with a CRS",
+                                fix="use gz.read_problems, or .set_crs(4326) for lon/lat"))
+    else:
+        crs_issues += plausibility_issues(problems.geometry, problems.crs, where=where)
+    if blank_ids(problems.index):
+        issues.append(Issue(file=where, field="problem_id", expected="non-empty problem ids",
+                            fix="read the records with gz.read_problems"))
+    order, repeated = problem_order(problems.index)
+    if repeated:
+        issues.append(Issue(field="problem_id", file=where, expected="unique problem ids",
+                            got=repeated[:5], fix="read the records with gz.read_problems"))
+    if crs_issues:
+        raise (InputError if issues else CRSError)(issues + crs_issues)
+    if issues:
+        raise SchemaError(issues)
+    return order
+
+
+def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Join every problem to its unit in each unit layer; nothing is dropped.
+
+    Parameters
+    ----------
+    problems : GeoDataFrame
+        Problems (index ``problem_id``), any CRS; projected to the units' metric CRS.
+    units : GeoDataFrame
+        Units (index ``unit_id``) with ``unit_type`` and, for roads and rivers,
+        ``centerline``, in any CRS (checked by :func:`geozz.schema.check_units`).
+
+    Returns
+    -------
+    DataFrame
+        The ledger: ``problem_id``, ``unit_id`` (``<NA>`` when outside every unit),
+        ``unit_type``, ``distance_m`` (to the centreline, roads and rivers), ``reason``
+        (``inside``, ``shared_border``, ``nearest_centerline``, ``outside_units``,
+        ``no_location``), then those of the problem fields in :data:`LEDGER_FIELDS`
+        (``category``, ``found_at``, ``source``, ``status``, ``deadline``,
+        ``rectified_at`` and the lifecycle fields) the problems have, and nothing else:
+        no personal fields, free text or other columns of the input. Sorted by problem
+        id, then unit type in the order grid, road, river.
+
+    Raises
+    ------
+    SchemaError, CRSError, InputError
+        Units that break their contract (every problem listed); problems that are not
+        a GeoDataFrame, have no CRS or one their coordinates cannot be in, or repeat or
+        lack ids.
+    InvariantError
+        If a problem would be missing from the ledger (a bug, never expected).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Point, box
+    >>> cells = gpd.GeoDataFrame({"unit_type": ["grid", "grid"]},
+    ...     geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=32650,
+    ...     index=pd.Index(["W", "E"], name="unit_id"))
+    >>> pts = gpd.GeoDataFrame(geometry=[Point(10, 5), Point(50, 50)], crs=32650,
+    ...     index=pd.Index(["on-border", "far"], name="problem_id"))
+    >>> assign(pts, cells)[["problem_id", "unit_id", "reason"]].values.tolist()
+    [['far', <NA>, 'outside_units'], ['on-border', 'E', 'shared_border']]
+    """
+    order = _check(problems)
+    units = conform_units(units, stage="assign")
+    geo = problems.geometry
+    present = located(geo)
+    pts = np.asarray(geo.to_crs(units.crs).to_numpy(), dtype=object)
+    pts = points_of(np.where(present, pts, None))  # unlocated points match no unit
+    geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
+    ids = np.asarray(units.index.to_numpy(), dtype=object)
+    types = units["unit_type"].to_numpy()
+    lines = np.asarray(units["centerline"].to_numpy(), dtype=object) \
+        if "centerline" in units.columns else None
+    layers = []
+    for utype in UNIT_TYPES:
+        at = np.flatnonzero(types == utype)
+        if not len(at):
+            continue
+        if REGISTRY[utype].rule == "half_open":
+            pick = cells_picked(pts, geoms[at], ids=ids[at])
+        else:
+            pick = corridors_picked(pts, geoms[at], ids=ids[at],
+                                    centre=None if lines is None else lines[at])
+        layers.append((utype, pick._replace(unit=taken(at, pick.unit, -1))))
+    ledger, rows = build(problems, layers, units.index.astype("string").array, present,
+                         order=order)
+    seen = np.zeros(len(problems), dtype=bool)
+    seen[rows] = True
+    if not seen.all():
+        lost = problems.index[~seen]
+        raise InvariantError(f"assign lost {len(lost)} problems, e.g. "
+                             f"{[str(v) for v in lost[:5]]}")
+    return ledger
