@@ -20,7 +20,7 @@ from .area import Area, read_area
 from .assignment import assign
 from .errors import GeozzError
 from .maps import publish, star_map
-from .osm import read_osm
+from .osm import read_osm, read_place
 from .problems import read_problems
 from .rating import rate
 from .units import build_units, read_units
@@ -28,5 +28,6 @@ from .units import build_units, read_units
 __version__ = "0.1.0"
 
 __all__ = ["Area", "GeozzError", "assign", "build_units", "datasets", "errors", "publish",
-           "rate", "read_area", "read_osm", "read_problems", "read_units", "star_map",
+           "rate", "read_area", "read_osm", "read_place", "read_problems", "read_units",
+           "star_map",
            "__version__"]

@@ -27,6 +27,19 @@ from .errors import CRSError, InputError, Issue, SchemaError
 __all__ = ["Area", "read_area", "boundary_frame"]
 
 LAYERS = ("boundary", "roads", "rivers")
+#: layers an Area may also carry (read from OSM; empty when the source has none)
+OPTIONAL_LAYERS = ("admin", "water", "landuse")
+_OPTIONAL_COLUMNS = {"admin": ["osm_id", "name", "admin_level", "code"],
+                     "water": ["osm_id", "name", "water"],
+                     "landuse": ["osm_id", "name", "landuse"]}
+
+
+def _empty_layer(layer: str) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame({c: [] for c in _OPTIONAL_COLUMNS[layer]},
+                             geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    if layer == "admin":
+        frame["admin_level"] = frame["admin_level"].astype("Int64")
+    return frame
 
 
 _BBOX_FIX = ("pass (minlon, minlat, maxlon, maxlat) in WGS-84 degrees, west/south first, "
@@ -141,6 +154,9 @@ def boundary_frame(boundary, *, name: str = "",
 class Area:
     """A district: boundary polygon(s), road lines and river lines, in WGS-84.
 
+    An Area read from OpenStreetMap (:func:`geozz.read_osm`) also carries its admin areas,
+    water areas and land use, clipped to the boundary; each may be empty.
+
     Parameters
     ----------
     name : str
@@ -151,6 +167,25 @@ class Area:
         Lines with at least a ``name`` column (may be empty).
     source : str
         Where the data came from (shown as a credit on maps).
+    credit : str
+        The data's credit line.
+    meta : dict
+        Notes on how it was made; ``meta["boundary"]`` says where the boundary came from.
+    admin : geopandas.GeoDataFrame
+        Admin polygons: ``osm_id``, ``name``, ``admin_level`` (integer), ``code``.
+    water : geopandas.GeoDataFrame
+        Water polygons (lakes, ponds, reservoirs, riverbanks): ``osm_id``, ``name``,
+        ``water`` (the kind).
+    landuse : geopandas.GeoDataFrame
+        Land-use polygons: ``osm_id``, ``name``, ``landuse``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> b = boundary_frame((114.1, 22.6, 114.2, 22.7), name="x")
+    >>> area = Area("x", b, b.iloc[:0], b.iloc[:0])
+    >>> list(area.admin.columns), len(area.water)
+    (['osm_id', 'name', 'admin_level', 'code', 'geometry'], 0)
     """
 
     name: str
@@ -160,13 +195,19 @@ class Area:
     source: str = ""
     credit: str = "© OpenStreetMap contributors"
     meta: dict = field(default_factory=dict)
+    admin: gpd.GeoDataFrame = field(default_factory=lambda: _empty_layer("admin"))
+    water: gpd.GeoDataFrame = field(default_factory=lambda: _empty_layer("water"))
+    landuse: gpd.GeoDataFrame = field(default_factory=lambda: _empty_layer("landuse"))
 
     def __repr__(self) -> str:
         return (f"Area({self.name!r}: {len(self.boundary)} boundary polygon(s), "
                 f"{len(self.roads)} road lines, {len(self.rivers)} river lines)")
 
     def to_file(self, path: str | Path) -> Path:
-        """Write the three layers to one GeoPackage (atomically).
+        """Write the layers to one GeoPackage (atomically).
+
+        ``boundary``, ``roads`` and ``rivers`` always; ``admin``, ``water`` and
+        ``landuse`` when they are not empty.
 
         Parameters
         ----------
@@ -177,8 +218,10 @@ class Area:
 
         path = Path(path)
         with atomic_path(path) as tmp:
-            for layer in LAYERS:
+            for layer in LAYERS + OPTIONAL_LAYERS:
                 gdf = getattr(self, layer)
+                if layer in OPTIONAL_LAYERS and gdf.empty:
+                    continue
                 if layer == "boundary" and "name" not in gdf:
                     gdf = gdf.assign(name=self.name)
                 gdf.to_file(tmp, layer=layer, driver="GPKG")
@@ -187,6 +230,8 @@ class Area:
 
 def read_area(path: str | Path, *, name: str | None = None, source: str = "") -> Area:
     """Read an :class:`Area` from a GeoPackage with layers boundary, roads, rivers.
+
+    The layers admin, water and landuse are read too when the file has them.
 
     Parameters
     ----------
@@ -222,7 +267,10 @@ def read_area(path: str | Path, *, name: str | None = None, source: str = "") ->
                                  f"{m!r}", got=sorted(have),
                                  fix="write the area with Area.to_file or add the layer")
                            for m in missing])
-    layers = {layer: gpd.read_file(path, layer=layer).to_crs(4326) for layer in LAYERS}
+    layers = {layer: gpd.read_file(path, layer=layer).to_crs(4326)
+              for layer in LAYERS + tuple(x for x in OPTIONAL_LAYERS if x in have)}
+    if "admin" in layers and "admin_level" in layers["admin"]:
+        layers["admin"]["admin_level"] = layers["admin"]["admin_level"].astype("Int64")
     if name is None:
         b = layers["boundary"]
         name = str(b["name"].iloc[0]) if "name" in b and len(b) else path.stem

@@ -1,205 +1,290 @@
-"""Tests for geozz.read_osm on real OpenStreetMap extracts (tests/data/osm, see SOURCE.md).
+"""Tests for geozz.read_osm / read_place on real OpenStreetMap extracts (tests/data/osm).
 
-The ``.osm.bz2`` files declare ``<bounds>``; the Chinese ``.osm.pbf`` copies hold the same
-data but no header bbox; the Aguascalientes PBF has one. The rule checked here: the
-same area read from PBF and from XML gives the same units and ids.
+The five extracts: four Chinese API exports (XML with <bounds>; their PBF copies were
+converted without the header, so they declare nothing) and Aguascalientes (both declare
+the box). The rules checked: PBF and XML of one extract with the same header give the same
+Area; the boundary source is said; road sections end at intersections or dead ends.
 """
 
 from __future__ import annotations
 
+import bz2
 import json
-
 import warnings
+from collections import defaultdict
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
+import networkx as nx
+import osmium
+import osmnx as ox
 import pytest
 import shapely
 
 import geozz as gz
 from geozz import _osmfile
-from geozz.area import Area
+from geozz.area import Area, read_area
 from geozz.errors import GeozzError, OSMError
+from geozz.osm import place as place_module
+from geozz.osm import read_place
 
 DATA = Path(__file__).parent / "data" / "osm"
-
 _FACTS = json.loads((DATA / "facts.json").read_text(encoding="utf-8"))
 BOUNDS = {k: tuple(v) for k, v in _FACTS["bounds"].items()}
-NODES_EXTENT = {k: tuple(v) for k, v in _FACTS["nodes_extent"].items()}
-CHINA = ["shenzhen_longgang", "beijing_haidian"]
-LONGGANG_RIVER_WAY = "330766463"  # the 龙岗河 way, ~22 km long
+CHINA = ["shenzhen_longgang", "beijing_haidian", "jiangxi_guixi", "shanghai_baoshan_shu"]
+ALL = CHINA + ["aguascalientes"]
+LAYERS = ("boundary", "roads", "rivers", "admin", "water", "landuse")
+
+
+def _read(path, **kw) -> Area:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return gz.read_osm(path, **kw)
 
 
 @pytest.fixture(scope="module")
 def xml_areas() -> dict[str, Area]:
-    return {stem: gz.read_osm(DATA / f"{stem}.osm.bz2") for stem in CHINA}
+    return {stem: _read(DATA / f"{stem}.osm.bz2") for stem in ALL}
 
 
-@pytest.fixture(scope="module")
-def pbf_areas() -> dict[str, Area]:
-    return {stem: gz.read_osm(DATA / f"{stem}.osm.pbf", boundary=BOUNDS[stem])
-            for stem in CHINA}
+def _assert_same_area(a: Area, b: Area) -> None:
+    assert a.meta["boundary"] == b.meta["boundary"]
+    for layer in LAYERS:
+        x, y = getattr(a, layer), getattr(b, layer)
+        assert list(x.columns) == list(y.columns), layer
+        assert x.drop(columns="geometry").equals(y.drop(columns="geometry")), layer
+        assert x.geometry.geom_equals_exact(y.geometry, 1e-9).all(), layer
 
 
-@pytest.fixture(scope="module")
-def pbf_unbounded() -> dict[str, tuple[Area, list]]:
-    out = {}
-    for stem in CHINA:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            area = gz.read_osm(DATA / f"{stem}.osm.pbf")
-        out[stem] = (area, caught)
+def _pbf_with_header(xml: Path, out: Path) -> Path:
+    """The XML converted to PBF by pyosmium, header (so <bounds>) kept."""
+    reader = osmium.io.Reader(str(xml), osmium.osm.osm_entity_bits.NOTHING)
+    header = reader.header()
+    reader.close()
+    writer = osmium.SimpleWriter(str(out), header=header)
+    for obj in osmium.FileProcessor(str(xml)):
+        writer.add(obj)
+    writer.close()
     return out
 
 
-def _box_of(area: Area) -> tuple[float, ...]:
-    return tuple(float(v) for v in area.boundary.total_bounds)
-
-
 # --------------------------------------------------------------------------------------
-# the boundary
+# PBF and XML give the same Area
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stem", CHINA)
-def test_xml_boundary_is_declared_box(xml_areas, stem):
-    area = xml_areas[stem]
-    assert isinstance(area, Area)
-    assert area.boundary.crs.to_epsg() == 4326
-    assert len(area.boundary) == 1
+@pytest.mark.parametrize("stem", ALL)
+def test_pbf_and_xml_with_the_same_header_give_the_same_area(xml_areas, stem, tmp_path):
+    pbf = DATA / f"{stem}.osm.pbf"
+    if stem in CHINA:  # the shipped PBF lost the header: convert the XML with it
+        pbf = _pbf_with_header(DATA / f"{stem}.osm.bz2", tmp_path / f"{stem}.osm.pbf")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a declared box: no warning
+        area = gz.read_osm(pbf)
+    _assert_same_area(area, xml_areas[stem])
+    assert area.meta["boundary"] == "declared"
     assert area.boundary.geometry.iloc[0].equals(shapely.box(*BOUNDS[stem]))
-    assert area.meta["boundary"] == "declared by the file"
-    assert area.name == stem
-    assert area.source == f"{stem}.osm.bz2"
-    assert area.boundary["name"].tolist() == [stem]
 
 
 @pytest.mark.parametrize("stem", CHINA)
-def test_pbf_without_bounds_warns_and_uses_node_extent(pbf_unbounded, stem):
-    area, caught = pbf_unbounded[stem]
-    user = [w for w in caught if issubclass(w.category, UserWarning)]
-    assert len(user) == 1
-    assert "declares no bounds" in str(user[0].message)
-    assert "boundary=" in str(user[0].message)
-    assert Path(user[0].filename).name == "test_osm.py"  # stacklevel points at the caller
-    assert _box_of(area) == pytest.approx(NODES_EXTENT[stem], abs=1e-7)
-    assert area.meta["boundary"] == "extent of the nodes"
-
-
-def test_pbf_without_bounds_warning_via_pytest_warns():
-    with pytest.warns(UserWarning, match="declares no bounds"):
-        gz.read_osm(DATA / "beijing_haidian.osm.pbf")
-
-
-@pytest.mark.parametrize("stem", CHINA)
-def test_pbf_with_boundary_does_not_warn(stem):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        area = gz.read_osm(DATA / f"{stem}.osm.pbf", boundary=BOUNDS[stem], name="区")
+def test_shipped_pbf_with_the_declared_box_gives_the_xml_area(xml_areas, stem):
+    area = gz.read_osm(DATA / f"{stem}.osm.pbf", boundary=BOUNDS[stem])
     assert area.meta["boundary"] == "given"
-    assert area.name == "区"
-    assert _box_of(area) == pytest.approx(BOUNDS[stem], abs=1e-9)
+    area.meta["boundary"] = "declared"
+    _assert_same_area(area, xml_areas[stem])
+    units_pbf, units_xml = gz.build_units(area), gz.build_units(xml_areas[stem])
+    assert units_pbf.index.tolist() == units_xml.index.tolist()
 
 
-def test_aguascalientes_pbf_header_bbox_no_warning():
+# --------------------------------------------------------------------------------------
+# which boundary
+# --------------------------------------------------------------------------------------
+
+
+def _junctions(path: Path) -> tuple[float, float, float, float]:
+    """Independently: the extent of nodes shared by two or more highway/waterway ways."""
+    ways_at = defaultdict(set)
+    where = {}
+    for obj in osmium.FileProcessor(str(path)).with_locations():
+        if obj.is_way() and ("highway" in obj.tags or obj.tags.get("waterway") in
+                             ("river", "stream", "canal")):
+            if obj.tags.get("area") == "yes":
+                continue
+            for n in obj.nodes:
+                ways_at[n.ref].add(obj.id)
+                where[n.ref] = (n.lon, n.lat)
+    pts = [where[n] for n, ways in ways_at.items() if len(ways) >= 2]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+@pytest.mark.parametrize("stem", CHINA)
+def test_pbf_without_bounds_uses_the_extent_of_roads_and_waterways(xml_areas, stem):
+    with pytest.warns(UserWarning, match="declares no bounds; using the extent of its roads"):
+        area = gz.read_osm(DATA / f"{stem}.osm.pbf")
+    assert area.meta["boundary"] == "extent of roads and waterways"
+    assert tuple(area.boundary.total_bounds) == pytest.approx(
+        _junctions(DATA / f"{stem}.osm.pbf"), abs=1e-7)
+    # close to the box the export was made for (the extent of every node was 5-30x it)
+    assert area.boundary.geometry.iloc[0].area < 2.5 * shapely.box(*BOUNDS[stem]).area
+    declared = shapely.box(*BOUNDS[stem])
+    assert area.boundary.geometry.iloc[0].intersection(declared).area > 0.8 * declared.area
+
+
+def test_guixi_admin_polygon_is_read_but_holds_too_little(xml_areas):
+    area = xml_areas["jiangxi_guixi"]
+    assert area.meta["boundary"] == "declared"  # 东门街道 holds 19 % of the junctions
+    assert area.admin[["osm_id", "name", "admin_level"]].values.tolist() == [
+        ["relation/6662718", "东门街道", 8]]
+    assert str(area.admin["admin_level"].dtype) == "Int64"
+
+
+def _admin_xml(tmp_path, level_big="6") -> Path:
+    """Two roads crossing, inside a county (level 6) polygon and a street (8) polygon."""
+    nodes = {1: (114.200, 22.680), 2: (114.220, 22.680), 3: (114.220, 22.700),
+             4: (114.200, 22.700), 5: (114.205, 22.690), 6: (114.215, 22.690),
+             7: (114.210, 22.685), 8: (114.210, 22.695), 9: (114.210, 22.690),
+             11: (114.190, 22.670), 12: (114.230, 22.670), 13: (114.230, 22.710),
+             14: (114.190, 22.710)}
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    xml += [f'<node id="{i}" lat="{lat}" lon="{lon}"/>' for i, (lon, lat) in nodes.items()]
+    xml += ['<way id="100"><nd ref="5"/><nd ref="9"/><nd ref="6"/>'
+            '<tag k="highway" v="primary"/><tag k="name" v="东路"/></way>',
+            '<way id="101"><nd ref="7"/><nd ref="9"/><nd ref="8"/>'
+            '<tag k="highway" v="residential"/><tag k="name" v="北街"/></way>',
+            '<way id="200"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>'
+            '</way>',
+            '<way id="201"><nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="14"/>'
+            '<nd ref="11"/></way>',
+            '<relation id="300"><member type="way" ref="200" role="outer"/>'
+            '<tag k="type" v="boundary"/><tag k="boundary" v="administrative"/>'
+            '<tag k="admin_level" v="8"/><tag k="name" v="测试街道"/>'
+            '<tag k="ref:gb" v="440307001"/></relation>',
+            '<relation id="301"><member type="way" ref="201" role="outer"/>'
+            '<tag k="type" v="boundary"/><tag k="boundary" v="administrative"/>'
+            f'<tag k="admin_level" v="{level_big}"/><tag k="name" v="测试区"/></relation>',
+            '</osm>']
+    f = tmp_path / "admin.osm"
+    f.write_text("\n".join(xml), encoding="utf-8")
+    return f
+
+
+def test_admin_polygon_of_the_lowest_level_holding_the_data_is_the_boundary(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        pbf = gz.read_osm(DATA / "aguascalientes.osm.pbf")
-        xml = gz.read_osm(DATA / "aguascalientes.osm.bz2")
-    assert pbf.meta["boundary"] == "declared by the file"
-    assert _box_of(pbf) == pytest.approx(BOUNDS["aguascalientes"], abs=1e-7)
-    assert _box_of(xml) == pytest.approx(BOUNDS["aguascalientes"], abs=1e-7)
-    assert len(pbf.roads) == len(xml.roads) > 0
-    assert sorted(pbf.roads["osm_id"]) == sorted(xml.roads["osm_id"])
-    # Mexico, 102.3°W: UTM zone 13N
-    units = gz.build_units(pbf, grid_size=200)
-    assert units.crs.to_epsg() == 32613
-    assert units.index.name == "unit_id"
+        area = gz.read_osm(_admin_xml(tmp_path))
+    assert area.meta["boundary"] == "admin:测试区"
+    assert area.meta["admin_level"] == 6
+    assert tuple(area.boundary.total_bounds) == pytest.approx((114.19, 22.67, 114.23, 22.71))
+    assert sorted(area.admin["name"]) == ["测试区", "测试街道"]
+    assert area.admin.set_index("name").loc["测试街道", "code"] == "440307001"
+    # the crossing cuts both ways into sections: four, each from the junction (node 9)
+    assert sorted(zip(area.roads["u"], area.roads["v"])) == [(5, 9), (6, 9), (7, 9), (8, 9)]
+    assert area.roads.set_index("u").loc[5, "name"] == "东路"
 
 
-def test_boundary_as_geodataframe_in_utm(xml_areas):
-    b = gpd.GeoDataFrame({"name": ["清华北大"]},
-                         geometry=[shapely.box(*BOUNDS["beijing_haidian"])],
-                         crs=4326).to_crs(32650)
-    area = gz.read_osm(DATA / "beijing_haidian.osm.pbf", boundary=b)
-    assert area.boundary.crs.to_epsg() == 4326
-    assert area.boundary["name"].tolist() == ["清华北大"]
-    assert _box_of(area) == pytest.approx(BOUNDS["beijing_haidian"], abs=1e-6)
-    assert len(area.roads) == len(xml_areas["beijing_haidian"].roads)
-
-
-def test_boundary_without_crs_is_rejected():
-    b = gpd.GeoDataFrame(geometry=[shapely.box(*BOUNDS["beijing_haidian"])])
-    with pytest.raises(OSMError, match="set_crs"):
-        gz.read_osm(DATA / "beijing_haidian.osm.bz2", boundary=b)
-    with pytest.raises(OSMError, match="field 'boundary'"):
-        gz.read_osm(DATA / "beijing_haidian.osm.bz2", boundary="haidian")
+def test_admin_level_decides_not_the_size(tmp_path):
+    area = _read(_admin_xml(tmp_path, level_big="10"))  # the big polygon is now level 10
+    assert area.meta["boundary"] == "admin:测试街道"
 
 
 # --------------------------------------------------------------------------------------
-# roads and rivers
+# road sections, rivers, admin and water layers
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stem", CHINA)
-def test_pbf_and_xml_give_the_same_lines(xml_areas, pbf_areas, stem):
-    xml, pbf = xml_areas[stem], pbf_areas[stem]
-    assert len(xml.roads) == len(pbf.roads) > 100
-    assert len(xml.rivers) == len(pbf.rivers) > 0
-    assert sorted(xml.roads["osm_id"]) == sorted(pbf.roads["osm_id"])
-    assert sorted(xml.rivers["osm_id"]) == sorted(pbf.rivers["osm_id"])
-    assert list(xml.roads.columns) == ["osm_id", "name", "highway", "geometry"]
-    assert list(xml.rivers.columns) == ["osm_id", "name", "waterway", "geometry"]
-    assert xml.roads.crs.to_epsg() == xml.rivers.crs.to_epsg() == 4326
-    assert (xml.roads.geom_type == "LineString").all()
-    assert xml.rivers["waterway"].isin(["river", "stream", "canal"]).all()
-    assert xml.roads["highway"].notna().all()
+@pytest.mark.parametrize("stem", ALL)
+def test_sections_end_at_intersections_or_dead_ends(stem):
+    area = _read(DATA / f"{stem}.osm.bz2", boundary=(-180, -90, 180, 90))  # nothing clipped
+    with _osmfile.xml_path(DATA / f"{stem}.osm.bz2") as xml:
+        raw = ox.graph_from_xml(xml, simplify=False, retain_all=True, bidirectional=True)
+    road = nx.Graph()
+    road.add_edges_from((u, v) for u, v, d in raw.edges(data=True)
+                        if "highway" in d and d.get("area") != "yes")
+    ends = set(area.roads["u"]) | set(area.roads["v"])
+    in_rings = {n for c in nx.connected_components(road) if all(road.degree(m) == 2 for m in c)
+                for n in c}
+    assert {n for n in ends if road.degree(n) == 2} <= in_rings
+    assert ends <= set(road.nodes)
+    # every road edge lies in exactly one section: the total length is the network's
+    net = sum(d["length"] for u, v, d in ox.convert.to_undirected(raw).edges(data=True)
+              if "highway" in d and d.get("area") != "yes")
+    assert area.roads["length_m"].sum() == pytest.approx(net, rel=2e-3)
+    assert (area.roads["u"] <= area.roads["v"]).all()
+    assert list(area.roads.columns) == ["osm_id", "name", "highway", "u", "v", "length_m",
+                                        "geometry"]
+    assert area.roads["osm_id"].map(type).eq(str).all()
 
 
-@pytest.mark.parametrize("stem", CHINA)
-def test_pbf_and_xml_give_the_same_units(xml_areas, pbf_areas, stem):
-    ux = gz.build_units(xml_areas[stem])
-    up = gz.build_units(pbf_areas[stem])
-    assert ux.index.tolist() == up.index.tolist()
-    assert ux.geometry.geom_equals_exact(up.geometry, 1e-6).all()
-    assert set(ux["unit_type"]) == {"grid", "road", "river"}
-    assert ux.crs.to_epsg() == up.crs.to_epsg() == 32650
+@pytest.mark.parametrize("stem", ALL)
+def test_layers_are_clipped_and_have_their_columns(xml_areas, stem):
+    area = xml_areas[stem]
+    poly = area.boundary.geometry.iloc[0].buffer(1e-9)
+    expected = {"roads": ["osm_id", "name", "highway", "u", "v", "length_m", "geometry"],
+                "rivers": ["osm_id", "name", "waterway", "geometry"],
+                "admin": ["osm_id", "name", "admin_level", "code", "geometry"],
+                "water": ["osm_id", "name", "water", "geometry"],
+                "landuse": ["osm_id", "name", "landuse", "geometry"]}
+    for layer, cols in expected.items():
+        frame = getattr(area, layer)
+        assert list(frame.columns) == cols, layer
+        assert frame.crs.to_epsg() == 4326
+        assert frame.within(poly).all(), layer
+    assert (area.roads.geom_type == "LineString").all()
+    assert area.rivers["waterway"].isin(["river", "stream", "canal"]).all()
+    assert area.water.geom_type.isin(["Polygon", "MultiPolygon"]).all()
 
 
-@pytest.mark.parametrize("stem", CHINA)
-def test_lines_are_clipped_to_the_boundary(xml_areas, pbf_areas, pbf_unbounded, stem):
-    for area in (xml_areas[stem], pbf_areas[stem], pbf_unbounded[stem][0]):
-        poly = area.boundary.geometry.iloc[0].buffer(1e-9)
-        assert area.roads.within(poly).all()
-        assert area.rivers.within(poly).all()
+def test_longgang_river_is_clipped(xml_areas):
+    rivers = xml_areas["shenzhen_longgang"].rivers
+    river = rivers[rivers["name"] == "龙岗河"]
+    assert set(river["osm_id"]) == {"330766463"}
+    assert 500 < river.to_crs(32650).length.sum() < 6_000
+    assert xml_areas["shenzhen_longgang"].water["name"].dropna().tolist() == ["龙口水库"]
 
 
-def test_longgang_river_is_clipped(xml_areas, pbf_areas):
-    # the raw 龙岗河 way runs ~22 km, mostly outside the export box
-    with _osmfile.gdal_path(DATA / "shenzhen_longgang.osm.pbf") as p:
-        raw = pyogrio.read_dataframe(p, layer="lines", columns=["osm_id", "name"])
-    raw = raw.set_crs(4326, allow_override=True)
-    way = raw[raw["osm_id"] == LONGGANG_RIVER_WAY]
-    assert way["name"].tolist() == ["龙岗河"]
-    assert way.to_crs(32650).length.sum() > 20_000
-    for area in (xml_areas["shenzhen_longgang"], pbf_areas["shenzhen_longgang"]):
-        river = area.rivers[area.rivers["name"] == "龙岗河"]
-        inside = river.to_crs(32650).length.sum()
-        assert 500 < inside < 6_000
-        assert set(river["osm_id"]) == {LONGGANG_RIVER_WAY}
+def test_area_with_new_layers_round_trips_a_geopackage(xml_areas, tmp_path):
+    area = xml_areas["jiangxi_guixi"]
+    back = read_area(area.to_file(tmp_path / "guixi.gpkg"))
+    assert back.admin[["name", "admin_level"]].values.tolist() == [["东门街道", 8]]
+    assert len(back.water) == len(area.water) > 0
+    assert len(back.roads) == len(area.roads)
 
 
-def test_haidian_rivers(xml_areas):
-    rivers = xml_areas["beijing_haidian"].rivers
-    assert sorted(rivers["name"].dropna().unique()) == ["万泉河"]
-    assert len(rivers) == 4
+# --------------------------------------------------------------------------------------
+# read_place, offline
+# --------------------------------------------------------------------------------------
 
 
-def test_river_types_argument():
-    area = gz.read_osm(DATA / "shenzhen_longgang.osm.bz2", river_types=("canal",))
-    assert len(area.rivers) == 0
-    assert len(area.roads) > 100
+def test_read_place_downloads_once_and_reads_like_a_file(monkeypatch, tmp_path, xml_areas):
+    calls = []
+
+    def fake_download(polygon, out):
+        calls.append(polygon.bounds)
+        with _osmfile.xml_path(DATA / "beijing_haidian.osm.bz2") as xml:
+            out.write_bytes(Path(xml).read_bytes())
+
+    box = shapely.box(*BOUNDS["beijing_haidian"])
+    monkeypatch.setattr(place_module, "_geocode",
+                        lambda name: gpd.GeoDataFrame(geometry=[box], crs=4326))
+    monkeypatch.setattr(place_module, "_download", fake_download)
+    area = read_place("海淀区, 北京市", cache_dir=tmp_path, name="beijing_haidian")
+    again = read_place("海淀区, 北京市", cache_dir=tmp_path, name="beijing_haidian")
+    assert len(calls) == 1  # the second call reads the cache file
+    assert area.meta["boundary"] == "given" and area.meta["place"] == "海淀区, 北京市"
+    assert Path(area.meta["cache"]).parent == tmp_path
+    area.meta["boundary"] = "declared"
+    _assert_same_area(area, xml_areas["beijing_haidian"])
+    assert again.roads["osm_id"].tolist() == area.roads["osm_id"].tolist()
+
+
+def test_read_place_without_network_is_an_osm_error(monkeypatch, tmp_path):
+    def no_network(name):
+        raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(place_module, "_geocode", no_network)
+    with pytest.raises(OSMError, match="ConnectionError: Name or service not known"):
+        read_place("nowhere", cache_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------------------
@@ -212,17 +297,23 @@ def test_non_osm_file_raises_osm_error(tmp_path):
     f.write_text("编号,经度,纬度\n1,114.2,22.69\n", encoding="utf-8")
     with pytest.raises(OSMError) as err:
         gz.read_osm(f)
-    assert isinstance(err.value, ValueError)
-    assert isinstance(err.value, GeozzError)
-    assert "problems.csv" in str(err.value)
-    assert "OpenStreetMap" in str(err.value)
+    assert isinstance(err.value, ValueError) and isinstance(err.value, GeozzError)
+    assert "problems.csv" in str(err.value) and "OpenStreetMap" in str(err.value)
 
 
-def test_non_osm_file_with_boundary_and_osm_name(tmp_path):
-    f = tmp_path / "fake.osm.pbf"
-    f.write_text("a,b\n1,2\n")
-    with pytest.raises(OSMError):
-        gz.read_osm(f, boundary=BOUNDS["shenzhen_longgang"])
+def test_xml_that_is_not_osm_names_its_root(tmp_path):
+    f = tmp_path / "track.osm"
+    f.write_text('<?xml version="1.0"?><gpx version="1.1"><trk/></gpx>', encoding="utf-8")
+    with pytest.raises(OSMError, match="XML that is not OSM .*gpx"):
+        gz.read_osm(f)
+
+
+def test_damaged_xml_is_an_osm_error(tmp_path):
+    xml = bz2.decompress((DATA / "aguascalientes.osm.bz2").read_bytes())
+    f = tmp_path / "cut.osm"
+    f.write_bytes(xml[: len(xml) // 2])
+    with pytest.raises(OSMError, match="damaged or truncated"):
+        gz.read_osm(f)
 
 
 def test_missing_file_raises_osm_error(tmp_path):
