@@ -43,14 +43,16 @@ from .errors import InputError, Issue, OutputError
 from .problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
 from .schema import check_ledger, check_ratings, check_units
 from .units import REGISTRY, UNIT_TYPES
+from .units.registry import LABELS
 
 __all__ = ["star_map", "publish", "STAR_COLOURS", "NO_RATING_COLOUR", "UNIT_TYPE_LABELS"]
 
 STAR_COLOURS = {5: "#1a9850", 4: "#91cf60", 3: "#fee08b", 2: "#fc8d59", 1: "#d73027"}
 NO_RATING_COLOUR = "#bdbdbd"
 STAR_LABELS = {5: "五星 5★", 4: "四星 4★", 3: "三星 3★", 2: "二星 2★", 1: "一星 1★"}
-#: map label of each unit type ("网格 Grid" …), from the unit-type registry
-UNIT_TYPE_LABELS = {t.name: t.label for t in REGISTRY.values()}
+#: map label of each unit type ("网格 Grid" …): the unit-type registry's live view, so a
+#: type registered later has its label too
+UNIT_TYPE_LABELS = LABELS
 OSM_CREDIT = "© OpenStreetMap contributors"
 #: columns of ratings.csv in a public folder (no personal data can be among them)
 PUBLIC_RATING_COLUMNS = ["unit_id", "period", "unit_type", "name", "admin", "score", "grade",
@@ -62,8 +64,12 @@ PUBLIC_LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "reason", "catego
 PUBLIC_REJECT_COLUMNS = ["file", "row", "line", "kind", "reason", "field", "value"]
 #: reject reasons whose value may be any text of the record (never published)
 _FREE_TEXT_REASONS = ("bad_encoding",)
-_OUTPUT_NAMES = {"overview.html", "stars_grid.html", "stars_road.html", "stars_river.html",
-                 "ratings.csv", "ledger.csv", "rejects.csv"}
+_TABLE_NAMES = {"overview.html", "ratings.csv", "ledger.csv", "rejects.csv"}
+
+
+def _output_names() -> set[str]:
+    """The file names a publication writes: the tables, and one page per registered type."""
+    return _TABLE_NAMES | {f"stars_{t}.html" for t in UNIT_TYPES}
 
 
 @functools.cache
@@ -362,10 +368,10 @@ def _check_extra(extra: Mapping[str, str | Path]) -> dict[str, Path]:
     issues, files = [], {}
     for name, src in extra.items():
         name = str(name)
-        if (Path(name).name != name or name.startswith(".") or name in _OUTPUT_NAMES
+        if (Path(name).name != name or name.startswith(".") or name in _output_names()
                 or not name):
             issues.append(Issue(field="extra", expected="a plain file name that is not one "
-                                f"of {sorted(_OUTPUT_NAMES)} and does not start with '.'",
+                                f"of {sorted(_output_names())} and does not start with '.'",
                                 got=name, fix="rename the extra file"))
         elif not Path(src).is_file():
             issues.append(Issue(file=str(src), field="extra", expected="an existing file",

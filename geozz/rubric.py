@@ -43,8 +43,11 @@ def available_rubrics() -> list[str]:
     ['default']
     """
     files = resources.files("geozz.resources")
+    # a bundled TOML file is a rubric when it has the rubric's [shares] table (the
+    # vocabulary, deadline rules and road widths live beside them)
     return sorted(p.name[:-5] for p in files.iterdir()
-                  if p.name.endswith(".toml") and p.name not in ("vocabulary.toml", "deadlines.toml"))
+                  if p.name.endswith(".toml")
+                  and "shares" in tomllib.loads(p.read_text(encoding="utf-8")))
 
 
 @dataclass(frozen=True)

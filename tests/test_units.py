@@ -320,7 +320,7 @@ def test_roads_same_name_merge_and_unnamed_footway_skipped(roads, road_boundary)
     r = road_corridors(roads, road_boundary)
     _assert_units_frame(r)
     # unnamed, blank-named, footway and the 40 m road (min_length=50) are all gone
-    assert r["name"].tolist() == ["深南大道"]
+    assert r["name"].tolist() == ["深南大道 K0+000–K1+000"]
     assert (r["unit_type"] == "road").all()
     assert r["length_m"].iloc[0] == pytest.approx(1000.0)
     centre = r["centerline"].iloc[0]
@@ -330,6 +330,7 @@ def test_roads_same_name_merge_and_unnamed_footway_skipped(roads, road_boundary)
 
 
 def test_road_corridor_area_is_length_times_two_widths_plus_caps(roads, road_boundary):
+    # width= overrides the class table (primary: 50 m) for every road
     r = road_corridors(roads, road_boundary, width=30)
     area = r["area_m2"].iloc[0]
     assert area == pytest.approx(r.geometry.iloc[0].area)
@@ -339,22 +340,23 @@ def test_road_corridor_area_is_length_times_two_widths_plus_caps(roads, road_bou
         (X0 + 70, Y0 + 970, X0 + 1130, Y0 + 1030))
 
 
-def test_road_ids_are_a_stable_hash_of_the_name(roads, road_boundary):
+def test_road_ids_are_a_stable_hash_of_the_name_and_stakes(roads, road_boundary):
     a = road_corridors(roads, road_boundary)
     b = road_corridors(roads.iloc[::-1], road_boundary)  # row order does not matter
     assert a.index.tolist() == b.index.tolist()
     assert a.index[0].startswith("R-")
     # sha1("深南大道")[:8], checked by hand: never Python's per-process hash()
-    assert a.index[0] == "R-3e8a57b8"
-    assert a.index[0] == "R-" + hashlib.sha1("深南大道".encode()).hexdigest()[:8]
+    assert a.index[0] == "R-3e8a57b8-K0+000-K1+000"
+    assert a.index[0] == ("R-" + hashlib.sha1("深南大道".encode()).hexdigest()[:8]
+                          + "-K0+000-K1+000")
 
 
 def test_road_min_length_and_exclude(roads, road_boundary):
     r = road_corridors(roads, road_boundary, min_length=10)
-    assert sorted(r["name"]) == ["深南大道", "短路"]
-    assert r.loc[r["name"] == "短路", "length_m"].iloc[0] == pytest.approx(40.0)
+    assert sorted(r["name"]) == ["深南大道 K0+000–K1+000", "短路 K0+000–K0+040"]
+    assert r.loc[r["name"] == "短路 K0+000–K0+040", "length_m"].iloc[0] == pytest.approx(40.0)
     r = road_corridors(roads, road_boundary, exclude=())
-    assert sorted(r["name"]) == ["深南大道", "绿道"]
+    assert sorted(r["name"]) == ["深南大道 K0+000–K1+000", "绿道 K0+000–K0+800"]
     r = road_corridors(roads, road_boundary, min_length=1001)
     assert len(r) == 0
     assert r.index.name == "unit_id" and list(r.columns) == COLUMNS
@@ -364,10 +366,13 @@ def test_roads_clipped_to_boundary(roads):
     b = _series(box(X0, Y0, X0 + 700, Y0 + 2000))
     r = road_corridors(roads, b)
     assert r["length_m"].iloc[0] == pytest.approx(600.0)  # 100..700
+    assert r.index.tolist() == ["R-3e8a57b8-K0+000-K0+600"]
     geom = r.geometry.iloc[0]
     assert geom.within(b[0].buffer(1e-6))
-    # 600 x 60 and one half round cap (west); the east end is cut flat by the boundary
-    assert 600 * 60 + 0.45 * math.pi * 900 < r["area_m2"].iloc[0] <= 600 * 60 + math.pi * 450
+    # a primary road: 50 m each side. 600 x 100 and one half round cap (west); the east
+    # end is cut flat by the boundary
+    assert (600 * 100 + 0.45 * math.pi * 2500 < r["area_m2"].iloc[0]
+            <= 600 * 100 + math.pi * 1250)
 
 
 def test_roads_in_wgs84_are_projected_to_the_boundary_crs(roads, road_boundary):
@@ -385,7 +390,7 @@ def test_roads_custom_name_field_and_missing_column(roads, road_boundary):
     assert "路名" in msg and "highway" in msg  # the columns the frame does have
     assert isinstance(err.value, ValueError)
     r = road_corridors(renamed, road_boundary, name_field="路名")
-    assert r.index.tolist() == ["R-3e8a57b8"]
+    assert r.index.tolist() == ["R-3e8a57b8-K0+000-K1+000"]
 
 
 # --------------------------------------------------------------------------------------
@@ -399,7 +404,8 @@ def test_river_reaches_straight_line(rivers, river_boundary):
     named = r[r["name"].str.startswith("龙岗河")]
     # 3,400 m -> 3 reaches of 1,133.3 m
     assert named.index.tolist() == ["W-71042fa7-001", "W-71042fa7-002", "W-71042fa7-003"]
-    assert named["name"].tolist() == ["龙岗河 第1段", "龙岗河 第2段", "龙岗河 第3段"]
+    assert named["name"].tolist() == ["龙岗河 第1段 (0.0–1.1 km)", "龙岗河 第2段 (1.1–2.3 km)",
+                                      "龙岗河 第3段 (2.3–3.4 km)"]
     np.testing.assert_allclose(named["length_m"], 3400 / 3)
     # flat caps: each reach is a 1133.3 m x 100 m rectangle
     np.testing.assert_allclose(named["area_m2"], 3400 / 3 * 100)
@@ -415,7 +421,7 @@ def test_river_reaches_straight_line(rivers, river_boundary):
 def test_river_unnamed_kept_and_ids_stable(rivers, river_boundary):
     r = river_reaches(rivers, river_boundary)
     unnamed = r[r["name"].str.startswith("未命名河道")]
-    assert unnamed["name"].tolist() == ["未命名河道 unnamed river 第1段"]
+    assert unnamed["name"].tolist() == ["未命名河道 unnamed river 第1段 (0.0–0.6 km)"]
     assert unnamed["length_m"].iloc[0] == pytest.approx(600.0)
     again = river_reaches(rivers.iloc[::-1], river_boundary)
     assert again.index.tolist() == r.index.tolist()

@@ -32,7 +32,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
 from .problems import problems  # noqa: E402
+from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
-for _command in (demo, problems, assign, vocabulary):
+for _command in (demo, problems, assign, units, vocabulary):
     main.add_command(_command)

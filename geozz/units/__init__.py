@@ -9,8 +9,11 @@ for grid cells).
 The package holds one module per concern: :mod:`~geozz.units.registry` (the unit types
 and their facts), :mod:`~geozz.units.base` (columns, metric CRS, option checks),
 :mod:`~geozz.units.grid`, :mod:`~geozz.units.road`, :mod:`~geozz.units.river`,
-:mod:`~geozz.units.build` (:func:`build_units`, :func:`coverage`) and
-:mod:`~geozz.units.io` (:func:`read_units`). Every name is importable from
+:mod:`~geozz.units.build` (:func:`build_units`, :func:`coverage`),
+:mod:`~geozz.units.admin` (admin hierarchy: :func:`read_admin`, :func:`apply_admin`,
+:func:`hierarchical_codes`), :mod:`~geozz.units.io` (:func:`read_units`),
+:mod:`~geozz.units.roster` (:func:`read_roster`) and :mod:`~geozz.units.report`
+(:func:`coverage_report`). Every name is importable from
 ``geozz.units``.
 
 Examples
@@ -29,12 +32,16 @@ from __future__ import annotations
 # private helpers are re-exported too: they stayed importable from geozz.units before the split
 from .base import (COLUMNS, _EXAMPLES, _as_polygon, _check_name_column, _frame,  # noqa: F401
                    _lines, _number_issues, _stable_hash, metric_crs)
+from .admin import ADMIN_COLUMNS, apply_admin, hierarchical_codes, read_admin
 from .build import build_units, coverage
-from .grid import GRID_SHAPES, grid  # noqa: F401
+from .grid import GRID_SHAPES, grid, h3_resolution_for  # noqa: F401
 from .io import _check_bounds, _crs_option, _open_units_file, read_units  # noqa: F401
-from .registry import GRID, REGISTRY, RIVER, ROAD, UNIT_TYPES, UnitType  # noqa: F401
+from .registry import (GRID, LABELS, REGISTRY, RIVER, ROAD, UNIT_TYPES, UnitType,  # noqa: F401
+                       register, unit_type_named, unregister)
+from .report import UnitsReport, coverage_report
 from .river import _cut, river_reaches  # noqa: F401
-from .road import EXCLUDED_HIGHWAYS, road_corridors  # noqa: F401
+from .road import EXCLUDED_HIGHWAYS, road_corridors, road_widths  # noqa: F401
+from .roster import read_roster
 
 __all__ = [
     "UNIT_TYPES",
@@ -48,4 +55,16 @@ __all__ = [
     "build_units",
     "read_units",
     "coverage",
+    "coverage_report",
+    "UnitsReport",
+    "read_roster",
+    "read_admin",
+    "apply_admin",
+    "hierarchical_codes",
+    "ADMIN_COLUMNS",
+    "register",
+    "unregister",
+    "unit_type_named",
+    "LABELS",
+    "road_widths",
 ]

@@ -43,7 +43,26 @@ def _stable_hash(text: str, n: int = 8) -> str:
 
 #: a sensible value of each numeric option, quoted in error messages
 _EXAMPLES = {"size": 200, "grid_size": 200, "min_area": 1, "width": 30, "road_width": 30,
-             "river_width": 50, "reach_length": 1000, "min_length": 50}
+             "river_width": 50, "reach_length": 1000, "min_length": 50,
+             "section_length": 1000, "merge_within": 30, "bank_width": 20,
+             "water_within": 300}
+
+
+def _piece_count(length: float, target: float) -> int:
+    """How many equal pieces cut ``length`` into pieces nearest ``target`` on a ratio scale.
+
+    A 1.47 km stretch becomes two pieces of 735 m (ratio 0.74) rather than one of 1.47 km
+    (ratio 1.47); anything up to ``target * sqrt(2)`` stays whole.
+    """
+    ratio = length / target
+    lo = max(1, math.floor(ratio))
+    return lo if abs(math.log(ratio / lo)) <= abs(math.log(ratio / (lo + 1))) else lo + 1
+
+
+def _stake(metres: float) -> str:
+    """A chainage as a stake label (桩号): 1500.2 m -> ``K1+500``."""
+    m = int(round(metres))
+    return f"K{m // 1000}+{m % 1000:03d}"
 
 
 def _number_issues(options: Mapping[str, object], *, zero_ok: Iterable[str] = ()

@@ -67,9 +67,10 @@ def test_records_and_rejects_are_exact(published):
     assert rejects["value"].tolist() == [BAD_CATEGORY, "{{ 7*7 }}"]
     roads = units[units["unit_type"] == "road"]
     by_problem = ledger[ledger["unit_type"] == "road"].set_index("problem_id")["unit_id"]
-    assert roads.loc[by_problem[FORMULA], "name"] == "{{ 7*7 }}"
+    # road units are named with their stake range, the OSM name kept as written
+    assert roads.loc[by_problem[FORMULA], "name"] == "{{ 7*7 }} K0+000–K1+337"
     assert roads.loc[by_problem["{{ 7*7 }}"], "name"] == \
-        "</script><script>window.pwned=1</script>"
+        "</script><script>window.pwned=1</script> K0+000–K1+337"
 
 
 def test_nothing_ran_and_tables_are_spreadsheet_safe(published):
@@ -79,7 +80,8 @@ def test_nothing_ran_and_tables_are_spreadsheet_safe(published):
               for k in ("ratings", "ledger", "rejects")}
     assert "'" + FORMULA in set(tables["ledger"]["problem_id"])
     assert "'+SUM(A1:A9)" in set(tables["ledger"]["problem_id"])
-    assert "'" + '=HYPERLINK("http://evil.example","x")' in set(tables["ratings"]["name"])
+    assert "'" + '=HYPERLINK("http://evil.example","x") K0+000–K1+337' in set(
+        tables["ratings"]["name"])
     assert set(tables["rejects"]["value"]) == {BAD_CATEGORY, "{{ 7*7 }}"}
     assert set(tables["rejects"]["file"]) == {"{{ 7*7 }}<b>records.csv"}
     for table in tables.values():  # no cell a spreadsheet would run
@@ -101,7 +103,7 @@ TOOLTIP_JS = """(name) => {
   const key = Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map);
   const m = window[key];
   let pt = null;
-  m.eachLayer(l => { if (!pt && l.feature && l.feature.properties.n === name)
+  m.eachLayer(l => { if (!pt && l.feature && l.feature.properties.n.startsWith(name + ' K'))
       pt = m.latLngToContainerPoint(l.getBounds().getCenter()); });
   const r = m.getContainer().getBoundingClientRect();
   return pt && [pt.x + r.left, pt.y + r.top];

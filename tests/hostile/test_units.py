@@ -57,6 +57,10 @@ def hostile_area() -> Area:
     return gz.read_osm(HOSTILE / "hostile.osm")
 
 
+#: the stake range of every road of the fixture (each is one 1,337 m section)
+STAKES = "K0+000–K1+337"
+
+
 @pytest.fixture(scope="module")
 def hostile_units(hostile_area) -> gpd.GeoDataFrame:
     return gz.build_units(hostile_area, grid_size=500)
@@ -79,21 +83,24 @@ def test_hostile_units_keep_names_and_counts(hostile_units):
     assert hostile_units.groupby("unit_type").size().to_dict() == {
         "grid": 12, "road": 8, "river": 3}
     roads = hostile_units[hostile_units["unit_type"] == "road"]
-    assert sorted(roads["name"]) == sorted(NAMES)
+    # each road is one section, named with its stake range (K0+000 to K1+337)
+    assert sorted(roads["name"]) == sorted(f"{n} {STAKES}" for n in NAMES)
     rivers = hostile_units[hostile_units["unit_type"] == "river"]
     # river 200 (1.75 km) makes two reaches, river 201 (1.07 km) one
-    assert sorted(rivers["name"]) == sorted([f"{NAMES[1]} 第1段", f"{NAMES[1]} 第2段",
-                                             f"{NAMES[4]} 第1段"])
+    assert sorted(n.split(" (")[0] for n in rivers["name"]) == sorted(
+        [f"{NAMES[1]} 第1段", f"{NAMES[1]} 第2段", f"{NAMES[4]} 第1段"])
 
 
 def test_hostile_unit_ids_are_hashes_never_name_text(hostile_units):
     roads = hostile_units[hostile_units["unit_type"] == "road"]
-    assert dict(zip(roads["name"], roads.index)) == {n: f"R-{_sha(n)}" for n in NAMES}
+    assert dict(zip(roads["name"], roads.index)) == {
+        f"{n} {STAKES}": f"R-{_sha(n)}-{STAKES.replace('–', '-')}" for n in NAMES}
     rivers = hostile_units[hostile_units["unit_type"] == "river"]
     assert sorted(rivers.index) == sorted([f"W-{_sha(NAMES[1])}-001",
                                            f"W-{_sha(NAMES[1])}-002",
                                            f"W-{_sha(NAMES[4])}-001"])
-    pattern = re.compile(r"^(G500-E-?\d+-N-?\d+|R-[0-9a-f]{8}|W-[0-9a-f]{8}-\d{3})$")
+    pattern = re.compile(r"^(G500-E-?\d+-N-?\d+|R-[0-9a-f]{8}-K\d+\+\d{3}-K\d+\+\d{3}"
+                         r"|W-[0-9a-f]{8}-\d{3})$")
     assert all(pattern.match(i) for i in hostile_units.index)
 
 
@@ -125,7 +132,7 @@ def test_hostile_names_survive_a_units_file_round_trip(tmp_path, hostile_units):
     back = gz.read_units(f)
     assert back.index.tolist() == hostile_units.index.tolist()
     assert back["name"].tolist() == hostile_units["name"].tolist()
-    road = f"R-{_sha(LONG_NAME)}"
+    road = f"R-{_sha(LONG_NAME)}-{STAKES.replace('–', '-')}"
     assert back.loc[road, "length_m"] == pytest.approx(hostile_units.loc[road, "length_m"])
 
 
