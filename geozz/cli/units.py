@@ -66,7 +66,11 @@ def write_units(units, out: Path, *, layers=None) -> None:
 
 
 @click.command()
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--place", default=None,
+              help="Build from a place name instead of a file (needs the network: "
+                   "geocoded and downloaded through osmnx / Overpass).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("units.gpkg"), show_default=True,
               help="Units file to write: .gpkg or .parquet.")
@@ -75,8 +79,13 @@ def write_units(units, out: Path, *, layers=None) -> None:
 @click.option("--bbox", default=None, metavar="MINLON,MINLAT,MAXLON,MAXLAT",
               help="Boundary box for an OSM file (default: the bounds the file declares).")
 @click.option("--grid-size", default=200.0, show_default=True, help="Grid cell side, m.")
-@click.option("--road-width", default=30.0, show_default=True,
-              help="Road corridor half-width, m.")
+@click.option("--grid-shape", type=click.Choice(["square", "hex"]), default="square",
+              show_default=True, help="Square cells or H3 hexagons.")
+@click.option("--road-width", type=float, default=None,
+              help="One road corridor half-width for every road, m (default: by road "
+                   "class).")
+@click.option("--section-length", default=1000.0, show_default=True,
+              help="Target road section length, m.")
 @click.option("--river-width", default=50.0, show_default=True,
               help="River reach half-width, m.")
 @click.option("--reach-length", default=1000.0, show_default=True,
@@ -106,8 +115,10 @@ def write_units(units, out: Path, *, layers=None) -> None:
 @click.option("--min-length", default=50.0, show_default=True,
               help="Report corridors shorter than this, m.")
 @click.pass_context
-def units(ctx: click.Context, source: Path, out: Path, unit_types: tuple[str, ...],
-          bbox: str | None, grid_size: float, road_width: float, river_width: float,
+def units(ctx: click.Context, source: Path | None, place: str | None, out: Path,
+          unit_types: tuple[str, ...], bbox: str | None, grid_size: float,
+          grid_shape: str, road_width: float | None, section_length: float,
+          river_width: float,
           reach_length: float, columns: tuple[str, ...], unit_type: str | None,
           layer: str | None, source_crs: str | None, width: float | None, make_ids: bool,
           roster: Path | None, roster_columns: tuple[str, ...], boundary_file: Path | None,
@@ -121,6 +132,8 @@ def units(ctx: click.Context, source: Path, out: Path, unit_types: tuple[str, ..
     from geozz.units.report import coverage_report
     from geozz.units.roster import read_roster
 
+    if (source is None) == (place is None):
+        raise click.UsageError("give either SOURCE (a file) or --place NAME")
     out = out_path(out, UNITS_SUFFIXES, "--out")
     echo = echo_for(ctx)
     notes: list[str] = []
@@ -129,14 +142,17 @@ def units(ctx: click.Context, source: Path, out: Path, unit_types: tuple[str, ..
         bar.step("units")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if _is_osm(source):
-                area = gz.read_osm(source, boundary=parse_bbox(bbox, "--bbox"))
-                built = gz.build_units(area, grid_size=grid_size, road_width=road_width,
+            if place is not None or _is_osm(source):
+                area = gz.read_place(place) if place is not None else \
+                    gz.read_osm(source, boundary=parse_bbox(bbox, "--bbox"))
+                built = gz.build_units(area, grid_size=grid_size, grid_shape=grid_shape,
+                                       road_width=road_width, section_length=section_length,
                                        river_width=river_width, reach_length=reach_length,
                                        **({"unit_types": list(unit_types)}
                                           if unit_types else {}))
                 boundary = area.boundary
-                what = f"built from {source.name} ({area.name})"
+                what = (f"built from {place if place is not None else source.name} "
+                        f"({area.name}; boundary: {area.meta.get('boundary', 'given')})")
             else:
                 built = gz.read_units(source, columns=pairs(columns, "--column") or None,
                                       unit_type=unit_type, layer=layer,
