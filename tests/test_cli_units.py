@@ -41,7 +41,7 @@ def test_units_from_osm_written_and_read_back(tmp_path):
     area = gz.read_osm(HOSTILE)
     built = gz.build_units(area, grid_size=500)
     counts = built["unit_type"].value_counts()
-    assert (f"{len(built)} units built from hostile.osm ({area.name}): grid "
+    assert (f"{len(built)} units built from hostile.osm ({area.name}; boundary: declared): grid "
             f"{counts['grid']}, road {counts['road']}, river {counts['river']}") in text
     assert "网格 Grid: " in text and "(100.0% of the boundary)" in text
     back = gz.read_units(out)
