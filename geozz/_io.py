@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import InputError, InvariantError, Issue, OutputError
 
-__all__ = ["as_path", "atomic_path", "write_text", "script_json", "neutralise_cells", "write_csv",
+__all__ = ["as_path", "atomic_path", "write_text", "read_config_text", "script_json", "neutralise_cells", "write_csv",
            "atomic_dir", "MARKER"]
 
 
@@ -94,6 +94,39 @@ def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding=encoding)
     return path
+
+
+def read_config_text(path: Path, *, what: str, error: type = InputError) -> str:
+    """The UTF-8 text (a BOM is allowed) of a configuration file such as a rubric, or
+    ``error`` naming the file and the fix: a folder, a missing or unreadable file, bytes
+    that are not UTF-8.
+
+    Examples
+    --------
+    >>> read_config_text(Path("no-such.toml"), what="rubric file")
+    Traceback (most recent call last):
+    ...
+    geozz.errors.InputError: 1 problem in the input:
+      no-such.toml: expected an existing rubric file. Fix: check the path
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise error(Issue(file=str(path), expected=f"a {what}, not a folder",
+                          fix="give the path of the .toml file inside it"))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(Issue(file=str(path), expected=f"an existing {what}",
+                          fix="check the path")) from None
+    except OSError as exc:
+        raise error(Issue(file=str(path), expected=f"a readable {what}", got=exc.strerror,
+                          fix="check the file's permissions")) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(Issue(file=str(path), expected="UTF-8 text",
+                          got=f"byte {raw[exc.start]:#04x} at position {exc.start}",
+                          fix=f"save the {what} as UTF-8")) from None
 
 
 # ---- data inside a page ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._io import read_config_text
 from .errors import Issue, RubricError
 
 __all__ = ["Rubric", "load_rubric", "available_rubrics", "KEYS"]
@@ -185,24 +186,11 @@ def _read(rubric) -> tuple[str, str, str]:
                                 got=type(rubric).__name__, fix=f"pass one of {names} or a "
                                                                ".toml file"))
     path = Path(rubric)
-    if path.is_dir():
-        raise RubricError(Issue(file=str(path), expected="a rubric .toml file, not a folder",
-                                fix="give the path of the .toml file inside it"))
     if not path.exists():
         raise RubricError(Issue(field="rubric", expected=f"a bundled rubric name ({names}) "
                                 "or a .toml file", got=str(rubric),
                                 fix="check the spelling or give the path of your rubric file"))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RubricError(Issue(file=str(path), expected="a readable rubric file",
-                                got=exc.strerror, fix="check the file's permissions")) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RubricError(Issue(file=str(path), expected="UTF-8 text",
-                                got=f"byte {raw[exc.start]:#04x} at position {exc.start}",
-                                fix="save the rubric as UTF-8")) from None
+    text = read_config_text(path, what="rubric .toml file", error=RubricError)
     return text, str(path), path.stem
 
 

@@ -13,3 +13,19 @@ def browser():
         b = launch(p)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def longgang():
+    """The embedded Longgang district (an Area); test files may define their own."""
+    from geozz import datasets
+
+    return datasets.longgang()
+
+
+@pytest.fixture(scope="session")
+def haidian():
+    """The embedded Haidian district (an Area)."""
+    from geozz import datasets
+
+    return datasets.haidian()

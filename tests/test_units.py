@@ -96,14 +96,6 @@ def river_boundary() -> gpd.GeoSeries:
     return _series(box(X0, Y0, X0 + 5000, Y0 + 2000))
 
 
-@pytest.fixture(scope="module")
-def longgang() -> Area:
-    return datasets.longgang()
-
-
-@pytest.fixture(scope="module")
-def haidian() -> Area:
-    return datasets.haidian()
 
 
 @pytest.fixture(scope="module")

@@ -44,14 +44,6 @@ def _boundary(x0=-2000, y0=-2000, x1=5000, y1=3000) -> gpd.GeoSeries:
     return gpd.GeoSeries([box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)], crs=UTM50)
 
 
-@pytest.fixture(scope="module")
-def longgang() -> Area:
-    return datasets.longgang()
-
-
-@pytest.fixture(scope="module")
-def haidian() -> Area:
-    return datasets.haidian()
 
 
 # --------------------------------------------------------------------------------------

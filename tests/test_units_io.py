@@ -82,19 +82,15 @@ def test_lone_shp_names_the_missing_parts_and_the_fix(tmp_path):
     assert "copy grids.shx, grids.dbf, grids.prj into" in msg and "GeoPackage" in msg
 
 
-def test_shp_without_dbf_only_names_the_dbf(tmp_path):
+@pytest.mark.parametrize("missing, error, message", [
+    (".dbf", SchemaError, r"got 'missing grids\.dbf'"),  # only the .dbf is named
+    (".prj", CRSError, r"expected a CRS in the file, got 'no grids\.prj"),
+])
+def test_shp_without_one_sidecar_names_that_sidecar(tmp_path, missing, error, message):
     f = tmp_path / "grids.shp"
     _plain().drop(columns="responsible").to_file(f)
-    f.with_suffix(".dbf").unlink()
-    with pytest.raises(SchemaError, match=r"got 'missing grids\.dbf'"):
-        gz.read_units(f)
-
-
-def test_shp_without_prj_is_a_crs_error_naming_the_prj(tmp_path):
-    f = tmp_path / "grids.shp"
-    _plain().drop(columns="responsible").to_file(f)
-    f.with_suffix(".prj").unlink()
-    with pytest.raises(CRSError, match=r"expected a CRS in the file, got 'no grids\.prj"):
+    f.with_suffix(missing).unlink()
+    with pytest.raises(error, match=message):
         gz.read_units(f)
 
 

@@ -53,6 +53,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from .._io import read_config_text
 from ..errors import InputError, Issue, RubricError, SchemaError
 from .fields import CATEGORIES
 
@@ -264,24 +265,7 @@ def load_deadline_rules(rules: str | Path | Mapping | DeadlineRules | None = Non
 
 
 def _read_toml(path: Path) -> dict:
-    if path.is_dir():
-        raise RubricError(Issue(file=str(path), expected="a deadline rules .toml file, not a "
-                                "folder", fix="give the path of the .toml file inside it"))
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RubricError(Issue(file=str(path), expected="an existing deadline rules file",
-                                fix="check the path, or leave rules out for the bundled "
-                                    "deadlines.toml")) from None
-    except OSError as exc:
-        raise RubricError(Issue(file=str(path), expected="a readable file", got=exc.strerror,
-                                fix="check the file's permissions")) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RubricError(Issue(file=str(path), expected="UTF-8 text",
-                                got=f"byte {raw[exc.start]:#04x} at position {exc.start}",
-                                fix="save the file as UTF-8")) from None
+    text = read_config_text(path, what="deadline rules file", error=RubricError)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

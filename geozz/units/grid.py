@@ -140,20 +140,8 @@ def grid(boundary, *, size: float = 200, shape: str = "square", admin: str = "",
     ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1))
     ii, jj = ii.ravel(), jj.ravel()
     boxes = shapely.box(ii * size, jj * size, (ii + 1) * size, (jj + 1) * size)
-    shapely.prepare(poly)
-    inside = shapely.intersects(poly, boxes)
-    boxes, ii, jj = boxes[inside], ii[inside], jj[inside]
-    full = shapely.contains_properly(poly, boxes)
-    clipped = boxes.copy()
-    clipped[~full] = shapely.intersection(boxes[~full], poly)
-    # keep only the polygonal part of a clipped cell
-    clipped = np.array([g if g.geom_type in ("Polygon", "MultiPolygon") else
-                        shapely.union_all([p for p in shapely.get_parts(g)
-                                           if p.geom_type == "Polygon"])
-                        for g in clipped], dtype=object)
-    areas = shapely.area(clipped)
-    keep = areas >= min_area
-    clipped, ii, jj, areas = clipped[keep], ii[keep], jj[keep], areas[keep]
+    keep, clipped, areas = _clip_cells(poly, boxes, min_area)
+    ii, jj = ii[keep], jj[keep]
     s = int(size) if float(size).is_integer() else size
     ids = [f"{GRID.id_prefix}{s}-E{i}-N{j}" for i, j in zip(ii, jj)]
     names = [f"{GRID.zh} {i - i0 + 1:03d}-{j - j0 + 1:03d}" for i, j in zip(ii, jj)]
@@ -162,6 +150,26 @@ def grid(boundary, *, size: float = 200, shape: str = "square", admin: str = "",
         "length_m": np.nan, "area_m2": areas, "responsible": "",
         "geometry": clipped, "centerline": [None] * len(ids),
     }, target, ids)
+
+
+def _clip_cells(poly, cells: np.ndarray, min_area: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells clipped to ``poly``: which cells are kept (a boolean mask over ``cells``),
+    their clipped polygons and areas. Cells outside, and clipped slivers smaller than
+    ``min_area``, are dropped; only the polygonal part of a clipped cell is kept."""
+    shapely.prepare(poly)
+    keep = shapely.intersects(poly, cells)
+    full = shapely.contains_properly(poly, cells)
+    part = keep & ~full
+    clipped = cells.copy()
+    clipped[part] = shapely.intersection(cells[part], poly)
+    clipped[part] = np.array([g if g.geom_type in ("Polygon", "MultiPolygon") else
+                              shapely.union_all([p for p in shapely.get_parts(g)
+                                                 if p.geom_type == "Polygon"])
+                              for g in clipped[part]], dtype=object)
+    areas = np.where(keep, shapely.area(clipped), 0.0)
+    keep &= areas >= min_area
+    return keep, clipped[keep], areas[keep]
 
 
 def _hex_grid(poly: BaseGeometry, target: CRS, res: int, *, admin: str,
@@ -198,19 +206,8 @@ def _hex_grid(poly: BaseGeometry, target: CRS, res: int, *, admin: str,
     metric = dict(zip(keys, zip(xs, ys)))
     hexes = np.array([shapely.Polygon([metric[v] for v in h3.cell_to_vertexes(cell)])
                       for cell in ids], dtype=object)
-    shapely.prepare(poly)
-    inside = shapely.intersects(poly, hexes)
-    hexes, ids = hexes[inside], ids[inside]
-    full = shapely.contains_properly(poly, hexes)
-    clipped = hexes.copy()
-    clipped[~full] = shapely.intersection(hexes[~full], poly)
-    clipped = np.array([g if g.geom_type in ("Polygon", "MultiPolygon") else
-                        shapely.union_all([p for p in shapely.get_parts(g)
-                                           if p.geom_type == "Polygon"])
-                        for g in clipped], dtype=object)
-    areas = shapely.area(clipped)
-    keep = areas >= min_area
-    clipped, ids, areas, hexes = clipped[keep], ids[keep], areas[keep], hexes[keep]
+    keep, clipped, areas = _clip_cells(poly, hexes, min_area)
+    ids, hexes = ids[keep], hexes[keep]
     # names: a serial number in reading order, rows (of about one cell's height) from the
     # south, west→east within a row
     centres = shapely.centroid(hexes)
