@@ -22,7 +22,6 @@ from pyproj import CRS
 from shapely.geometry import LineString, Point, Polygon, box
 
 import geozz as gz
-from geozz import datasets
 from geozz.area import Area
 from geozz.errors import CRSError, GeozzError, InputError, SchemaError
 from geozz.units import (COLUMNS, coverage, grid, metric_crs, read_units, river_reaches,

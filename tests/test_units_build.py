@@ -19,7 +19,6 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 import geozz as gz
-from geozz import datasets
 from geozz.area import Area
 from geozz.errors import InputError
 from geozz.units import grid, river_reaches, road_corridors
