@@ -168,3 +168,26 @@ def test_load_refuses_a_file_save_did_not_write(tmp_path):
     gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=4326).to_file(other)
     with pytest.raises(gz.errors.InputError, match="written by gz.problems.save"):
         gz.problems.load(other)
+
+
+def test_problems_command_extent_and_lifecycle_options(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + "A1,暴露垃圾,2024-05-06 09:00,114.25,22.72,,\n"
+                    "A2,暴露垃圾,2024-05-06 10:00,114.2501,22.7201,,\n"   # a repeat of A1
+                    "A3,暴露垃圾,2024-05-06 10:00,22.73,114.26,,\n"       # swapped
+                    "A4,暴露垃圾,2024-05-06 10:00,116.40,39.90,,\n",      # Beijing
+                    encoding="utf-8")
+    out = tmp_path / "p.parquet"
+    code, text = run("problems", str(path), "-o", str(out),
+                     "--extent", "114.0,22.5,114.4,22.8")
+    assert code == 0
+    assert "4 records: 3 read, 1 rejected; 2 problems after merging repeat reports" in text
+    back = gz.problems.load(out)
+    assert back["report_count"].tolist() == [2, 1]
+    assert back["deadline_source"].tolist() == ["rules", "rules"]
+    rejects = pd.read_csv(tmp_path / "p_rejects.csv", dtype=str)
+    assert rejects[["row", "reason"]].values.tolist() == [["3", "swapped_coordinates"],
+                                                          ["4", "far_outside"]]
+    code, text = run("problems", str(path), "-o", str(out), "--no-merge", "--no-deadlines")
+    back = gz.problems.load(out)
+    assert len(back) == 4 and back["deadline"].isna().all()  # no extent: Beijing is kept

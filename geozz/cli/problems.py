@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, out_path, pairs, print_rejects, stages
+from ._common import echo_for, out_path, pairs, parse_bbox, print_rejects, stages
 
 __all__ = ["problems", "combine"]
 
@@ -71,12 +71,27 @@ def combine(parts: list[tuple[str, object, object]]):
 @click.option("--encoding", default=None, help="Force a text encoding (default: detected).")
 @click.option("--dayfirst/--monthfirst", default=None,
               help="Read a/b/yyyy dates day first or month first (default: from the data).")
+@click.option("--extent", default=None, metavar="MINLON,MINLAT,MAXLON,MAXLAT",
+              help="Where the problems can be (WGS-84): swapped pairs are repaired, points "
+                   "farther than --far are rejected as far_outside.")
+@click.option("--far", default=50_000.0, show_default=True,
+              help="Metres beyond --extent a point may lie.")
+@click.option("--deadlines", "deadline_rules",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Deadline rules TOML replacing the bundled ones (limits per category in "
+                   "working time, working day, holidays).")
+@click.option("--no-deadlines", is_flag=True, help="Keep only the deadlines the records carry.")
+@click.option("--no-merge", is_flag=True,
+              help="Keep every report (do not merge repeat reports of one problem).")
+@click.option("--no-recurrence", is_flag=True, help="Do not link recurrences (回潮).")
 @click.pass_context
 def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
              rejects_out: Path | None, coords: str, tz: str, columns: tuple[str, ...],
              categories: tuple[str, ...], sources: tuple[str, ...],
              statuses: tuple[str, ...], sheet: str | None, encoding: str | None,
-             dayfirst: bool | None) -> None:
+             dayfirst: bool | None, extent: str | None, far: float,
+             deadline_rules: Path | None, no_deadlines: bool, no_merge: bool,
+             no_recurrence: bool) -> None:
     """Read problem records (CSV, XLSX, GeoJSON, GeoPackage, GeoParquet, Open311 JSON, a
     folder of geotagged photos), print what was read and rejected, and save both."""
     import geozz as gz
@@ -92,7 +107,10 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
                    sources=pairs(sources, "--source") or None,
                    statuses=pairs(statuses, "--status") or None,
                    sheet=int(sheet) if sheet and sheet.isdigit() else sheet,
-                   encoding=encoding, dayfirst=dayfirst)
+                   encoding=encoding, dayfirst=dayfirst,
+                   extent=parse_bbox(extent, "--extent"), far=far,
+                   deadlines=False if no_deadlines else deadline_rules,
+                   merge=not no_merge, recurrence=not no_recurrence)
     echo = echo_for(ctx)
     parts, failed = [], []
     with stages(["read", "save"], ctx.obj["quiet"]) as bar:
