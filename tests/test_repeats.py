@@ -179,3 +179,27 @@ def test_recurrence_options():
     # N now in the window; Q's neighbours are 20 and 40 m away
     assert out["recurrence_of"].fillna("-").tolist() == \
         ["-", "K", "-", "M", "-", "-", "-", "-", "-", "-"]
+
+
+def test_merge_boundaries_are_inclusive_by_default():
+    """Found at the very instant the first report was rectified, and exactly 7 days after
+    the latest report, still join; 50.5 m away, or 7 days and a second later, do not."""
+    rows = [
+        report("K", 3000, 0, "2024-05-01 09:00:00", done="2024-05-08 09:00:00"),
+        report("L", 3000, 10, "2024-05-08 09:00:00"),       # at the rectification instant
+        report("M", 3050.5, 0, "2024-05-02 09:00:00"),       # 50.5 m from K
+        report("P", 5000, 0, "2024-05-01 09:00:00"),
+        report("Q", 5000, 10, "2024-05-08 09:00:00"),       # exactly 7 days after P
+        report("R", 5000, 20, "2024-05-15 09:00:01"),       # 7 days and 1 s after Q
+    ]
+    merged = merge_duplicates(frame(rows))
+    assert merged.index.tolist() == ["K", "M", "P", "R"]
+    assert merged["report_ids"].tolist() == ["K;L", "M", "P;Q", "R"]
+
+
+def test_bad_frames_name_the_function():
+    bad = frame([report("A", 0, 0, "2024-05-01 09:00")]).set_crs(None, allow_override=True)
+    with pytest.raises(SchemaError, match=r"problems with a CRS for merge_duplicates\(\)"):
+        merge_duplicates(bad)
+    with pytest.raises(SchemaError, match=r"problems with a CRS for link_recurrence\(\)"):
+        link_recurrence(bad)
