@@ -203,3 +203,42 @@ def test_bad_frames_name_the_function():
         merge_duplicates(bad)
     with pytest.raises(SchemaError, match=r"problems with a CRS for link_recurrence\(\)"):
         link_recurrence(bad)
+
+
+def test_recurrence_in_any_input_order_and_at_the_instant_of_rectification():
+    """Rows shuffled give the same links (time order, not row order, decides); a problem
+    found at the very instant the earlier one was rectified is no recurrence (rectified
+    strictly before); with several candidates the latest earlier problem is named."""
+    rows = RECUR + [
+        report("U", 5000, 0, "2024-05-01 09:00", done="2024-05-02 09:00"),
+        report("V", 5000, 5, "2024-05-02 09:00"),                       # at the instant
+        report("W", 6000, 0, "2024-01-01 09:00", done="2024-01-02 09:00"),
+        report("X", 6000, 5, "2024-02-01 09:00", done="2024-02-02 09:00"),
+        report("Y", 6000, 10, "2024-03-01 09:00", done="2024-03-02 09:00"),
+        report("Z", 6000, 15, "2024-03-20 09:00"),                      # W, X, Y before it
+    ]
+    shuffled = frame(rows).iloc[::-1]
+    out = link_recurrence(shuffled)
+    assert out.loc["V", "recurrence_of"] is pd.NA
+    assert out.loc["Z", "recurrence_of"] == "Y"
+    assert out.loc["Y", "recurrence_of"] == "X" and out.loc["X", "recurrence_of"] == "W"
+    assert out.loc["Q", "recurrence_of"] == "P" and out.loc["L", "recurrence_of"] == "K"
+
+
+def test_zero_distance_and_zero_window_are_allowed():
+    rows = [report("A", 0, 0, "2024-05-01 09:00"), report("B", 0, 0, "2024-05-01 09:00"),
+            report("C", 1, 0, "2024-05-01 09:00")]
+    merged = merge_duplicates(frame(rows), distance=0, window=pd.Timedelta(0))
+    assert merged["report_ids"].tolist() == ["A;B", "C"]
+
+
+def test_frames_with_unplaced_points_or_naive_rectification_times_are_refused():
+    empty = frame(SITES)
+    empty.loc["B", "geometry"] = Point()
+    with pytest.raises(SchemaError, match=r"field 'geometry': expected a point for every "
+                                          r"problem given to merge_duplicates\(\), got \['B'\]"):
+        merge_duplicates(empty)
+    naive = frame(SITES)
+    naive["rectified_at"] = naive["rectified_at"].dt.tz_localize(None)
+    with pytest.raises(SchemaError, match="rectified_at"):
+        link_recurrence(naive)
