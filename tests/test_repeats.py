@@ -242,3 +242,75 @@ def test_frames_with_unplaced_points_or_naive_rectification_times_are_refused():
     naive["rectified_at"] = naive["rectified_at"].dt.tz_localize(None)
     with pytest.raises(SchemaError, match="rectified_at"):
         link_recurrence(naive)
+
+
+def _reference_groups(rows, distance, span):
+    """The documented rule, report by report, with no index: the oracle for merge."""
+    order = sorted(range(len(rows)), key=lambda k: (pd.Timestamp(rows[k][4]), k))
+    groups = []  # [first, last time, earliest rectification, members]
+    for k in order:
+        pid, cat, x, y, found, done = rows[k][:6]
+        t = pd.Timestamp(found)
+        best = None
+        for g in groups:
+            first = rows[g[0]]
+            d = np.hypot(first[2] - x, first[3] - y)
+            if first[1] != cat or d > distance or t - g[1] > span or g[2] < t:
+                continue
+            if best is None or d < best[0]:
+                best = (d, g)
+        if best is None:
+            groups.append([k, t, pd.Timestamp(done) if done else pd.Timestamp.max, [k]])
+        else:
+            g = best[1]
+            g[1] = t
+            g[3].append(k)
+            if done and pd.Timestamp(done) < g[2]:
+                g[2] = pd.Timestamp(done)
+    return sorted(";".join(rows[m][0] for m in g[3]) for g in groups)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_merge_agrees_with_the_rule_applied_report_by_report(seed):
+    """Random dense reports over two months (time slices, chains, rectified groups)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2024-05-01 08:00")
+    for k in range(300):
+        found = start + pd.Timedelta(minutes=int(rng.integers(0, 60 * 24 * 60)))
+        done = found + pd.Timedelta(hours=int(rng.integers(1, 24 * 20))) \
+            if rng.random() < 0.4 else None
+        rows.append(report(f"r{k:03d}", float(rng.uniform(0, 300)), float(rng.uniform(0, 300)),
+                           str(found), cat=["piles", "sewage", "illegal_ads"][k % 3],
+                           done=None if done is None else str(done)))
+    got = merge_duplicates(frame(rows), distance=40, window="5D")
+    want = _reference_groups(rows, 40, pd.Timedelta("5D"))
+    assert sorted(got["report_ids"]) == want
+    assert got["report_count"].sum() == len(rows) and (got["report_count"] > 1).sum() > 20
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_recurrence_agrees_with_the_rule_applied_pair_by_pair(seed):
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2024-01-01 08:00")
+    for k in range(250):
+        found = start + pd.Timedelta(hours=int(rng.integers(0, 24 * 300)))
+        done = found + pd.Timedelta(hours=int(rng.integers(1, 24 * 30))) \
+            if rng.random() < 0.6 else None
+        rows.append(report(f"r{k:03d}", float(rng.uniform(0, 200)), float(rng.uniform(0, 200)),
+                           str(found), cat=["piles", "sewage"][k % 2],
+                           done=None if done is None else str(done)))
+    got = link_recurrence(frame(rows), distance=30, window="40D")
+    span = pd.Timedelta("40D")
+    key = {r[0]: (pd.Timestamp(r[4]), k) for k, r in enumerate(rows)}
+    want = {}
+    for j in rows:
+        tj = pd.Timestamp(j[4])
+        cands = [i for i in rows if i[1] == j[1] and i[5] is not None
+                 and key[i[0]] < key[j[0]]
+                 and np.hypot(i[2] - j[2], i[3] - j[3]) <= 30
+                 and pd.Timestamp(i[5]) < tj and tj - pd.Timestamp(i[5]) <= span]
+        want[j[0]] = max(cands, key=lambda i: key[i[0]])[0] if cands else "-"
+    assert got["recurrence_of"].fillna("-").to_dict() == want
+    assert 10 < got["recurrent"].sum() < len(rows)

@@ -27,7 +27,10 @@ same category within ``distance`` metres was rectified before it was found, at m
 ``found_at``). Run it on merged problems: a duplicate of an open problem is not a
 recurrence.
 
-Both use a shapely STRtree (``dwithin`` queries) to find the pairs of nearby reports.
+Both find nearby reports with a shapely STRtree (``dwithin`` queries), one slice of
+time after the other: a report is only paired with the groups still alive (merging)
+or the problems rectified within ``window`` (recurrence), never with reports months
+away, so dense data costs pairs in proportion to the window, not to the whole period.
 
 Examples
 --------
@@ -131,27 +134,6 @@ def _ns(col: pd.Series) -> np.ndarray:
         .astype(np.int64)
 
 
-def _pairs(points: gpd.GeoSeries, category: pd.Series, distance: float, rank: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (earlier i, later j) of the same category within ``distance``, their distance.
-    One STRtree per category: pairs of different categories are never computed."""
-    geoms = points.to_numpy()
-    codes, uniq = pd.factorize(category.astype(object))
-    found_i, found_j = [], []
-    for c in range(len(uniq)):
-        rows = np.flatnonzero(codes == c)
-        tree = shapely.STRtree(geoms[rows])
-        a, b = tree.query(geoms[rows], predicate="dwithin", distance=distance)
-        a, b = rows[a], rows[b]
-        keep = rank[b] < rank[a]
-        found_i.append(b[keep])
-        found_j.append(a[keep])
-    i = np.concatenate(found_i) if found_i else np.zeros(0, dtype=np.int64)
-    j = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
-    xy = shapely.get_coordinates(geoms)
-    return i, j, np.hypot(*(xy[i] - xy[j]).T)
-
-
 def merge_duplicates(problems: gpd.GeoDataFrame, *, distance: float = 50,
                      window: str | pd.Timedelta = "7D") -> gpd.GeoDataFrame:
     """Merge repeated reports of one problem into one row.
@@ -197,14 +179,8 @@ def merge_duplicates(problems: gpd.GeoDataFrame, *, distance: float = 50,
     order = np.lexsort((np.arange(n), found))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    group = np.arange(n)
-    if n:
-        i, j, d = _pairs(points, problems["category"], dist, rank)
-        # a group whose first report was rectified before j was found is closed for j
-        open_ = (done[i] == _NAT) | (done[i] >= found[j])
-        i, j, d = i[open_], j[open_], d[open_]
-        by = np.lexsort((rank[i], d, rank[j]))  # later report in time order, nearest first
-        group = _chain(i[by], j[by], found, done, span, n)
+    group = _groups(points, problems["category"], found, done, dist, span, rank) if n \
+        else np.arange(n)
     firsts = group == np.arange(n)
     out = problems.loc[firsts].copy()
     counts = np.bincount(group, minlength=n)
@@ -236,30 +212,128 @@ def merge_duplicates(problems: gpd.GeoDataFrame, *, distance: float = 50,
     return out
 
 
-def _chain(i: np.ndarray, j: np.ndarray, found: np.ndarray, done: np.ndarray, span: int,
-           n: int) -> np.ndarray:
-    """Group of each report (the position of its group's first report), following the
-    candidate pairs (earlier i, later j) sorted by j's time, then distance."""
-    group = list(range(n))
-    last = found.tolist()
-    closed = np.where(done == _NAT, _NEVER, done).tolist()  # earliest rectification
-    found_l = found.tolist()
-    cur = -1
-    joined = False
-    for a, b in zip(i.tolist(), j.tolist()):
-        if b != cur:
-            cur, joined = b, False
-        if joined or group[a] != a:
-            continue
-        fb = found_l[b]
-        if fb - last[a] > span or closed[a] < fb:
-            continue
-        group[b] = a
-        joined = True
-        last[a] = fb
-        if closed[b] < closed[a]:
-            closed[a] = closed[b]
-    return np.asarray(group, dtype=np.int64)
+class _Chain:
+    """The groups of reports as they are formed, report by report in time order.
+
+    ``feed`` takes candidate pairs (earlier ``a``, later ``b``) sorted by ``b``'s time, then
+    distance: ``b`` joins the first candidate group that is still a group of its own
+    (``a`` is a first report), whose latest report is at most ``span`` before ``b`` and
+    that was not rectified before ``b`` was found."""
+
+    def __init__(self, found: np.ndarray, done: np.ndarray, span: int):
+        n = len(found)
+        self.group = list(range(n))
+        self.last = found.tolist()  # latest report of each group (kept at its first)
+        self.closed = np.where(done == _NAT, _NEVER, done).tolist()  # earliest rectified
+        self.found = found.tolist()
+        self.span = span
+
+    def feed(self, i: np.ndarray, j: np.ndarray) -> None:
+        group, last, closed, found, span = (self.group, self.last, self.closed, self.found,
+                                            self.span)
+        cur = -1
+        joined = False
+        for a, b in zip(i.tolist(), j.tolist()):
+            if b != cur:
+                cur, joined = b, False
+            if joined or group[a] != a:
+                continue
+            fb = found[b]
+            if fb - last[a] > span or closed[a] < fb:
+                continue
+            group[b] = a
+            joined = True
+            last[a] = fb
+            if closed[b] < closed[a]:
+                closed[a] = closed[b]
+
+
+_DAY = 86_400 * 10**9  # ns
+
+
+def _groups(points: gpd.GeoSeries, category: pd.Series, found: np.ndarray, done: np.ndarray,
+            dist: float, span: int, rank: np.ndarray) -> np.ndarray:
+    """The group (position of its first report) of every report.
+
+    Reports are taken in slices of time (``span``, at least a day). A report can only join
+    a group whose latest report is at most ``span`` before it, so the candidates of a slice
+    are the groups still alive at its start and the slice's own reports: the spatial pair
+    query never pairs reports months apart, which on dense data is most of the pairs."""
+    geoms = points.to_numpy()
+    xy = shapely.get_coordinates(geoms)
+    codes = pd.factorize(category.astype(object))[0]
+    chain = _Chain(found, done, span)
+    order = np.argsort(rank)
+    times = found[order]
+    step = max(span, _DAY)
+    alive = np.zeros(0, dtype=np.int64)
+    k0, n = 0, len(found)
+    while k0 < n:
+        t0 = times[k0]
+        k1 = int(np.searchsorted(times, t0 + step, side="left"))
+        now = order[k0:k1]
+        if len(alive):
+            keep = [chain.group[a] == a and chain.last[a] >= t0 - span for a in alive.tolist()]
+            alive = alive[np.asarray(keep, dtype=bool)]
+        cand = np.concatenate([alive, now])
+        found_i, found_j = [], []
+        for c in np.unique(codes[now]):
+            jj, cc = now[codes[now] == c], cand[codes[cand] == c]
+            q, t = shapely.STRtree(geoms[cc]).query(geoms[jj], predicate="dwithin",
+                                                     distance=dist)
+            a, b = cc[t], jj[q]
+            later = rank[a] < rank[b]
+            found_i.append(a[later])
+            found_j.append(b[later])
+        i = np.concatenate(found_i)
+        j = np.concatenate(found_j)
+        # a group whose first report was rectified before j was found is closed for j
+        ok = (done[i] == _NAT) | (done[i] >= found[j])
+        i, j = i[ok], j[ok]
+        d = np.hypot(*(xy[i] - xy[j]).T)
+        by = np.lexsort((rank[i], d, rank[j]))  # later report in time order, nearest first
+        chain.feed(i[by], j[by])
+        alive = cand
+        k0 = k1
+    return np.asarray(chain.group, dtype=np.int64)
+
+
+def _recurrence_pairs(points: gpd.GeoSeries, category: pd.Series, found: np.ndarray,
+                      done: np.ndarray, dist: float, span: int, rank: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (earlier i, later j) of the same category within ``dist`` where i was
+    rectified before j was found, at most ``span`` before the slice of time j is in.
+
+    Later problems are taken in slices of time (``span``, at least a day); the candidates
+    of a slice are the problems rectified from ``span`` before its start to its last
+    ``found_at``, so the spatial query never pairs problems that cannot be linked."""
+    geoms = points.to_numpy()
+    codes = pd.factorize(category.astype(object))[0]
+    order = np.argsort(rank)
+    times = found[order]
+    fixed = np.flatnonzero(done != _NAT)
+    fixed = fixed[np.argsort(done[fixed], kind="stable")]
+    fixed_at = done[fixed]
+    step = max(span, _DAY)
+    found_i, found_j = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    k0, n = 0, len(found)
+    while k0 < n:
+        t0 = times[k0]
+        k1 = int(np.searchsorted(times, t0 + step, side="left"))
+        now = order[k0:k1]
+        lo = int(np.searchsorted(fixed_at, t0 - span, side="left"))
+        hi = int(np.searchsorted(fixed_at, times[k1 - 1], side="left"))
+        cand = fixed[lo:hi]
+        for c in np.intersect1d(codes[now], codes[cand]):
+            jj, cc = now[codes[now] == c], cand[codes[cand] == c]
+            q, t = shapely.STRtree(geoms[cc]).query(geoms[jj], predicate="dwithin",
+                                                     distance=dist)
+            a, b = cc[t], jj[q]
+            earlier = rank[a] < rank[b]
+            found_i.append(a[earlier])
+            found_j.append(b[earlier])
+        k0 = k1
+    return np.concatenate(found_i), np.concatenate(found_j)
 
 
 def link_recurrence(problems: gpd.GeoDataFrame, *, distance: float = 50,
@@ -304,7 +378,8 @@ def link_recurrence(problems: gpd.GeoDataFrame, *, distance: float = 50,
     rank[order] = np.arange(n)
     link = np.full(n, -1, dtype=np.int64)
     if n:
-        i, j, _ = _pairs(points, problems["category"], dist, rank)
+        i, j = _recurrence_pairs(points, problems["category"], found, done, dist, span,
+                                 rank)
         ok = (done[i] != _NAT) & (done[i] < found[j]) & (found[j] - done[i] <= span)
         i, j = i[ok], j[ok]
         by = np.lexsort((rank[i], j))
