@@ -19,20 +19,40 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ._io import read_config_text
 from .errors import Issue, RubricError
 
-__all__ = ["Rubric", "load_rubric", "available_rubrics", "KEYS"]
+__all__ = [
+    "EXTRAS",
+    "KEYS",
+    "NORMALISE",
+    "PERIOD_MEANS",
+    "Rubric",
+    "available_rubrics",
+    "load_rubric",
+]
 
 #: The top-level keys a rubric file may have.
 KEYS = ("name", "description", "full_score", "points_per_problem", "grades", "stars",
-        "shares")
+        "shares", "maps", "per_problem", "extra", "floor", "cap", "period_mean",
+        "normalise", "warn_below")
+
+#: The extra deductions per problem a rubric may set (``[extra]``): past its deadline,
+#: still open at the end of the period, recurring, reopened after a failed check.
+EXTRAS = ("overdue", "open_at_end", "recurrence", "reopened")
+
+#: How a quarter or year combines the scores of its months.
+PERIOD_MEANS = ("mean", "sum")
+
+#: Exposure normalisation of the problem counts before they deduct.
+NORMALISE = ("none", "per_km", "per_km2")
 
 
 def available_rubrics() -> list[str]:
@@ -41,7 +61,7 @@ def available_rubrics() -> list[str]:
     Examples
     --------
     >>> available_rubrics()
-    ['default']
+    ['default', 'quarterly4', 'village']
     """
     files = resources.files("geozz.resources")
     # a bundled TOML file is a rubric when it has the rubric's [shares] table (the
@@ -62,6 +82,34 @@ class Rubric:
     grades: list[tuple[float, str, str]]  # (min, label, en), highest first
     stars: list[tuple[float, int]]  # (min, stars), highest first
     description: str = ""
+    #: per unit type, problem category -> rubric category (default: identity over shares)
+    maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: rubric category -> points per problem (default: points_per_problem)
+    per_problem: dict[str, float] = field(default_factory=dict)
+    #: extra points per problem: overdue, open_at_end, recurrence, reopened (default 0)
+    extra: dict[str, float] = field(default_factory=dict)
+    #: the lowest score (扣完为止: 0)
+    floor: float = 0.0
+    #: the largest total deduction per unit and period (None: no cap)
+    cap: float | None = None
+    #: how a quarter or year combines its months: "mean" or "sum"
+    period_mean: str = "mean"
+    #: "none" (raw counts), "per_km" or "per_km2"
+    normalise: str = "none"
+    #: a score below it is flagged (None: never)
+    warn_below: float | None = None
+
+    def __post_init__(self) -> None:
+        # the defaults that depend on the other fields: identity maps over the shares,
+        # points_per_problem for every rubric category, 0 for every extra
+        maps = {t: dict(self.maps[t]) if t in self.maps else {c: c for c in shares}
+                for t, shares in self.shares.items()}
+        per = {c: float(self.per_problem.get(c, self.points_per_problem))
+               for c in self.categories()}
+        extra = {k: float(self.extra.get(k, 0.0)) for k in EXTRAS}
+        object.__setattr__(self, "maps", maps)
+        object.__setattr__(self, "per_problem", per)
+        object.__setattr__(self, "extra", extra)
 
     def categories(self) -> list[str]:
         """Every category any unit type rates, in first-seen order."""
@@ -85,6 +133,126 @@ class Rubric:
         for threshold, label, _ in reversed(self.grades):
             out = np.where(s >= threshold, label, out)
         return out if out.ndim else str(out)
+
+    def deductions(self, unit_types, counts: pd.DataFrame,
+                   extras: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Deductions and score of unit-periods from their problem counts.
+
+        Each problem category's count is mapped to its rubric category through
+        ``maps[unit type]``, times ``per_problem`` of that category, and limited to the
+        category's share (扣完为止). The extras (counts of problems overdue, still open at
+        the period end, recurring, reopened) times ``extra`` points are added after, in
+        ``ded_extra``, which no share limits. The total ``deduction`` is limited by
+        ``cap`` and by ``full_score - floor``, so that ``score = full_score - deduction``
+        never goes below ``floor``.
+
+        Parameters
+        ----------
+        unit_types : array-like of str
+            The unit type of each row; every one must have shares in the rubric.
+        counts : DataFrame
+            One column per problem category (missing categories count 0); one row per
+            unit-period. Counts may be fractional (normalised by exposure).
+        extras : DataFrame, optional
+            Columns ``overdue``, ``open_at_end``, ``recurrence``, ``reopened`` (missing
+            columns count 0), on the rows of ``counts``.
+
+        Returns
+        -------
+        DataFrame
+            On the index of ``counts``: ``ded_<rubric category>`` for every category of
+            :meth:`categories` (0 where the unit type does not rate it), ``ded_extra``,
+            ``deduction``, ``score`` and ``not_rated`` (problems in categories the unit
+            type's map leaves out).
+
+        Raises
+        ------
+        RubricError
+            Unit types the rubric has no shares for, or ``unit_types`` not one per row.
+        InputError
+            Negative or non-numeric counts.
+
+        Examples
+        --------
+        >>> rb = load_rubric("default")
+        >>> counts = pd.DataFrame({"piles": [3, 30], "sand_mining": [0, 4]})
+        >>> d = rb.deductions(["grid", "grid"], counts)
+        >>> d[["ded_piles", "ded_extra", "deduction", "score", "not_rated"]]
+           ded_piles  ded_extra  deduction  score  not_rated
+        0        3.0        0.0        3.0   97.0        0.0
+        1       20.0        0.0       20.0   80.0        4.0
+        """
+        utype = np.asarray(unit_types, dtype=object).reshape(-1)
+        n = len(counts)
+        if len(utype) != n:
+            raise RubricError(Issue(field="unit_types", expected=f"one unit type per row "
+                                    f"of counts ({n})", got=len(utype),
+                                    fix="pass the unit type of every row"))
+        unknown = sorted(set(map(str, utype)) - set(self.shares))
+        if unknown:
+            raise RubricError(Issue(field="shares", expected=f"unit types the rubric rates "
+                                    f"({sorted(self.shares)})", got=unknown,
+                                    fix=f"add [shares.<type>] tables for them to the "
+                                        f"rubric {self.name!r}"))
+        extras = pd.DataFrame(index=counts.index) if extras is None else extras
+        num = _numeric_frame(counts, "counts")
+        ext = _numeric_frame(extras, "extras")
+        if len(ext) != n:
+            raise RubricError(Issue(field="extras", expected=f"one row per row of counts "
+                                    f"({n})", got=len(ext), fix="align extras with counts"))
+        total = num.sum(axis=1).to_numpy(dtype=float) if num.shape[1] else np.zeros(n)
+        rated = np.zeros(n)
+        out = {f"ded_{c}": np.zeros(n) for c in self.categories()}
+        for t, shares in self.shares.items():
+            rows = utype == t
+            if not rows.any():
+                continue
+            mapping = self.maps[t]
+            for rc, share in shares.items():
+                src = [pc for pc, r in mapping.items() if r == rc and pc in num]
+                if not src:
+                    continue
+                c = num.loc[rows, src].to_numpy(dtype=float).sum(axis=1)
+                out[f"ded_{rc}"][rows] = np.minimum(c * self.per_problem[rc], share)
+            src = [pc for pc in mapping if pc in num]
+            if src:
+                rated[rows] = num.loc[rows, src].to_numpy(dtype=float).sum(axis=1)
+        ded_extra = np.zeros(n)
+        for k in EXTRAS:
+            if k in ext and self.extra[k]:
+                ded_extra += ext[k].to_numpy(dtype=float) * self.extra[k]
+        frame = pd.DataFrame(out, index=counts.index)
+        raw = frame.sum(axis=1).to_numpy() + ded_extra
+        limit = self.full_score - self.floor
+        if self.cap is not None:
+            limit = min(limit, self.cap)
+        deduction = np.minimum(raw, limit)
+        frame["ded_extra"] = ded_extra
+        frame["deduction"] = deduction
+        frame["score"] = self.full_score - deduction
+        frame["not_rated"] = total - rated
+        return frame
+
+
+def _numeric_frame(frame, name: str) -> pd.DataFrame:
+    """``frame`` as floats; InputError for text, NaN or negative values."""
+    from .errors import InputError
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(Issue(field=name, expected="a DataFrame", got=type(frame).__name__,
+                               fix=f"pass {name} as a DataFrame"))
+    try:
+        num = frame.astype(float)
+    except (TypeError, ValueError):
+        bad = [c for c in frame if not pd.api.types.is_numeric_dtype(frame[c])]
+        raise InputError(Issue(field=name, expected="numbers of problems",
+                               got=f"columns {bad} not numeric",
+                               fix="count problems as numbers")) from None
+    arr = num.to_numpy()
+    if arr.size and (np.isnan(arr).any() or (arr < 0).any()):
+        raise InputError(Issue(field=name, expected="counts of 0 or more",
+                               got="negative or missing values",
+                               fix="fill missing counts with 0")) from None
+    return num
 
 
 def load_rubric(rubric: str | Path | Rubric = "default") -> Rubric:
@@ -121,7 +289,7 @@ def load_rubric(rubric: str | Path | Rubric = "default") -> Rubric:
     Traceback (most recent call last):
     ...
     geozz.errors.RubricError: 1 problem in the input:
-      field 'rubric': expected a bundled rubric name (['default']) or a .toml file, got 'defualt'. Fix: check the spelling or give the path of your rubric file
+      field 'rubric': expected a bundled rubric name (['default', 'quarterly4', 'village']) or a .toml file, got 'defualt'. Fix: check the spelling or give the path of your rubric file
     >>> import os, tempfile
     >>> f = os.path.join(tempfile.mkdtemp(), "mine.toml")
     >>> _ = open(f, "w", encoding="utf-8").write(
@@ -163,7 +331,27 @@ def load_rubric(rubric: str | Path | Rubric = "default") -> Rubric:
     full = _number(data["full_score"], "full_score", bad, positive=True) \
         if "full_score" in data else None
     points = _number(data.get("points_per_problem", 1), "points_per_problem", bad)
-    shares = _shares(data.get("shares", {}), full, bad)
+    maps_table = data.get("maps", {})
+    if not isinstance(maps_table, dict):
+        bad("maps", "a table per unit type ([maps.grid] ...)", maps_table,
+            "write [maps.<unit type>] tables of problem category = rubric category")
+        maps_table = {}
+    shares = _shares(data.get("shares", {}), full, bad, mapped=set(maps_table))
+    maps = _maps(maps_table, shares, bad)
+    per_problem = _per_problem(data.get("per_problem", {}), shares, bad)
+    extra = _extra(data.get("extra", {}), bad)
+    floor = _number(data.get("floor", 0), "floor", bad)
+    if floor is not None and full is not None and floor >= full:
+        bad("floor", f"a number below full_score ({full:g})", floor,
+            "floor is the lowest score a unit can get; 0 deducts until nothing is left")
+    cap = None
+    if "cap" in data:
+        cap = _number(data["cap"], "cap", bad, positive=True, hi=full)
+    warn_below = None
+    if "warn_below" in data:
+        warn_below = _number(data["warn_below"], "warn_below", bad, hi=full)
+    period_mean = _choice(data, "period_mean", PERIOD_MEANS, bad)
+    normalise = _choice(data, "normalise", NORMALISE, bad)
     grades = _thresholds(data.get("grades"), "grades", full, bad)
     stars = _thresholds(data.get("stars"), "stars", full, bad)
     if issues:
@@ -172,7 +360,9 @@ def load_rubric(rubric: str | Path | Rubric = "default") -> Rubric:
                   points_per_problem=points, shares=shares,
                   grades=[(m, e["label"], str(e.get("en", ""))) for m, e in grades],
                   stars=[(m, e["stars"]) for m, e in stars],
-                  description=str(data.get("description", "")))
+                  description=str(data.get("description", "")),
+                  maps=maps, per_problem=per_problem, extra=extra, floor=floor, cap=cap,
+                  period_mean=period_mean, normalise=normalise, warn_below=warn_below)
 
 
 def _read(rubric) -> tuple[str, str, str]:
@@ -210,7 +400,16 @@ def _number(value, field: str, bad, *, positive: bool = False, hi: float | None 
     return float(value)
 
 
-def _shares(table, full, bad) -> dict[str, dict[str, float]]:
+#: how a rubric category may be named: it becomes the column ``ded_<name>``
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _shares(table, full, bad, *, mapped=frozenset()) -> dict[str, dict[str, float]]:
+    """``[shares.<type>]``: category = points adding up to full_score, per unit type.
+
+    The categories of a type with a ``[maps.<type>]`` table (``mapped``) are rubric
+    categories of any name; otherwise they are the problem categories themselves.
+    """
     from .problems import CATEGORIES
     from .units import UNIT_TYPES
     if not isinstance(table, dict):
@@ -226,9 +425,14 @@ def _shares(table, full, bad) -> dict[str, dict[str, float]]:
             continue
         values = {}
         for cat, v in cats.items():
-            if cat not in CATEGORIES:
+            if utype in mapped:
+                if not _NAME.fullmatch(cat):
+                    bad(f"shares.{utype}.{cat}", "a rubric category name of lower-case "
+                        "letters, digits and _", cat, "rename it (e.g. sanitation)")
+            elif cat not in CATEGORIES:
                 bad(f"shares.{utype}.{cat}", f"a category code from {CATEGORIES}", cat,
-                    "use the canonical category codes")
+                    f"use the canonical category codes, or map problem categories to it "
+                    f"in [maps.{utype}]")
             v = _number(v, f"shares.{utype}.{cat}", bad)
             if v is not None:
                 values[cat] = v
@@ -238,6 +442,86 @@ def _shares(table, full, bad) -> dict[str, dict[str, float]]:
                 "adjust the shares")
         out[utype] = values
     return out
+
+
+def _maps(table: dict, shares: dict, bad) -> dict[str, dict[str, str]]:
+    """``[maps.<type>]``: problem category = rubric category (one of the type's shares)."""
+    from .problems import CATEGORIES
+    out = {}
+    for utype, mapping in table.items():
+        if utype not in shares:
+            bad(f"maps.{utype}", f"a unit type with a [shares.{utype}] table "
+                f"({sorted(shares)})", utype, "add its shares or remove the map")
+            continue
+        if not isinstance(mapping, dict):
+            bad(f"maps.{utype}", "a table of problem category = rubric category", mapping,
+                f'write [maps.{utype}] lines such as piles = "sanitation"')
+            continue
+        got = {}
+        for pc, rc in mapping.items():
+            ok = True
+            if pc not in CATEGORIES:
+                bad(f"maps.{utype}.{pc}", f"a problem category code from {CATEGORIES}", pc,
+                    "use the canonical category codes")
+                ok = False
+            if not isinstance(rc, str) or rc not in shares[utype]:
+                bad(f"maps.{utype}.{pc}", f"a category of [shares.{utype}] "
+                    f"({sorted(shares[utype])})", rc,
+                    f"map it to one of them or add it to [shares.{utype}]")
+                ok = False
+            if ok:
+                got[pc] = rc
+        for rc in shares[utype]:
+            if rc not in mapping.values():
+                bad(f"shares.{utype}.{rc}", f"a category some problem category maps to in "
+                    f"[maps.{utype}]", rc, f'add e.g. piles = "{rc}" to [maps.{utype}] '
+                    f"or remove the share")
+        out[utype] = got
+    return out
+
+
+def _per_problem(table, shares: dict, bad) -> dict[str, float]:
+    """``[per_problem]``: rubric category = points each problem deducts."""
+    if not isinstance(table, dict):
+        bad("per_problem", "a table of rubric category = points", table,
+            "write [per_problem] lines such as piles = 2")
+        return {}
+    known = {c for cats in shares.values() for c in cats}
+    out = {}
+    for cat, v in table.items():
+        if cat not in known:
+            bad(f"per_problem.{cat}", f"a rubric category of the shares ({sorted(known)})",
+                cat, "correct its spelling or add it to the shares")
+        v = _number(v, f"per_problem.{cat}", bad)
+        if v is not None and cat in known:
+            out[cat] = v
+    return out
+
+
+def _extra(table, bad) -> dict[str, float]:
+    """``[extra]``: overdue, open_at_end, recurrence, reopened = points per problem."""
+    if not isinstance(table, dict):
+        bad("extra", f"a table of {list(EXTRAS)} = points per problem", table,
+            "write [extra] lines such as overdue = 2")
+        return {}
+    out = {}
+    for key, v in table.items():
+        if key not in EXTRAS:
+            bad(f"extra.{key}", f"one of {list(EXTRAS)}", key,
+                "remove it or correct its spelling")
+        v = _number(v, f"extra.{key}", bad)
+        if v is not None and key in EXTRAS:
+            out[key] = v
+    return out
+
+
+def _choice(data: dict, key: str, choices: tuple[str, ...], bad) -> str:
+    """``data[key]`` if it is one of ``choices`` (default the first)."""
+    value = data.get(key, choices[0])
+    if value not in choices:
+        bad(key, f"one of {list(choices)}", value, f'write {key} = "{choices[0]}"')
+        return choices[0]
+    return value
 
 
 def _thresholds(entries, key: str, full, bad) -> list[tuple[float, dict]]:
