@@ -15,7 +15,7 @@ Examples
 True
 """
 
-from . import datasets, errors, problems, units  # noqa: F401
+from . import adjustments, datasets, errors, problems, rubric, units  # noqa: F401
 from .area import Area, read_area
 from .assignment import assign
 from .errors import GeozzError
