@@ -427,3 +427,21 @@ def test_corridor_parts_in_an_area_without_centreline_join_the_nearest_piece():
     assert out["area_m2"].iloc[1] == pytest.approx(east)
     assert out["length_m"].tolist() == pytest.approx([500, 500])
     assert out["area_m2"].sum() == pytest.approx(units["area_m2"].iloc[0])
+
+
+def test_build_units_applies_an_admin_layer_given_as_a_frame():
+    """build_units(admin=...) with a normalised admin frame splits units at the border."""
+    area = gz.datasets.longgang()
+    plain = gz.build_units(area)
+    x0, y0, x1, y1 = plain.total_bounds
+    mid = (x0 + x1) / 2
+    layer = gpd.GeoDataFrame(
+        {"street": ["甲街道", "乙街道"], "street_code": ["001", "002"]},
+        geometry=[box(x0 - 10, y0 - 10, mid, y1 + 10), box(mid, y0 - 10, x1 + 10, y1 + 10)],
+        crs=plain.crs)
+    admin = gz.units.read_admin(layer, levels={"street": "street"},
+                                code={"street": "street_code"})
+    units = gz.build_units(area, admin=admin)
+    assert set(units["admin_street"]) == {"甲街道", "乙街道"}
+    assert len(units) > len(plain)  # cells and roads crossing x = mid are split
+    assert units["area_m2"].sum() == pytest.approx(plain["area_m2"].sum(), rel=1e-9)

@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -19,10 +20,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-import logging
-
 from ..area import Area
 from ..errors import InputError, Issue
+from .admin import LEVELS
 from .base import _as_polygon, _number_issues, metric_crs
 from .grid import _shape_issues, grid
 from .registry import GRID, RIVER, ROAD, UNIT_TYPES
