@@ -5,7 +5,8 @@ Examples
 ``geozz demo`` runs the whole pipeline on the embedded Longgang district and writes
 ``./maps/longgang/``; ``geozz problems records.xlsx -o problems.gpkg`` reads, validates and
 writes problem records with their rejects; ``geozz assign units.gpkg problems.gpkg -o
-ledger.csv`` joins them to their units; ``geozz vocabulary`` lists what is recognised.
+ledger.csv`` joins them to their units; ``geozz rate ledger.csv units.gpkg -o ratings.csv
+--areas street`` rates them; ``geozz vocabulary`` lists what is recognised.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
 from .problems import problems  # noqa: E402
+from .rate import rate  # noqa: E402
 from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
-for _command in (demo, problems, assign, units, vocabulary):
+for _command in (demo, problems, assign, rate, units, vocabulary):
     main.add_command(_command)

@@ -202,7 +202,7 @@ def test_naive_found_at():
 
 
 def test_freq_day():
-    with pytest.raises(InputError, match=r"'freq': expected one of \('M', 'Q'\), got 'D'"):
+    with pytest.raises(InputError, match=r"'freq': expected one of \('W', 'M', 'Q', 'Y'\) or a pair of dates.*got 'D'"):
         gz.rate(ledger(), grid_units(), freq="D")
 
 
