@@ -68,9 +68,13 @@ def test_every_unit_in_every_month_and_local_periods(units):
 
 def test_quarter_is_mean_of_months(units):
     rows = [("A", "grid", "piles", "2024-04-05")] * 6 + [("A", "grid", "piles", "2024-05-05")] * 3
-    q = gz.rate(ledger_of(rows), units, freq="Q").set_index("unit_id")
+    q = gz.rate(ledger_of(rows), units, freq="Q", as_of="2024-06-30 23:00") \
+        .set_index("unit_id")
     assert q.loc["A", "period"] == "2024Q2"
     assert q.loc["A", "score"] == pytest.approx((94 + 97 + 100) / 3, abs=0.01)
+    # judged in May (the latest record), June has not been seen: it is not a 100-point month
+    early = gz.rate(ledger_of(rows), units, freq="Q").set_index("unit_id")
+    assert early.loc["A", "score"] == pytest.approx((94 + 97) / 2)
     assert q.loc["A", "found"] == 9
     assert q.loc["A", "stars"] == 5
 

@@ -90,10 +90,14 @@ def test_quarter_mean_over_the_months_a_unit_existed():
     assert pd.isna(m.loc[("A", "2024-04"), "stars"]) and pd.isna(m.loc[("A", "2024-04"), "rank"])
     assert m.loc[("A", "2024-04"), "found"] == 9  # the facts stay
     assert m.loc[("A", "2024-05"), "score"] == 97  # created mid-May: May is rated
-    q = by(gz.rate(led, units, freq="Q"), "unit_id")
+    q = by(gz.rate(led, units, freq="Q", as_of="2024-06-30"), "unit_id")
     assert q.loc["A", "score"] == pytest.approx((97 + 100) / 2)  # not (91 + 97 + 100) / 3
     assert q.loc["B", "score"] == pytest.approx(round((94 + 100 + 100) / 3, 2))
     assert q.loc["A", "rank"] == 1 and q.loc["B", "rank"] == 2
+    # judged at the latest record (May 20), June is not rated yet: May alone for A
+    q = by(gz.rate(led, units, freq="Q"), "unit_id")
+    assert q.loc["A", "score"] == 97 and q.loc["B", "score"] == 97
+    assert q.loc["A", "rank"] == q.loc["B", "rank"] == 1  # (94 + 100) / 2 = 97: a tie
 
 
 def test_unit_created_mid_year_and_ended():

@@ -414,6 +414,9 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
     ded = rb.deductions(np.repeat(utypes.reindex(units.index).to_numpy(), n_b), norm, extras)
     be = ns(pl.base_edges)
     exists = (vfrom[:, None] < be[None, 1:]) & (vto[:, None] > be[None, :-1])
+    if pd.notna(as_of):  # a month (week) that begins after the moment of judgement has
+        # not been seen yet: it has no score, so a quarter is not lifted by empty months
+        exists &= be[None, :-1] <= ns(pd.Series([as_of]))[0]
     ded_cols = [f"ded_{c}" for c in cats] + ["ded_extra", "deduction"]
     vals = ded[ded_cols].to_numpy(float).reshape(n_u, n_b, -1)
     not_rated = np.rint(ded["not_rated"].to_numpy() * rep_size).reshape(n_u, n_b)
