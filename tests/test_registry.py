@@ -168,8 +168,10 @@ def test_fourth_type_block_runs_through_the_whole_pipeline(tmp_path, block, brow
     html = m.get_root().render()
     assert "片区 Block" in html and "布吉农批市场" in html
     assert "49花园" not in html  # the name is data, never a template
-    out = gz.publish(units, ratings, ledger, tmp_path / "public")
-    assert sorted(out) == ["block", "grid", "ledger", "overview", "ratings"]
+    out = gz.publish(units, ratings, ledger, tmp_path / "public", problems=problems)
+    assert {"block", "grid", "index", "overview", "units"} <= set(out)
+    assert {p.name for p in out["units"].iterdir()} == {
+        gz.maps.page_name(u) for u in units.index}  # blocks have their pages too
     assert out["block"].name == "stars_block.html"
     context, page, errors, _, _ = open_offline(browser, out["block"])
     try:

@@ -138,7 +138,7 @@ def test_page_is_never_a_template_even_with_weaker_data_escaping(tmp_path, monke
     """The page elements are raw text: even if the data writer let template syntax
     through, nothing would be evaluated (two independent defences)."""
     flag = tmp_path / "executed"
-    monkeypatch.setattr(gz.maps, "script_json",
+    monkeypatch.setattr(gz.maps.page, "script_json",
                         lambda obj: json.dumps(obj).replace("<", "\\u003c"))
     for text in (EVAL, payloads(flag)["popen"], "{% raw %}"):
         units, ratings, _, _ = hostile_data(text)
@@ -300,8 +300,15 @@ def test_legend_counts_on_the_real_district(browser, tmp_path):
 # ---- publishing as a whole ----------------------------------------------------------------
 
 PERIODS = ("2024-05", "2024-06")
-FILES = sorted([".geozz-publication", "overview.html", "stars_grid.html", "stars_road.html",
-                "stars_river.html", "ratings.csv", "ledger.csv"])
+FILES = sorted([".geozz-publication", "index.html", "overview.html", "areas.html",
+                "stars_grid.html", "stars_road.html", "stars_river.html", "ratings.csv",
+                "ledger.csv", "areas.csv", "units", "assets"])
+
+
+def snapshot(target: Path) -> dict[str, bytes]:
+    """Every file of a folder, by its path inside it."""
+    return {str(p.relative_to(target)): p.read_bytes() for p in sorted(target.rglob("*"))
+            if p.is_file()}
 
 
 def two_periods():
@@ -319,7 +326,12 @@ def assert_one_publication(target: Path) -> str:
         if name.endswith(".html"):
             text = (target / name).read_text(encoding="utf-8")
             assert text.rstrip().endswith("</html>"), name
-            assert f"Period: {period}" in text and f"Period: {other[0]}" not in text, name
+            assert f"Period: {period}" in text, name
+            if name == "index.html":  # the pages of one period (the maps carry them all)
+                assert f"Period: {other[0]}" not in text
+    units_dir = target / "units"
+    ids = pd.read_csv(target / "ratings.csv", dtype=str)["unit_id"].unique()
+    assert set(map(gz.maps.page_name, ids)) <= {p.name for p in units_dir.iterdir()}
     assert len(pd.read_csv(target / "ratings.csv")) == 6
     return period
 
@@ -340,6 +352,8 @@ def _publish_forever(units, ratings, ledger, target, exchange):  # runs in a chi
     # land there often: a gap without a complete publication could not hide
     os.rename, shutil.rmtree = _slowly(os.rename), _slowly(shutil.rmtree)
     gio._exchange = _slowly(gio._exchange)
+    pub = gz.maps.publication  # and the writes inside the folder being built
+    pub.write_text, pub.write_csv = _slowly(pub.write_text), _slowly(pub.write_csv)
     i = 1
     while True:
         gz.publish(units, ratings, ledger, target, period=PERIODS[i % 2])
@@ -386,7 +400,7 @@ def published(tmp_path):
     units, ratings, ledger = two_periods()
     target = tmp_path / "public"
     gz.publish(units, ratings, ledger, target, period=PERIODS[0])
-    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    before = snapshot(target)
     return (units, ratings, ledger), target, before
 
 
@@ -433,7 +447,7 @@ def test_parent_not_writable_chmod(tmp_path):
     finally:
         os.chmod(tmp_path, 0o755)
     assert str(target) in str(err.value)
-    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert snapshot(target) == before
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
@@ -451,11 +465,11 @@ def test_failure_while_writing_keeps_the_old_publication(tmp_path, monkeypatch):
     def disk_full(path, df):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gz.maps, "write_csv", disk_full)
+    monkeypatch.setattr(gz.maps.publication, "write_csv", disk_full)
     with pytest.raises(OutputError, match="No space left") as err:
         gz.publish(*data, target, period=PERIODS[1])
     assert str(target) in str(err.value)
-    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert snapshot(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
 
@@ -475,7 +489,7 @@ def test_bad_input_changes_nothing(tmp_path):
         gz.publish(*data, target, period="1999-01")
     with pytest.raises(InputError, match="extra"):
         gz.publish(*data, target, extra={"../escape.txt": __file__})
-    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert snapshot(target) == before
 
 
 def test_stale_leftovers_are_cleared_by_the_next_publish(tmp_path):
@@ -495,7 +509,7 @@ def test_rename_aside_recovers_a_folder_left_aside(tmp_path, monkeypatch):
     aside = tmp_path / ".public.geozz-old-killed"
     os.rename(target, aside)  # as if killed between the two renames
     gio._recover(target, locked=True)
-    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert snapshot(target) == before
     monkeypatch.setattr(gio, "_RENAMEAT2", None)
     gz.publish(*data, target, period=PERIODS[1])
     assert assert_one_publication(target) == PERIODS[1]

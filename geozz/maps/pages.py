@@ -1,0 +1,268 @@
+"""The data of published pages: unit pages, the index, the problem and admin-area layers.
+
+* :func:`problem_points`: each problem of the ledger placed in its rating period with its
+  state at the period's end (or ``as_of``, the earlier): ``rectified`` when rectified by
+  then, ``overdue`` when its deadline passed before, ``open`` otherwise. Only position,
+  period, state and category are kept: no reporter, phone, description or photo.
+* :func:`unit_page`: one unit's page (shape with its neighbours greyed, stars, score,
+  deductions, score history, responsible body, problems of the period by state).
+* :func:`index_page`: every unit of the period in a sortable, filterable table, the share
+  at 3★ or better against the target, and the red and black lists.
+* :func:`areas_layer`: admin areas (units dissolved by area) coloured by that share.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..rating.indicators import CLOSED
+from ..units.registry import LABELS
+from .encode import _rings
+from .page import standalone
+from .star import NO_RATING_COLOUR, STAR_COLOURS, page_name
+
+__all__ = ["STATES", "areas_layer", "index_page", "period_of", "problem_points", "unit_page"]
+
+#: problem states on the maps, in the order of the page scripts' colours
+STATES = ("open", "overdue", "rectified")
+COLOURS = [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)]
+_CUSTOM = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def _bounds(label: str, tz) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Start and end (exclusive) of a period label, in the zone ``tz``."""
+    m = _CUSTOM.match(label)
+    try:
+        if m:
+            a, b = pd.Timestamp(m.group(1)), pd.Timestamp(m.group(2)) + pd.Timedelta(days=1)
+        elif re.fullmatch(r"\d{4}-W\d{2}", label):
+            a = pd.Timestamp(pd.Timestamp.fromisocalendar(int(label[:4]), int(label[6:]), 1))
+            b = a + pd.Timedelta(days=7)
+        else:
+            freq = "Q" if "Q" in label else "Y" if re.fullmatch(r"\d{4}", label) else "M"
+            p = pd.Period(label, freq=freq)
+            a, b = p.start_time, (p + 1).start_time
+    except ValueError:
+        return None
+    return a.tz_localize(tz), b.tz_localize(tz)
+
+
+def period_of(found_at: pd.Series, periods: list[str]) -> np.ndarray:
+    """Index into ``periods`` of each time (-1 outside every period)."""
+    out = np.full(len(found_at), -1, dtype=np.int64)
+    tz = found_at.dt.tz
+    for k, label in enumerate(periods):
+        b = _bounds(label, tz)
+        if b is None:
+            continue
+        inside = (found_at >= b[0]) & (found_at < b[1])
+        out[inside.to_numpy(bool) & (out < 0)] = k
+    return out
+
+
+def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: list[str], *,
+                   as_of=None) -> pd.DataFrame:
+    """Public problem points: ``lon``, ``lat`` (WGS-84), ``period`` (index), ``state``
+    (index into :data:`STATES`), ``category`` and ``unit_id`` of each ledger row."""
+    rows = ledger.dropna(subset=["found_at"])
+    rows = rows[rows["problem_id"].astype(str).isin(problems.index.astype(str))]
+    geo = problems.geometry.set_axis(problems.index.astype(str)).to_crs(4326)
+    pts = geo.reindex(rows["problem_id"].astype(str)).to_numpy()
+    ok = np.array([g is not None and not g.is_empty for g in pts], dtype=bool)
+    rows, pts = rows[ok], pts[ok]
+    found = rows["found_at"]
+    per = period_of(found, periods)
+    keep = per >= 0
+    rows, pts, per = rows[keep], pts[keep], per[keep]
+    tz = found.dt.tz
+    ends = []
+    for label in periods:
+        b = _bounds(label, tz)
+        ends.append(b[1] if b else pd.NaT)
+    judge = pd.Series(pd.DatetimeIndex([ends[k] for k in per]), index=rows.index)
+    if as_of is not None:
+        judge = judge.clip(upper=pd.Timestamp(as_of))
+    done = rows["rectified_at"] if "rectified_at" in rows else pd.Series(pd.NaT, index=rows.index)
+    status = rows["status"].astype(str) if "status" in rows else pd.Series("", index=rows.index)
+    rectified = (done.notna() & (done < judge)) | (done.isna() & status.isin(CLOSED))
+    deadline = rows["deadline"] if "deadline" in rows else pd.Series(pd.NaT, index=rows.index)
+    overdue = ~rectified & deadline.notna() & (deadline < judge)
+    state = np.where(rectified, 2, np.where(overdue, 1, 0))
+    xy = shapely.get_coordinates(pts) if len(pts) else np.empty((0, 2))
+    return pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1], "period": per, "state": state,
+                         "category": rows["category"].astype(str).to_numpy(),
+                         "unit_id": rows["unit_id"].astype(str).to_numpy()
+                         if "unit_id" in rows else ""})
+
+
+def points_layer(points: pd.DataFrame, categories: list[str], *, decimals: int = 5) -> dict:
+    """The problem layer of a star map: points delta-encoded, one row of five per point
+    (``dx, dy, period, state, category``)."""
+    pts = points.drop_duplicates(subset=["lon", "lat", "period", "state", "category"]) \
+        if len(points) else points
+    scale = 10 ** decimals
+    x = np.rint(pts["lon"].to_numpy(float) * scale).astype(np.int64)
+    y = np.rint(pts["lat"].to_numpy(float) * scale).astype(np.int64)
+    cat = pd.Categorical(pts["category"], categories=categories).codes
+    flat = np.column_stack([np.diff(np.r_[0, x]), np.diff(np.r_[0, y]),
+                            pts["period"].to_numpy(), pts["state"].to_numpy(), cat])
+    return {"kind": "problems", "label": "问题点 Problems", "heat_label": "热力图 Heat map",
+            "scale": scale, "points": flat.reshape(-1).tolist(), "categories": categories,
+            "show": False}
+
+
+def _polys(geom_wgs) -> list:
+    return _rings(geom_wgs, 5) if geom_wgs is not None and not geom_wgs.is_empty else []
+
+
+def areas_layer(units: gpd.GeoDataFrame, table: pd.DataFrame, periods: list[str], *,
+                column: str, target: float, show: bool = False) -> dict:
+    """Admin areas (the units of each area dissolved) coloured by their share at 3★+."""
+    names = units[column].fillna("").astype(str).str.strip()
+    keep = names != ""
+    merged = units[keep].geometry.groupby(names[keep].to_numpy()).agg(
+        lambda g: shapely.union_all(shapely.make_valid(g.to_numpy())))
+    shapes = gpd.GeoSeries(merged.to_numpy(), crs=units.crs).to_crs(4326)
+    area_names = [str(a) for a in merged.index]
+    values = []
+    for period in periods:
+        rows = table[table["period"] == period].set_index("area")
+        per = []
+        for a in area_names:
+            if a in rows.index:
+                r = rows.loc[a]
+                r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
+                share = None if pd.isna(r["share_3star"]) else float(r["share_3star"])
+                mean = None if pd.isna(r["mean_score"]) else float(r["mean_score"])
+                rank = None if pd.isna(r["rank"]) else int(r["rank"])
+                per.append([share, mean, bool(r["meets_target"]), rank])
+            else:
+                per.append([None, None, False, None])
+        values.append(per)
+    return {"kind": "areas", "label": "辖区达标 Areas: share at 3★+", "names": area_names,
+            "shapes": [_polys(g) for g in shapes.to_numpy()], "scale": 10 ** 5,
+            "values": values, "target": float(target), "show": show}
+
+
+def _fmt(v) -> str:
+    if v is None or pd.isna(v):
+        return "—"
+    return f"{float(v):.2f}".rstrip("0").rstrip(".")
+
+
+def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
+              history: pd.DataFrame, period: str, points: pd.DataFrame, *,
+              categories: list[str], title: str, notes: list, credit: str,
+              tiles: str | None) -> str:
+    """One unit's page (see the module docstring); ``history`` its ratings, by period."""
+    u = units_wgs.loc[unit_id]
+    rows = history.set_index(history["period"].astype(str))
+    r = rows.loc[period] if period in rows.index else None
+    stars = 0 if r is None or pd.isna(r["stars"]) else int(r["stars"])
+
+    def value(col):
+        return None if r is None or col not in r or pd.isna(r[col]) else r[col]
+
+    utype = str(u["unit_type"])
+    size = (f"{float(u['length_m']) / 1000:.2f} km" if "length_m" in u and pd.notna(u["length_m"])
+            else f"{float(u['area_m2']) / 1e4:.2f} ha" if "area_m2" in u
+            and pd.notna(u["area_m2"]) else "—")
+    delta = value("score_delta")
+    info = [["编号 ID", str(unit_id)], ["类型 Type", LABELS.get(utype, utype)],
+            ["辖区 Admin", str(u.get("admin", "") or "—")],
+            ["责任人 Responsible", str(u.get("responsible", "") or "—")],
+            ["规模 Size", size], ["评价期 Period", period],
+            ["得分 Score", _fmt(value("score"))], ["等级 Grade", str(value("grade") or "—")],
+            ["排名 Rank", "—" if value("rank") is None else str(int(value("rank")))],
+            ["趋势 Trend", "—" if delta is None else (f"▲ +{_fmt(delta)}" if delta > 0 else
+                                                      f"▼ {_fmt(delta)}" if delta < 0 else "= 0")],
+            ["问题 Problems found / closed / overdue",
+             " / ".join(str(int(value(c) or 0)) for c in ("found", "closed", "overdue"))]]
+    deds = [[c, _fmt(value(f"ded_{c}"))] for c in categories
+            if value(f"ded_{c}") is not None and float(value(f"ded_{c}")) > 0]
+    if value("ded_extra") is not None and float(value("ded_extra")) > 0:
+        deds.append(["附加扣分 extra (overdue, open, recurrence, reopened)",
+                     _fmt(value("ded_extra"))])
+    hist = [[str(p), None if pd.isna(h["score"]) else round(float(h["score"]), 2),
+             0 if pd.isna(h["stars"]) else int(h["stars"])] for p, h in rows.sort_index().iterrows()]
+    geo = units_wgs.geometry.to_numpy()
+    pos = units_wgs.index.get_loc(unit_id)
+
+    def shp(k):
+        g = geo[k]
+        return {"polys": _polys(g), "line": g is not None and g.geom_type in
+                ("LineString", "MultiLineString")}
+
+    mine = points[(points["unit_id"] == str(unit_id))]
+    scale = 10 ** 5
+    x = np.rint(mine["lon"].to_numpy(float) * scale).astype(np.int64)
+    y = np.rint(mine["lat"].to_numpy(float) * scale).astype(np.int64)
+    cat = pd.Categorical(mine["category"], categories=categories).codes
+    probs = np.column_stack([np.diff(np.r_[0, x]), np.diff(np.r_[0, y]), mine["state"], cat]) \
+        .tolist()
+    name = str(u.get("name", "") or unit_id)
+    data = {"heading": f"{name} — {title}", "unit_id": str(unit_id), "period": period,
+            "stars": stars, "colours": COLOURS, "info": info, "deductions": deds,
+            "history": hist, "shape": shp(pos), "neighbours": [shp(k) for k in neighbours],
+            "problems": probs, "categories": categories, "scale": scale,
+            "credit": credit, "tiles": tiles, "notes": notes,
+            "nav": [["« 总览 Overview", "../overview.html"], ["单元列表 All units", "../index.html"]]}
+    return standalone(f"{name} {period}", "geozzUnitPage", data, scripts=["unitpage.js"],
+                      assets_prefix="../assets/")
+
+
+def index_page(units: gpd.GeoDataFrame, ratings: pd.DataFrame, period: str, *, title: str,
+               target: float, notes: list) -> str:
+    """The index of every unit in ``period`` (see the module docstring)."""
+    r = ratings[ratings["period"].astype(str) == period].copy()
+    r["unit_id"] = r["unit_id"].astype(str)
+    names = units["name"].set_axis(units.index.astype(str)) if "name" in units else None
+    admin = units["admin"].set_axis(units.index.astype(str)) if "admin" in units else None
+    rows = []
+    for _, x in r.iterrows():
+        uid = x["unit_id"]
+        rows.append([uid, str(names.get(uid, "")) if names is not None else uid,
+                     LABELS.get(str(x["unit_type"]), str(x["unit_type"])),
+                     str(admin.get(uid, "")) if admin is not None else "",
+                     None if pd.isna(x["score"]) else round(float(x["score"]), 2),
+                     0 if pd.isna(x["stars"]) else int(x["stars"]),
+                     None if pd.isna(x.get("rank")) else int(x["rank"]),
+                     page_name(uid), str(x.get("list", "") or "")])
+    rated = r["stars"].notna()
+    good = int((r.loc[rated, "stars"] >= 3).sum())
+    share = good / int(rated.sum()) if rated.any() else float("nan")
+    meets = rated.any() and good >= target * int(rated.sum()) - 1e-9
+    summary = [[f"评价期 Period: {period}", False],
+               [f"三星及以上 Units at 3★ or better: {good} / {int(rated.sum())} = "
+                + ("—" if np.isnan(share) else f"{share:.1%}")
+                + f"; 目标 target {target:.0%}: " + ("达标 met" if meets else "未达标 not met"),
+                not meets]]
+    data = {"heading": f"{title} — 单元星级 Units {period}", "rows": rows, "pages": "units/",
+            "colours": COLOURS, "summary": summary, "notes": notes,
+            "nav": [["总览地图 Overview map", "overview.html"],
+                    ["辖区地图 Areas map", "areas.html"]]}
+    return standalone(f"{title} {period}", "geozzIndexPage", data, scripts=["unitpage.js"],
+                      assets_prefix="assets/")
+
+
+def neighbours_of(units: gpd.GeoDataFrame, *, distance: float = 300.0, limit: int = 60):
+    """For each unit, the positions of up to ``limit`` other units within ``distance``
+    (metres, in the units' metric CRS) of it, nearest first."""
+    geoms = units.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    src, dst = tree.query(geoms, predicate="dwithin", distance=distance)
+    other = src != dst
+    src, dst = src[other], dst[other]
+    d = shapely.distance(geoms[src], geoms[dst])
+    order = np.lexsort((d, src))
+    src, dst = src[order], dst[order]
+    out = [[] for _ in range(len(geoms))]
+    for s, t in zip(src.tolist(), dst.tolist()):
+        if len(out[s]) < limit:
+            out[s].append(t)
+    return out

@@ -1,0 +1,304 @@
+"""``publish``: the public folder of an assessment, written whole and swapped in at once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from .._io import as_path, atomic_dir, write_csv, write_text
+from ..errors import InputError, Issue, OutputError
+from ..problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
+from ..schema import check_ledger, check_ratings, check_units
+from ..units import UNIT_TYPES
+from ..units.registry import LABELS
+from .page import ASSETS, asset
+from .pages import (areas_layer, index_page, neighbours_of, points_layer, problem_points,
+                    unit_page)
+from .star import OSM_CREDIT, _categories, _periods, draw, page_name, tile_choice
+
+__all__ = ["publish", "PUBLIC_RATING_COLUMNS", "PUBLIC_LEDGER_COLUMNS",
+           "PUBLIC_REJECT_COLUMNS"]
+
+#: columns of ratings.csv in a public folder (no personal data can be among them)
+PUBLIC_RATING_COLUMNS = ["unit_id", "period", "unit_type", "name", "admin", "score", "grade",
+                         "stars", "rank", "found", "closed", "on_time", "overdue",
+                         "reopened", "recurrence", "not_rated"]
+PUBLIC_LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "reason", "category",
+                         "found_at", "source", "status", "deadline", "rectified_at"]
+#: columns of rejects.csv in a public folder: where and why only, never the raw record
+PUBLIC_REJECT_COLUMNS = ["file", "row", "line", "kind", "reason", "field", "value"]
+#: reject reasons whose value may be any text of the record (never published)
+_FREE_TEXT_REASONS = ("bad_encoding",)
+_TABLE_NAMES = {"index.html", "overview.html", "areas.html", "ratings.csv", "ledger.csv",
+                "rejects.csv", "areas.csv", "units", "assets"}
+
+
+def _output_names() -> set[str]:
+    """The file names a publication writes: the tables, and one page per registered type."""
+    return _TABLE_NAMES | {f"stars_{t}.html" for t in UNIT_TYPES}
+
+
+def _public_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
+    out = rejects[[c for c in PUBLIC_REJECT_COLUMNS if c in rejects]].copy()
+    if "file" in out:  # the file's name, not where it lives on the publisher's machine
+        out["file"] = [Path(str(f)).name if pd.notna(f) else f for f in out["file"]]
+    if "value" in out:
+        # a value from a personal or internal field (photo path, media URL), or free text
+        # (damaged bytes can be in any field), is not published: only where and why
+        private = (*PERSONAL_FIELDS, *INTERNAL_FIELDS)
+        personal = set(private).union(*(COLUMN_NAMES[f] for f in private))
+        hide = out["field"].isin(personal) if "field" in out else False
+        if "reason" in rejects:
+            hide = hide | rejects["reason"].isin(_FREE_TEXT_REASONS)
+        out.loc[hide, "value"] = ""
+    return out
+
+
+def _check_extra(extra: Mapping[str, str | Path]) -> dict[str, Path]:
+    issues, files = [], {}
+    for name, src in extra.items():
+        name = str(name)
+        if (Path(name).name != name or name.startswith(".") or name in _output_names()
+                or not name):
+            issues.append(Issue(field="extra", expected="a plain file name that is not one "
+                                f"of {sorted(_output_names())} and does not start with '.'",
+                                got=name, fix="rename the extra file"))
+        elif not Path(src).is_file():
+            issues.append(Issue(file=str(src), field="extra", expected="an existing file",
+                                got=str(src), fix="write the file before publishing"))
+        else:
+            files[name] = Path(src)
+    if issues:
+        raise InputError(issues)
+    return files
+
+
+def _check_problems(problems) -> None:
+    if problems is not None and not isinstance(problems, gpd.GeoDataFrame):
+        raise InputError(Issue(field="problems", expected="the problems GeoDataFrame of "
+                               "gz.read_problems", got=type(problems).__name__,
+                               fix="pass problems=problems (or leave it out)"))
+
+
+def _area_column(units, level: str | None) -> str | None:
+    if level is not None:
+        col = f"admin_{level}" if level in ("county", "street", "community") else level
+        if col not in units:
+            raise InputError(Issue(field="level", expected=f"units with a column {col!r}",
+                                   got=level, fix="give the units their admin areas "
+                                                  "(gz.units.apply_admin) or leave level out"))
+        return col
+    for col in ("admin_street", "admin_county", "admin"):
+        if col in units and units[col].fillna("").astype(str).str.strip().ne("").any():
+            return col
+    return None
+
+
+def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame,
+            out_dir: str | Path, *, period: str | None = None, title: str | None = None,
+            simulated: bool = False, tiles: str | None = None,
+            credit: str = OSM_CREDIT, rejects: pd.DataFrame | None = None,
+            extra: Mapping[str, str | Path] | None = None,
+            problems: gpd.GeoDataFrame | None = None, unit_pages: bool = True,
+            level: str | None = None, target: float = 0.8, progress=None) -> dict[str, Path]:
+    """Write a public-safe, offline folder of star maps, unit pages and tables, all at once.
+
+    Writes:
+
+    * ``index.html``: every unit of the period in a table sortable and filterable by
+      score, stars, type and admin area, each linking to its page; the share at 3★ or
+      better against ``target``; the red and black lists;
+    * ``overview.html``: one layer per unit type, the admin areas and (with ``problems=``)
+      the problem points of the period by state, clustered, with a heat-map view; every
+      rated period in one page with a period switcher; a click opens a unit's
+      deductions and a link to its page;
+    * ``areas.html``: the same map opened on the admin areas coloured by their share of
+      units at 3★ or better; ``areas.csv``: the table of :func:`geozz.rating.areas`;
+    * ``stars_<type>.html`` for each unit type;
+    * ``units/<unit_id>.html`` (with ``unit_pages``): each unit's page — its shape with
+      its neighbours greyed, stars, score, deductions, score history, responsible body
+      and problems of the period by state (the file name keeps letters, digits, ``_``,
+      ``-``, ``+`` and ``.`` and writes every other byte as ``~hh``);
+    * ``assets/``: the scripts and styles the index and unit pages load (the map pages
+      carry theirs inside);
+    * ``ratings.csv`` (all periods, public columns only), ``ledger.csv`` (without personal
+      fields or free text) and, when given, ``rejects.csv`` (where and why only) and the
+      ``extra`` files. Tables are UTF-8 with BOM and text cells that a spreadsheet would
+      run as a formula are prefixed with ``'``.
+
+    No page needs the network unless ``tiles`` asks for a base map. The folder is built
+    beside ``out_dir`` and swapped in whole, so readers see either the previous
+    publication or the new one, complete, even if the process is killed. A folder is
+    only replaced if geozz made it (it holds a ``.geozz-publication`` file) or it is empty.
+
+    Parameters
+    ----------
+    units, ratings, ledger
+        From :func:`geozz.build_units`, :func:`geozz.rate`, :func:`geozz.assign`.
+    out_dir : str or Path
+        Folder to write (created if needed).
+    period : str, optional
+        Period shown first; default the latest rated.
+    title : str, optional
+        Title shown on the pages (as text).
+    simulated : bool, default False
+        Mark the pages as showing simulated problems.
+    tiles : str, optional
+        Base tiles (see :func:`geozz.star_map`; default none: no network needed).
+    credit : str
+        Data credit.
+    rejects : DataFrame, optional
+        The rejects of :func:`geozz.read_problems`; written as ``rejects.csv`` with the
+        columns file (name only), row, line, kind, reason, field, value.
+    extra : mapping of str to path, optional
+        Further files to copy into the folder, by file name.
+    problems : GeoDataFrame, optional
+        The problems of :func:`geozz.read_problems`, for the problem points (position,
+        period, state and category only).
+    unit_pages : bool, default True
+        Write ``units/<unit_id>.html``.
+    level : str, optional
+        Admin level of the areas (``"street"`` …, a units column); default the most
+        detailed of ``admin_street``, ``admin_county``, ``admin`` present.
+    target : float, default 0.8
+        Share of units at 3★ or better an area should reach.
+    progress : callable, optional
+        Called with ``(done, total)`` while unit pages are made.
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"index": …, "overview": …, "areas": …, "grid": …, "road": …, "river": …,
+        "units": …, "ratings": …, "ledger": …, "areas_table": …}`` (plus ``"rejects"``
+        and each extra file's name when given).
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` is a file, a non-empty folder geozz did not make, or cannot be
+        written; the previous publication is left as it was.
+
+    Examples
+    --------
+    >>> import geozz as gz, tempfile
+    >>> units = gz.build_units(gz.datasets.longgang())
+    >>> problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    >>> ledger = gz.assign(problems, units)
+    >>> out = gz.publish(units, gz.rate(ledger, units), ledger, tempfile.mkdtemp(),
+    ...                  problems=problems)
+    >>> sorted(out)  # doctest: +NORMALIZE_WHITESPACE
+    ['areas', 'areas_table', 'grid', 'index', 'ledger', 'overview', 'ratings', 'river',
+     'road', 'units']
+    """
+    from ..rating import areas as area_table
+
+    as_path(out_dir, field="out_dir", what="folder")
+    check_units(units, stage="publish")
+    check_ratings(ratings, stage="publish")
+    check_ledger(ledger, stage="publish")
+    _check_problems(problems)
+    tile_url, _, _ = tile_choice(tiles)
+    extras = _check_extra(extra or {})
+    name = title or (str(units["admin"].iloc[0]) if "admin" in units and len(units) else "")
+    periods, shown_at = _periods(ratings, period)
+    shown = periods[shown_at] if periods else None
+    cats = _categories(ratings)
+    notes = [["问题点为模拟数据 The problem records are simulated.", True]] if simulated else []
+    notes.append([str(credit), False])
+    # ---- layers shared by the map pages
+    layers = []
+    points = pd.DataFrame({"lon": [], "lat": [], "period": [], "state": [], "category": [],
+                           "unit_id": []})
+    if problems is not None and periods:
+        points = problem_points(problems, ledger, periods)
+        layers.append(points_layer(points, sorted(set(points["category"]) | set(cats))))
+    col = _area_column(units, level)
+    table = None
+    if col is not None and periods:
+        table = area_table(ratings, units, level=col.removeprefix("admin_")
+                           if col in ("admin_county", "admin_street") else col,
+                           target=target)
+        layers.append(areas_layer(units, table, periods, column=col, target=target))
+    common = dict(period=shown, simulated=simulated, tiles=tiles, credit=credit,
+                  decimals=5, m=None)
+
+    def page(types, heading, **kw):
+        return draw(units, ratings, unit_types=types, title=heading, heading=heading,
+                    pages="units/" if unit_pages else None, **common, **kw).get_root().render()
+
+    # everything is rendered before the folder is touched: bad input changes nothing
+    pages = {"overview": ("overview.html",
+                          page(None, f"{name} 星级评价 overview", extra_layers=layers))}
+    if table is not None:
+        shown_areas = [dict(x, show=True) if x["kind"] == "areas" else x for x in layers]
+        pages["areas"] = ("areas.html", page(None, f"{name} 辖区达标 areas",
+                                             extra_layers=shown_areas))
+    for utype in [t for t in UNIT_TYPES if t in set(units["unit_type"])]:
+        label = LABELS.get(utype, utype)
+        pages[utype] = (f"stars_{utype}.html", page([utype], f"{name} {label}"))
+    if shown is not None:
+        pages["index"] = ("index.html", index_page(units, ratings, shown, title=name,
+                                                   target=target, notes=notes))
+    unit_files: dict[str, str] = {}
+    if unit_pages and shown is not None:
+        metric = units if units.crs is not None and units.crs.is_projected \
+            else units.to_crs(units.estimate_utm_crs())
+        near = neighbours_of(metric)
+        wgs = units.to_crs(4326)
+        wgs.index = wgs.index.astype(str)
+        by_unit = {k: g for k, g in ratings.assign(unit_id=ratings["unit_id"].astype(str))
+                   .groupby("unit_id", sort=False)}
+        now = points[points["period"] == shown_at] if len(points) else points
+        empty = ratings.iloc[:0]
+        for k, uid in enumerate(wgs.index):
+            unit_files[uid] = unit_page(uid, wgs, near[k], by_unit.get(uid, empty), shown,
+                                        now, categories=cats, title=name, notes=notes,
+                                        credit=credit, tiles=tile_url)
+            if progress is not None and (k % 200 == 0 or k == len(wgs) - 1):
+                progress(k + 1, len(wgs))
+    tables = {"ratings": ("ratings.csv",
+                          ratings[[c for c in PUBLIC_RATING_COLUMNS if c in ratings]]),
+              "ledger": ("ledger.csv", ledger[[c for c in PUBLIC_LEDGER_COLUMNS
+                                               if c in ledger and c not in PERSONAL_FIELDS]])}
+    if table is not None:
+        tables["areas_table"] = ("areas.csv", table)
+    if rejects is not None:
+        tables["rejects"] = ("rejects.csv", _public_rejects(rejects))
+    files = sorted([f for f, _ in pages.values()] + [f for f, _ in tables.values()]
+                   + list(extras) + ([f"units/{page_name(u)}" for u in unit_files])
+                   + ([f"assets/{a}" for a in ASSETS] if shown is not None else []))
+    marker = json.dumps({"geozz": "publication", "period": shown, "files": files},
+                        ensure_ascii=False)
+    out = as_path(out_dir, field="out_dir", what="folder")
+    written: dict[str, Path] = {}
+    with atomic_dir(out, marker_text=marker + "\n") as tmp:
+        for key, (fname, text) in pages.items():
+            write_text(tmp / fname, text)
+            written[key] = fname
+        if shown is not None:
+            (tmp / "assets").mkdir()
+            for a in ASSETS:
+                (tmp / "assets" / a).write_text(asset(a), encoding="utf-8")
+        if unit_files:
+            (tmp / "units").mkdir()
+            for uid, text in unit_files.items():
+                (tmp / "units" / page_name(uid)).write_text(text, encoding="utf-8")
+            written["units"] = "units"
+        for key, (fname, frame) in tables.items():
+            write_csv(tmp / fname, frame)
+            written[key] = fname
+        for fname, src in extras.items():
+            try:
+                shutil.copyfile(src, tmp / fname)
+            except OSError as exc:
+                raise OutputError(f"cannot copy {src} into the publication {out}: "
+                                  f"{exc.strerror}. Fix: check the file and publish "
+                                  "again. Nothing in that folder was changed.") from None
+            written[fname] = fname
+    final = Path(out).expanduser()
+    return {k: final / v for k, v in written.items()}

@@ -1,0 +1,280 @@
+"""The star map: units coloured by their stars, every rated period in one page.
+
+Geometry is written once (:mod:`geozz.maps.encode`: regular grid cells as column and
+row, other shapes quantised and delta-encoded) and the ratings of every period as sparse
+data; a period switcher in the legend recolours the map. One layer per unit type, drawn
+on a canvas; the tooltip gives name, id, type, admin area, responsible body, score,
+stars as ★★★☆☆, rank within the type and the trend against the previous period; a click
+opens a popup with the unit's deductions (and, in a published folder, a link to its page).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Issue
+from ..schema import check_ratings, check_units
+from ..units import REGISTRY, UNIT_TYPES
+from ..units.registry import LABELS
+from .encode import encode_geometry, encode_ratings, encode_text
+from .page import StarMapElement
+
+__all__ = ["STAR_COLOURS", "NO_RATING_COLOUR", "STAR_LABELS", "OSM_CREDIT", "star_map",
+           "page_name", "tile_choice"]
+
+STAR_COLOURS = {5: "#1a9850", 4: "#91cf60", 3: "#fee08b", 2: "#fc8d59", 1: "#d73027"}
+NO_RATING_COLOUR = "#bdbdbd"
+STAR_LABELS = {5: "五星 5★", 4: "四星 4★", 3: "三星 3★", 2: "二星 2★", 1: "一星 1★"}
+OSM_CREDIT = "© OpenStreetMap contributors"
+#: base maps by name: (tile URL, attribution, coordinate system of the tiles)
+TILES = {
+    "openstreetmap": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                      "© OpenStreetMap contributors", "wgs84"),
+    "gaode": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&"
+              "style=8&x={x}&y={y}&z={z}", "© 高德地图 AutoNavi", "gcj02"),
+}
+_SAFE = re.compile(r"[A-Za-z0-9_+\-]")
+
+
+def page_name(unit_id) -> str:
+    """File name of a unit's page: safe characters kept, every other byte ``~hh``.
+
+    The page script computes the same name from the id.
+
+    Examples
+    --------
+    >>> page_name("G200-E1076-N12549"), page_name("R-1/2 龙.x")
+    ('G200-E1076-N12549.html', 'R-1~2f2~20~e9~be~99.x.html')
+    """
+    out = []
+    for k, ch in enumerate(str(unit_id)):
+        if _SAFE.fullmatch(ch) or (ch == "." and k > 0):
+            out.append(ch)
+        else:
+            out.extend(f"~{b:02x}" for b in ch.encode("utf-8"))
+    return "".join(out) + ".html"
+
+
+def tile_choice(tiles) -> tuple[str | None, str, str]:
+    """``(url, attribution, crs)`` of a base map option: None, a name of :data:`TILES`
+    or a URL template with ``{z}/{x}/{y}``."""
+    if tiles is None:
+        return None, "", "wgs84"
+    key = str(tiles).lower()
+    if key in TILES:
+        return TILES[key]
+    if "{z}" in str(tiles) and "{x}" in str(tiles):
+        return str(tiles), "", "wgs84"
+    raise InputError(Issue(field="tiles", expected=f"None, one of {sorted(TILES)} or a URL "
+                           "with {z}/{x}/{y}", got=tiles,
+                           fix="use tiles=None (no network needed) or 'openstreetmap'"))
+
+
+def _periods(ratings: pd.DataFrame, period: str | None) -> tuple[list[str], int]:
+    periods = sorted(ratings["period"].astype(str).unique())
+    if period is None:
+        return periods, len(periods) - 1
+    if str(period) not in periods:
+        raise InputError(Issue(field="period", expected=f"a rated period ({periods[:3]} … "
+                               f"{periods[-1:]})" if periods else "a rated period",
+                               got=period, fix="pick a period present in the ratings"))
+    return periods, periods.index(str(period))
+
+
+def _categories(ratings: pd.DataFrame) -> list[str]:
+    return [c[4:] for c in ratings.columns if c.startswith("ded_") and c != "ded_extra"]
+
+
+def _to_gcj(gs: gpd.GeoSeries) -> gpd.GeoSeries:
+    """WGS-84 geometries shifted to GCJ-02 (for base maps drawn in GCJ-02)."""
+    import shapely
+
+    from ..coords import convert
+
+    def shift(xy):
+        lon, lat = convert(xy[:, 0], xy[:, 1], src="wgs84", dst="gcj02")
+        return np.column_stack([lon, lat])
+
+    return gpd.GeoSeries(shapely.transform(gs.to_crs(4326).to_numpy(), shift),
+                         index=gs.index, crs=4326)
+
+
+def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None = None,
+             unit_types: Iterable[str] | None = None, tiles: str | None = None,
+             title: str | None = None, simulated: bool = False,
+             credit: str = OSM_CREDIT, decimals: int = 5, m=None,
+             all_periods: bool = True):
+    """A folium map of units coloured by their star rating, with a period switcher.
+
+    One layer per unit type (with a layer control), a legend in Chinese with English
+    (五星 5★ … 一星 1★, 无评分 no rating, with counts), tooltips with name, id, type,
+    admin area, responsible body, score, stars as ★★★☆☆, rank and trend, a popup with
+    the deductions, and a data credit. All text from the input is shown literally (it is
+    page data, never markup or template). The page needs no network unless ``tiles``
+    asks for a base map.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Units (any CRS; drawn in WGS-84, or GCJ-02 over a GCJ-02 base map).
+    ratings : DataFrame
+        From :func:`geozz.rate`.
+    period : str, optional
+        The period shown first (``"2024-05"``, ``"2024Q2"``); default the latest rated.
+    unit_types : iterable of str, optional
+        Which unit types to draw; default all present.
+    tiles : str, optional
+        Base map: ``None`` (default: no network needed), ``"openstreetmap"``, ``"gaode"``
+        (GCJ-02: the units are shifted to GCJ-02 so that they line up with its streets),
+        or a tile URL template (``https://…/{z}/{x}/{y}.png``).
+    title : str, optional
+        Legend title, shown as text.
+    simulated : bool, default False
+        Say on the map that the problem records are simulated.
+    credit : str
+        Data credit shown in the attribution corner and the legend.
+    decimals : int, default 5
+        Coordinate rounding of shapes other than regular grid cells (5 decimals ≈ 1 m).
+    m : folium.Map, optional
+        An existing map to draw on.
+    all_periods : bool, default True
+        Carry every rated period (switcher in the legend); False: only ``period``.
+
+    Returns
+    -------
+    folium.Map
+        Shows inline in Jupyter; ``m.save("map.html")`` writes a self-contained page.
+
+    Examples
+    --------
+    >>> import geozz as gz
+    >>> units = gz.build_units(gz.datasets.longgang())
+    >>> problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    >>> ratings = gz.rate(gz.assign(problems, units), units)
+    >>> m = star_map(units, ratings, unit_types=["road"], simulated=True)
+    >>> "模拟" in m.get_root().render()
+    True
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 15:
+        raise InputError(Issue(field="decimals", expected="a whole number from 0 to 15",
+                               got=decimals, fix="use decimals=5 (about 1 m)"))
+    check_units(units, stage="star_map")
+    check_ratings(ratings, stage="star_map")
+    return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
+                title=title, simulated=simulated, credit=credit, decimals=decimals, m=m,
+                all_periods=all_periods)
+
+
+def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
+               unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
+               simulated: bool, credit: str, decimals: int, all_periods: bool = True,
+               heading: str | None = None, pages: str | None = None
+               ) -> tuple[dict, gpd.GeoDataFrame, tuple[float, float, float, float]]:
+    """The page data of a star map (see :func:`star_map`), the units drawn and their
+    WGS-84 (or GCJ-02) bounds."""
+    if unit_types is not None:
+        unit_types = [unit_types] if isinstance(unit_types, str) else list(unit_types)
+        unknown = [t for t in unit_types if t not in REGISTRY]
+        if unknown:
+            raise InputError(Issue(field="unit_types", expected=f"unit types from "
+                                   f"{UNIT_TYPES}", got=unknown,
+                                   fix="pass only known unit types"))
+    periods, shown_at = _periods(ratings, period)
+    if not all_periods and periods:
+        periods, shown_at = [periods[shown_at]], 0
+    tile_url, tile_credit, tile_crs = tile_choice(tiles)
+    types = list(unit_types) if unit_types is not None else \
+        [t for t in UNIT_TYPES if t in set(units["unit_type"])]
+    shown = units[units["unit_type"].isin(types)]
+    geoms = shown.geometry
+    if tile_crs == "gcj02":
+        geoms = _to_gcj(geoms)
+    enc = encode_geometry(geoms, shown.index, decimals=decimals)
+    ordered = shown.iloc[enc["order"]]
+    ids = ordered.index.astype(str).tolist()
+    for g in enc["grids"]:
+        first = ids[sum(x["n"] for x in enc["grids"][:enc["grids"].index(g)])]
+        g["prefix"] = first.split("-E")[0]
+    utypes = ordered["unit_type"].to_numpy()
+    tindex = {t: k for k, t in enumerate(types)}
+    tcodes = [tindex[t] for t in utypes]
+    cats = _categories(ratings)
+    lines = [1 if g is not None and g.geom_type in ("LineString", "MultiLineString") else 0
+             for g in ordered.geometry.to_numpy()[enc["n_grid"]:]]
+    enc["lines"] = lines
+    shown_period = periods[shown_at] if periods else None
+    sel = ratings[ratings["period"].astype(str) == shown_period] if shown_period else ratings[:0]
+    stars = pd.to_numeric(sel.set_index(sel["unit_id"].astype(str))["stars"]
+                          .reindex(ids), errors="coerce")
+    counts = {int(k): int(v) for k, v in stars.dropna().astype(int).value_counts().items()}
+    counts[None] = int(stars.isna().sum())
+    notes = [[f"评价期 Period: {shown_period}" if shown_period else "无评分 no ratings", False]]
+    if simulated:
+        notes += [["问题点为模拟数据", True],
+                  [" The problem records on this map are simulated.", False]]
+    notes.append([str(credit), False])
+    rows = [[STAR_COLOURS[n], STAR_LABELS[n], counts.get(n, 0)] for n in (5, 4, 3, 2, 1)]
+    rows.append([NO_RATING_COLOUR, "无评分 no rating", counts.get(None, 0)])
+    text_col = lambda c: ordered[c].tolist() if c in ordered else [""] * len(ordered)  # noqa: E731
+    config = {
+        "units": {"n": len(ids),
+                  "types": "".join(map(str, tcodes)) if len(types) <= 10 else tcodes,
+                  "ids": ids[enc["n_grid"]:],
+                  "names": encode_text(text_col("name"), groups=utypes),
+                  "admin": encode_text(text_col("admin")),
+                  "responsible": encode_text(text_col("responsible"))},
+        "types": [{"key": str(t), "label": LABELS.get(t, str(t)),
+                   "weight": REGISTRY[t].style.get("weight", 1)} for t in types],
+        "type_counts": [int((utypes == t).sum()) for t in types],
+        "geometry": {k: enc[k] for k in ("grids", "shapes", "lines", "scale", "n_grid")},
+        "periods": periods, "shown": shown_at,
+        "ratings": encode_ratings(ratings, ids, periods, cats),
+        "categories": cats,
+        "colours": [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)],
+        "credit": str(credit) + (f" · {tile_credit}" if tile_credit else ""),
+        "tiles": tile_url,
+        "heading": heading,
+        "pages": pages,
+        "legend": {"title": str(title) if title else "星级评价 Star rating",
+                   "rows": rows, "notes": notes},
+        "extra_layers": [],
+    }
+    bounds = tuple(geoms.to_crs(4326).total_bounds) if len(geoms) else (0, 0, 0, 0)
+    return config, ordered, bounds
+
+
+def new_map(bounds, tile_url):
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None,
+                   prefer_canvas=True, control_scale=True)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.default_js = []  # Leaflet goes in by StarMapElement instead
+    m.default_css = []
+    return m
+
+
+def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
+         unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
+         simulated: bool, credit: str, decimals: int, m, all_periods: bool = True,
+         heading: str | None = None, pages: str | None = None, extra_layers=(),
+         assets_prefix: str | None = None):
+    """The star map of units and ratings already checked (see :func:`star_map`)."""
+    config, _, bounds = map_config(units, ratings, period=period, unit_types=unit_types,
+                                   tiles=tiles, title=title, simulated=simulated,
+                                   credit=credit, decimals=decimals, all_periods=all_periods,
+                                   heading=heading, pages=pages)
+    config["extra_layers"] = list(extra_layers)
+    if m is None:
+        m = new_map(bounds, config["tiles"])
+    else:
+        m.default_js = []
+        m.default_css = []
+    clusters = any(x.get("kind") == "problems" for x in config["extra_layers"])
+    m.add_child(StarMapElement(config, clusters=clusters, assets_prefix=assets_prefix))
+    return m
