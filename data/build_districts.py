@@ -28,8 +28,8 @@ from geozz._osmfile import declared_bounds
 HERE = Path(__file__).resolve().parent
 DISTRICTS = {
     # name: (osm stem, display name, problem count, seed)
-    "longgang": ("shenzhen_longgang", "龙岗区", 6000, 2024),
-    "haidian": ("beijing_haidian", "海淀区", 4000, 2025),
+    "longgang": ("shenzhen_longgang", "龙岗区", 14000, 2024),
+    "haidian": ("beijing_haidian", "海淀区", 9000, 2025),
 }
 
 

@@ -145,7 +145,9 @@ def _sample_in(geoms: np.ndarray, counts: np.ndarray, rng: np.random.Generator) 
 def simulate_problems(units: gpd.GeoDataFrame, *, n: int = 3000, seed: int = 0,
                       start: str = "2024-01-01", months: int = 12,
                       gcj02_share: float = 0.05, outside_share: float = 0.01,
-                      malformed_share: float = 0.005) -> pd.DataFrame:
+                      malformed_share: float = 0.005, hotspots: float = 10,
+                      hotspot_radius: float = 300.0,
+                      hotspot_weight: float = 10.0) -> pd.DataFrame:
     """Simulate problem records over units, as an office's export would hold them.
 
     The records look like a Chinese office's ledger export (columns 编号, 问题类型,
@@ -154,8 +156,11 @@ def simulate_problems(units: gpd.GeoDataFrame, *, n: int = 3000, seed: int = 0,
     :func:`geozz.read_problems`. Everything in them is invented:
 
     - categories in their Chinese names, weighted toward the unit types they belong to
-      (floating debris in river reaches, street vending along roads, …), and toward a
-      few "hot" units per type (a gamma-distributed intensity per unit);
+      (floating debris in river reaches, street vending along roads, …); places weighted
+      toward busy units (a gamma-distributed intensity per unit) and ``hotspots`` hot
+      spots whose neighbourhoods (a Gaussian of ``hotspot_radius`` metres, weight
+      ``hotspot_weight``) collect most problems, so that a month spans clean 5★ units
+      and failing 1★ ones;
     - found times over ``months`` months from ``start``, daytime, local time (naive);
     - sources 巡查/投诉/随手拍/督查 (patrol, complaint, photo, inspection);
     - statuses with deadlines by category: most rectified (some late), some verified,
@@ -180,6 +185,12 @@ def simulate_problems(units: gpd.GeoDataFrame, *, n: int = 3000, seed: int = 0,
         Number of months covered.
     gcj02_share, outside_share, malformed_share : float
         Shares of the records as described above.
+    hotspots : float, default 10
+        Number of hot spots (0: none).
+    hotspot_radius : float, default 300
+        Their radius (standard deviation, metres of the units' CRS).
+    hotspot_weight : float, default 10
+        Their weight against the busy-unit intensity.
 
     Returns
     -------
@@ -201,10 +212,22 @@ def simulate_problems(units: gpd.GeoDataFrame, *, n: int = 3000, seed: int = 0,
     units = units[~units.geometry.is_empty]
     types = set(units["unit_type"])
     utypes = units["unit_type"].to_numpy()
-    # a few hot units, many clean ones: a gamma-distributed intensity per unit
+    # many clean units, some busy ones (a gamma-distributed intensity per unit) and a few
+    # hot spots (markets, villages in the city, construction sites) whose neighbourhoods
+    # collect problems: a Gaussian bump of radius ``hotspot_radius`` around each
     weight = np.array([_TYPE_WEIGHT.get(t, 1.0) for t in utypes])
-    intensity = rng.gamma(0.2, 1.0, size=len(units)) * weight \
-        * np.sqrt(units.geometry.area.to_numpy())
+    size = np.sqrt(units.geometry.area.to_numpy())
+    base = rng.gamma(0.2, 1.0, size=len(units))
+    centre = units.geometry.centroid
+    cx, cy = centre.x.to_numpy(), centre.y.to_numpy()
+    k = min(len(units), max(1, int(round(hotspots)))) if hotspots and len(units) else 0
+    hot = np.zeros(len(units))
+    if k:
+        at = rng.choice(len(units), size=k, replace=False)
+        strength = rng.lognormal(0.0, 0.6, size=k)
+        d2 = (cx[:, None] - cx[at]) ** 2 + (cy[:, None] - cy[at]) ** 2
+        hot = (strength * np.exp(-d2 / (2 * hotspot_radius ** 2))).sum(axis=1)
+    intensity = (base + hotspot_weight * hot) * weight * size
     pick = rng.choice(len(units), size=n, p=intensity / intensity.sum())
     # the category, given the unit type it happens in
     cat = np.empty(n, dtype=object)

@@ -304,3 +304,16 @@ def test_read_area_missing_layers(tmp_path):
     assert "only_boundary.gpkg" in str(err.value)
     with pytest.raises(SchemaError, match="existing GeoPackage"):
         read_area(tmp_path / "nope.gpkg")
+
+
+def test_bundled_longgang_month_spans_every_star_level():
+    """The embedded records are calibrated (hot spots, seasonality) so that a month of the
+    demo shows what failing units look like, not a map of 5★ cells."""
+    units = gz.build_units(datasets.longgang())
+    problems, _ = gz.read_problems(datasets.problems_path("longgang"))
+    ratings = gz.rate(gz.assign(problems, units), units)
+    for period, rows in ratings.groupby("period"):
+        assert set(rows["stars"].dropna().astype(int)) == {1, 2, 3, 4, 5}, period
+    busiest = ratings.groupby("period")["found"].sum().idxmax()
+    share = (ratings.loc[ratings["period"] == busiest, "stars"] >= 3).mean()
+    assert 0.8 < share < 0.97  # near the 80 % target, not far above it

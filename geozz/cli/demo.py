@@ -78,7 +78,8 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
         bar.done()
         bar.step("maps")
         written = gz.publish(units, ratings, ledger, out, period=period, simulated=True,
-                             title=area.name, rejects=rejects, extra=extra)
+                             title=area.name, rejects=rejects, extra=extra,
+                             problems=problems)
         if osm_file is not None:
             records = written["problems_simulated.csv"]
         bar.done()

