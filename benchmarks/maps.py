@@ -46,14 +46,13 @@ FIRST_DRAW_JS = """() => {
 
 
 def grid_and_ratings(cells: int, periods: int, seed: int = 0):
-    area = gz.datasets.longgang()
-    units = gz.build_units(area, grid_size=200)
-    g = units[units["unit_type"] == "grid"]
-    minx, miny, maxx, maxy = g.total_bounds
-    size = float(np.sqrt((maxx - minx) * (maxy - miny) / cells))
-    from shapely import box
     import geopandas as gpd
-    grid = gz.units.grid(gpd.GeoSeries([box(minx, miny, maxx, maxy)], crs=g.crs), size=size)
+    from shapely import box
+
+    side = int(np.ceil(np.sqrt(cells)))  # 224 x 224 = 50,176 cells of 50 m in Longgang
+    x0, y0, size = 205_000.0, 2_505_000.0, 50.0
+    square = box(x0, y0, x0 + side * size, y0 + side * size)
+    grid = gz.units.grid(gpd.GeoSeries([square], crs=32650), size=size)
     rng = np.random.default_rng(seed)
     months = pd.period_range("2024-01", periods=periods, freq="M").astype(str)
     rows = []

@@ -13,10 +13,10 @@ before it draws anything. The pages geozz writes carry instead:
   delta-encoded: ``[x0, y0, dx1, dy1, …]``.
 * **text per unit** (names, admin areas, responsible bodies) as a table of the distinct
   values and one index per unit; names sharing a prefix per unit type store it once.
-* **ratings of every period** sparse: per period the score most units share (the full
-  score) and its stars, then only the units that differ: ``[index step, score × 100,
-  stars]`` (score ``-1`` for no score), their problem counts and their non-zero
-  deductions per category. Ranks and trends are worked out in the page.
+* **ratings of every period** as base64 of 16-bit integers (score × 100, problem counts),
+  stars as the score thresholds they follow, deductions per category dense or sparse,
+  whichever is shorter (:func:`encode_ratings`). Ranks and trends are worked out in the
+  page.
 
 Examples
 --------
@@ -30,6 +30,9 @@ Examples
 """
 
 from __future__ import annotations
+
+import base64
+import re
 
 import numpy as np
 import pandas as pd
@@ -101,7 +104,25 @@ def _rings(geom, decimals: int) -> list[list[list[int]]]:
     return polys
 
 
-def encode_geometry(geoms, ids, *, decimals: int = 5) -> dict:
+_GRID_NAME = re.compile(r"^(.*\S) (\d{3,})-(\d{3,})$")
+
+
+def _name_rule(names, pos, i, j):
+    """``[prefix, i0, j0]`` when every cell is named ``"<prefix> CCC-RRR"`` by its column
+    and row counted from ``(i0, j0)`` (as :func:`geozz.units.grid` names them), so that
+    the page can write the names itself; else None."""
+    if names is None or not len(pos):
+        return None
+    m = _GRID_NAME.match(str(names[pos[0]]))
+    if not m:
+        return None
+    prefix, ni0, nj0 = m.group(1), int(i[0]) - int(m.group(2)) + 1, int(j[0]) - int(m.group(3)) + 1
+    want = [f"{prefix} {a - ni0 + 1:03d}-{b - nj0 + 1:03d}" for a, b in zip(i.tolist(), j.tolist())]
+    got = [str(names[k]) for k in pos.tolist()]
+    return [prefix, ni0, nj0] if want == got else None
+
+
+def encode_geometry(geoms, ids, *, decimals: int = 5, names=None) -> dict:
     """Page geometry of units: regular grid cells as runs, other shapes as integer rings.
 
     Parameters
@@ -112,6 +133,9 @@ def encode_geometry(geoms, ids, *, decimals: int = 5) -> dict:
         Their unit ids (the grid index of a regular cell is read from its id).
     decimals : int, default 5
         Decimal places of the degrees of other shapes (5: about 1 m).
+    names : array of str, optional
+        Unit names; where a grid's cells are named by column and row the grid carries
+        the rule (``names``) instead of the names.
 
     Returns
     -------
@@ -139,7 +163,8 @@ def encode_geometry(geoms, ids, *, decimals: int = 5) -> dict:
             p, ii, jj = pos[of][srt], i[of][srt], j[of][srt]
             i0, j0, cx, cy = fit
             grids.append({"size": float(s), "i0": i0, "j0": j0, "lon": cx, "lat": cy,
-                          "runs": _runs(ii, jj), "n": int(len(p))})
+                          "runs": _runs(ii, jj), "n": int(len(p)),
+                          "names": _name_rule(names, p, ii, jj)})
             order.extend(p.tolist())
             is_grid[p] = True
     rest = np.flatnonzero(~is_grid)
@@ -156,7 +181,7 @@ def encode_text(values, *, groups=None) -> dict:
     Examples
     --------
     >>> encode_text(["网格 A-1", "网格 B-2", "网格 A-1"])
-    {'values': ['A-1', 'B-2'], 'codes': [0, 1, 0], 'prefix': ['网格 '], 'group': [0, 0, 0]}
+    {'n': 3, 'values': ['A-1', 'B-2'], 'codes': 'AAABAAAA', 'prefix': ['网格 '], 'group': 0}
     """
     text = pd.Series(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
                       for v in values], dtype=object)
@@ -170,8 +195,19 @@ def encode_text(values, *, groups=None) -> dict:
         if pre:
             rest[sel] = text[sel].str.slice(len(pre))
     codes, uniques = pd.factorize(rest)
-    return {"values": [str(u) for u in uniques], "codes": codes.tolist(),
-            "prefix": prefixes, "group": grp.tolist()}
+    return {"n": len(text), "values": [str(u) for u in uniques], "codes": _ints(codes),
+            "prefix": prefixes, "group": _ints(grp)}
+
+
+def _ints(values) -> int | str | list[int]:
+    """Small whole numbers per unit: one number when all are equal, else base64 uint16
+    (or a list when they do not fit)."""
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) and (v == v[0]).all():
+        return int(v[0])
+    if len(v) and v.min() >= 0 and v.max() < NONE16:
+        return _b64(v)
+    return v.tolist()
 
 
 def _common_prefix(items: list[str]) -> str:
@@ -184,9 +220,37 @@ def _common_prefix(items: list[str]) -> str:
     return lo[:k]
 
 
+def _b64(values: np.ndarray) -> str:
+    """Little-endian uint16 values as base64 text (2 bytes a value, 4/3 in text)."""
+    return base64.b64encode(np.asarray(values, dtype="<u2").tobytes()).decode("ascii")
+
+
+#: uint16 code of "no score" / "no value" in the page data
+NONE16 = 65535
+#: scores × 100 are written plus this offset, so that scores below 0 (a rubric whose floor
+#: is negative, an adjustment) survive: -200 … 455.34 points
+SCORE_OFFSET = 20000
+
+
+def _star_cuts(s100: np.ndarray, stars: np.ndarray, rated: np.ndarray
+               ) -> list[list[int]] | None:
+    """``[[lowest score × 100, stars], …]`` best first, when stars follow the score as
+    thresholds do (every rubric does); None when they do not (then stars go as digits)."""
+    if not rated.any():
+        return []
+    cuts = sorted({int(st): int(s100[rated & (stars == st)].min())
+                   for st in np.unique(stars[rated])}.items(), key=lambda kv: -kv[1])
+    levels = np.array([c[1] for c in cuts])
+    got = np.array([c[0] for c in cuts])[np.argmax(s100[rated][:, None] >= levels[None, :],
+                                                    axis=1)]
+    ok = (s100[rated][:, None] >= levels[None, :]).any(axis=1).all() \
+        and (got == stars[rated]).all()
+    return [[lv, st] for st, lv in cuts] if ok else None
+
+
 def encode_ratings(ratings: pd.DataFrame, ids: list[str], periods: list[str],
                    categories: list[str]) -> list[dict]:
-    """Per period: the common score and stars, and the units that differ (sparse).
+    """Per period: scores, stars, problem counts and deductions of every unit, compactly.
 
     Parameters
     ----------
@@ -202,63 +266,73 @@ def encode_ratings(ratings: pd.DataFrame, ids: list[str], periods: list[str],
     Returns
     -------
     list of dict
-        One per period: ``base`` ``[score × 100, stars]``; ``diff`` flat ``[index step,
-        score × 100 (-1: none), stars (0: none), …]``; ``found`` flat ``[index step,
-        count, …]``; ``ded`` flat ``[index step, category index, points × 100, …]``.
+        One per period: ``score`` (base64 uint16 of score × 100 + :data:`SCORE_OFFSET`,
+        65535: no score);
+        ``cuts`` (``[[score × 100, stars], …]``: the stars of a score are those of the
+        first cut it reaches) or ``stars`` (one digit per unit, 0: none); ``found``
+        (base64 uint16); ``ded``: per category either ``{"d": base64 uint16 of points ×
+        100}`` or ``{"s": [index step, points × 100, …]}``, whichever is shorter, or
+        None when no unit lost points there.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"unit_id": ["a", "b"], "period": "2024-05", "score": [96.5, None],
+    ...                   "stars": [5, None], "found": [3, 0], "ded_piles": [3.5, 0]})
+    >>> enc = encode_ratings(r, ["a", "b"], ["2024-05"], ["piles"])[0]
+    >>> enc["cuts"], enc["ded"]
+    ([[9650, 5]], [{'d': 'XgEAAA=='}])
+    >>> int.from_bytes(base64.b64decode(enc["score"])[:2], "little") - SCORE_OFFSET
+    9650
     """
     pos = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
     r = ratings.assign(_p=ratings["period"].astype(str), _u=ratings["unit_id"].astype(str))
     r = r[r["_u"].isin(pos.index)]
     out = []
-    ded_cols = [f"ded_{c}" for c in categories if f"ded_{c}" in r]
+    n = len(ids)
     for period in periods:
         rows = r[r["_p"] == period]
         idx = pos.reindex(rows["_u"]).to_numpy()
         score = pd.to_numeric(rows["score"], errors="coerce").to_numpy(float)
-        s100 = np.where(np.isnan(score), -1, np.rint(score * 100)).astype(np.int64)
-        stars = pd.to_numeric(rows["stars"], errors="coerce").fillna(0).to_numpy(np.int64)
-        full = np.full(len(ids), -1, dtype=np.int64)
-        full_st = np.zeros(len(ids), dtype=np.int64)
-        full[idx], full_st[idx] = s100, stars
-        vals, cnt = np.unique(full, return_counts=True)
-        base = int(vals[np.argmax(cnt)]) if len(vals) else -1
-        base_st = int(full_st[full == base][0]) if (full == base).any() else 0
-        uniform = (full_st[full == base] == base_st).all()
-        differ = (full != base) | (full_st != base_st) if uniform else np.ones(len(ids), bool)
-        out.append({"base": [base, base_st],
-                    "diff": _sparse(differ, full, full_st),
-                    "found": _sparse_counts(idx, rows["found"] if "found" in rows else None,
-                                            len(ids)),
-                    "ded": _sparse_ded(idx, rows, ded_cols, len(ids))})
+        none = np.ones(n, dtype=bool)
+        none[idx] = np.isnan(score)
+        s100 = np.zeros(n, dtype=np.int64)
+        s100[idx] = np.rint(np.nan_to_num(score) * 100).astype(np.int64)
+        stars = np.zeros(n, dtype=np.int64)
+        stars[idx] = pd.to_numeric(rows["stars"], errors="coerce").fillna(0).to_numpy(np.int64)
+        enc = {"score": _b64(np.where(none, NONE16,
+                                      np.clip(s100 + SCORE_OFFSET, 0, NONE16 - 1))),
+               "offset": SCORE_OFFSET}
+        cuts = _star_cuts(s100, stars, ~none)
+        if cuts is None:
+            enc["stars"] = "".join(map(str, stars.tolist()))
+        else:
+            enc["cuts"] = cuts
+        found = np.zeros(n, dtype=np.int64)
+        if "found" in rows:
+            found[idx] = pd.to_numeric(rows["found"], errors="coerce").fillna(0) \
+                .to_numpy(np.int64)
+        enc["found"] = _b64(np.clip(found, 0, NONE16))
+        deds = []
+        for c in categories:
+            col = f"ded_{c}"
+            if col not in rows:
+                deds.append(None)
+                continue
+            v = np.zeros(n, dtype=np.int64)
+            v[idx] = np.rint(pd.to_numeric(rows[col], errors="coerce").fillna(0)
+                             .to_numpy(float) * 100).astype(np.int64)
+            where = np.flatnonzero(v)
+            if not len(where):
+                deds.append(None)
+            elif len(where) * 7 < n * 8 / 3:
+                deds.append({"s": np.column_stack([_steps(where), v[where]])
+                             .reshape(-1).tolist()})
+            else:
+                deds.append({"d": _b64(np.clip(v, 0, NONE16))})
+        enc["ded"] = deds
+        out.append(enc)
     return out
 
 
 def _steps(where: np.ndarray) -> np.ndarray:
     return np.diff(np.r_[-1, where])
-
-
-def _sparse(mask, a, b) -> list[int]:
-    where = np.flatnonzero(mask)
-    return np.column_stack([_steps(where), a[where], b[where]]).reshape(-1).tolist()
-
-
-def _sparse_counts(idx, values, n) -> list[int]:
-    if values is None:
-        return []
-    full = np.zeros(n, dtype=np.int64)
-    full[idx] = pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(np.int64)
-    where = np.flatnonzero(full)
-    return np.column_stack([_steps(where), full[where]]).reshape(-1).tolist()
-
-
-def _sparse_ded(idx, rows, cols, n) -> list[int]:
-    if not cols:
-        return []
-    vals = np.rint(rows[cols].apply(pd.to_numeric, errors="coerce").fillna(0)
-                   .to_numpy(float) * 100).astype(np.int64)
-    full = np.zeros((n, len(cols)), dtype=np.int64)
-    full[idx] = vals
-    u, c = np.nonzero(full)
-    order = np.lexsort((c, u))
-    u, c = u[order], c[order]
-    return np.column_stack([_steps(u), c, full[u, c]]).reshape(-1).tolist()

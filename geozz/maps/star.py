@@ -195,7 +195,8 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
     geoms = shown.geometry
     if tile_crs == "gcj02":
         geoms = _to_gcj(geoms)
-    enc = encode_geometry(geoms, shown.index, decimals=decimals)
+    enc = encode_geometry(geoms, shown.index, decimals=decimals,
+                          names=shown["name"].to_numpy() if "name" in shown else None)
     ordered = shown.iloc[enc["order"]]
     ids = ordered.index.astype(str).tolist()
     for g in enc["grids"]:
@@ -222,11 +223,17 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
     rows = [[STAR_COLOURS[n], STAR_LABELS[n], counts.get(n, 0)] for n in (5, 4, 3, 2, 1)]
     rows.append([NO_RATING_COLOUR, "无评分 no rating", counts.get(None, 0)])
     text_col = lambda c: ordered[c].tolist() if c in ordered else [""] * len(ordered)  # noqa: E731
+    names = text_col("name")
+    at = 0
+    for g in enc["grids"]:  # names the page writes itself (column-row) are not carried
+        if g["names"] is not None:
+            names[at:at + g["n"]] = [""] * g["n"]
+        at += g["n"]
     config = {
         "units": {"n": len(ids),
                   "types": "".join(map(str, tcodes)) if len(types) <= 10 else tcodes,
                   "ids": ids[enc["n_grid"]:],
-                  "names": encode_text(text_col("name"), groups=utypes),
+                  "names": encode_text(names, groups=utypes),
                   "admin": encode_text(text_col("admin")),
                   "responsible": encode_text(text_col("responsible"))},
         "types": [{"key": str(t), "label": LABELS.get(t, str(t)),

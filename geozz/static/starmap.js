@@ -3,6 +3,7 @@
    the two Leaflet calls that take HTML: layer names and attribution). */
 (function () {
   "use strict";
+  var NONE = -1000000000;
   var STARS = ["\u2014", "★☆☆☆☆", "★★☆☆☆", "★★★☆☆", "★★★★☆", "★★★★★"];
 
   function esc(s) { var d = document.createElement("span"); d.textContent = s; return d.innerHTML; }
@@ -12,10 +13,22 @@
     if (text !== undefined && text !== null) e.textContent = text;
     return e;
   }
+  function ints(v, n) {
+    if (typeof v === "number") { var c = new Int32Array(n); c.fill(v); return c; }
+    if (typeof v === "string") return u16(v, n);
+    return v;
+  }
+  function u16(b64, n) {
+    var bin = atob(b64), out = new Int32Array(n);
+    for (var k = 0; k < n; k++) out[k] = bin.charCodeAt(2 * k) | (bin.charCodeAt(2 * k + 1) << 8);
+    return out;
+  }
   function text(enc, k) {
     if (!enc) return "";
-    return (enc.prefix[enc.group[k]] || "") + enc.values[enc.codes[k]];
+    if (!enc._codes) { enc._codes = ints(enc.codes, enc.n); enc._group = ints(enc.group, enc.n); }
+    return (enc.prefix[enc._group[k]] || "") + enc.values[enc._codes[k]];
   }
+  function pad3(v) { var t = String(v); while (t.length < 3) t = "0" + t; return t; }
   function quad(c, i, j) { return c[0] + c[1] * i + c[2] * j + c[3] * i * i + c[4] * i * j + c[5] * j * j; }
 
   /* shapes in page order: [[latlngs, id]] */
@@ -29,7 +42,8 @@
           var ring = [[0, 0], [1, 0], [1, 1], [0, 1]].map(function (d) {
             return [quad(g.lat, ii + d[0], jj + d[1]), quad(g.lon, ii + d[0], jj + d[1])];
           });
-          out.push({ll: ring, id: g.prefix + "-E" + (run[1] + c) + "-N" + run[0], line: false});
+          out.push({ll: ring, id: g.prefix + "-E" + (run[1] + c) + "-N" + run[0], line: false,
+                    name: g.names ? g.names[0] + " " + pad3(run[1] + c - g.names[1] + 1) + "-" + pad3(run[0] - g.names[2] + 1) : null});
         }
       });
     });
@@ -43,23 +57,32 @@
           return pts;
         });
       });
-      out.push({ll: line ? ll.map(function (p) { return p[0]; }) : ll, id: null, line: line});
+      out.push({ll: line ? ll.map(function (p) { return p[0]; }) : ll, id: null, line: line, name: null});
     });
     return out;
   }
 
-  /* per period: score (x100, -1 none), stars, found, deductions {cat: points} */
+  /* per period: score (x100, -1 none), stars, found, deductions [[cat, points x100]] */
   function decodePeriod(p, n) {
-    var score = new Int32Array(n).fill(p.base[0]), stars = new Int8Array(n).fill(p.base[1]);
-    var found = new Int32Array(n), ded = {}, k = -1, q;
-    for (q = 0; q < p.diff.length; q += 3) { k += p.diff[q]; score[k] = p.diff[q + 1]; stars[k] = p.diff[q + 2]; }
-    k = -1;
-    for (q = 0; q < p.found.length; q += 2) { k += p.found[q]; found[k] = p.found[q + 1]; }
-    k = -1;
-    for (q = 0; q < p.ded.length; q += 3) {
-      k += p.ded[q];
-      (ded[k] = ded[k] || []).push([p.ded[q + 1], p.ded[q + 2]]);
+    var score = u16(p.score, n), stars = new Int8Array(n), found = u16(p.found, n), ded = {}, k, q;
+    for (k = 0; k < n; k++) {
+      if (score[k] === 65535) { score[k] = NONE; continue; }
+      score[k] -= p.offset;
+      if (p.cuts) {
+        for (q = 0; q < p.cuts.length; q++) if (score[k] >= p.cuts[q][0]) { stars[k] = p.cuts[q][1]; break; }
+      }
     }
+    if (p.stars) for (k = 0; k < n; k++) stars[k] = p.stars.charCodeAt(k) - 48;
+    p.ded.forEach(function (c, ci) {
+      if (!c) return;
+      if (c.d) {
+        var v = u16(c.d, n);
+        for (k = 0; k < n; k++) if (v[k]) (ded[k] = ded[k] || []).push([ci, v[k]]);
+      } else {
+        k = -1;
+        for (q = 0; q < c.s.length; q += 2) { k += c.s[q]; (ded[k] = ded[k] || []).push([ci, c.s[q + 1]]); }
+      }
+    });
     return {score: score, stars: stars, found: found, ded: ded};
   }
 
@@ -67,7 +90,7 @@
   function ranks(st, types, n) {
     var rank = new Int32Array(n), byType = {};
     for (var k = 0; k < n; k++) {
-      if (st.score[k] < 0) continue;
+      if (st.score[k] === NONE) continue;
       (byType[types[k]] = byType[types[k]] || []).push(k);
     }
     Object.keys(byType).forEach(function (t) {
@@ -150,7 +173,9 @@
   };
 
   window.geozzStarMap = function (map, cfg) {
+    var t0 = performance.now(), times = window.geozzTimes = {};
     var n = cfg.units.n, types = cfg.units.types, shapes = decodeGeometry(cfg.geometry);
+    times.geometry = performance.now() - t0;
     var ids = cfg.units.ids, states = {}, current = cfg.shown;
     function state(pi) {
       if (!states[pi]) {
@@ -160,8 +185,9 @@
       }
       return states[pi];
     }
+    function nameOf(k) { return shapes[k].name || text(cfg.units.names, k); }
     function idOf(k) { return shapes[k].id !== null ? shapes[k].id : ids[k - cfg.geometry.n_grid]; }
-    function fmt(v) { return v < 0 ? "\u2014" : (v / 100).toFixed(v % 10 === 0 ? 1 : 2); }
+    function fmt(v) { return v === NONE ? "\u2014" : (v / 100).toFixed(Math.abs(v) % 10 === 0 ? 1 : 2); }
     function row(table, head, value) {
       var tr = table.insertRow(), th = el("th", null, head), td = tr.insertCell();
       tr.insertBefore(th, td); td.textContent = value;
@@ -169,7 +195,7 @@
     function tip(layer) {
       var k = layer.feature.properties.k, st = state(current), table = el("table", "gz-tip");
       var t = cfg.types[types[k]];
-      row(table, "名称 Name", text(cfg.units.names, k) || idOf(k));
+      row(table, "名称 Name", nameOf(k) || idOf(k));
       row(table, "编号 ID", idOf(k));
       row(table, "类型 Type", t.label);
       row(table, "辖区 Admin", text(cfg.units.admin, k) || "\u2014");
@@ -180,7 +206,7 @@
       var trend = "\u2014";
       if (current > 0) {
         var prev = state(current - 1);
-        if (prev.score[k] >= 0 && st.score[k] >= 0) {
+        if (prev.score[k] !== NONE && st.score[k] !== NONE) {
           var d = st.score[k] - prev.score[k];
           trend = d > 0 ? "▲ +" + fmt(d) : d < 0 ? "▼ -" + fmt(-d) : "= 0";
         }
@@ -191,7 +217,7 @@
     }
     function pop(layer) {
       var k = layer.feature.properties.k, st = state(current), box = el("div", "gz-pop");
-      box.appendChild(el("b", null, (text(cfg.units.names, k) || idOf(k)) + "  " + STARS[st.stars[k]]));
+      box.appendChild(el("b", null, (nameOf(k) || idOf(k)) + "  " + STARS[st.stars[k]]));
       box.appendChild(el("div", null, cfg.periods[current] + " · 得分 Score " + fmt(st.score[k])));
       var list = st.ded[k] || [];
       var table = el("table", "gz-ded");
@@ -213,21 +239,35 @@
       layer.feature = {type: "Feature", properties: {k: k, id: null, n: null, s: 0, c: "\u2014", f: 0}};
       groups[types[k]].addLayer(layer);
     });
+    times.layers = performance.now() - t0;
+    function restyle(layer, st) {
+      var k = layer.feature.properties.k, c = cfg.colours[st.stars[k]], pr = layer.feature.properties;
+      var o = layer.options, t = cfg.types[types[k]];
+      pr.id = idOf(k); pr.n = nameOf(k) || pr.id; pr.s = st.stars[k];
+      pr.c = fmt(st.score[k]); pr.f = st.found[k];
+      if (shapes[k].line) { o.color = c; o.weight = t.weight + 2; }
+      else { o.fillColor = c; o.color = "#555"; o.weight = t.weight; }
+    }
+    /* recolour every shape: options set directly, then one redraw of each canvas (a
+       setStyle per shape would schedule 50,000 redraws) */
     function paint() {
-      var st = state(current), colours = cfg.colours;
+      var st = state(current), renderers = [];
       groups.forEach(function (g) {
         g.eachLayer(function (layer) {
-          var k = layer.feature.properties.k, c = colours[st.stars[k]], pr = layer.feature.properties;
-          pr.id = idOf(k); pr.n = text(cfg.units.names, k) || pr.id; pr.s = st.stars[k];
-          pr.c = fmt(st.score[k]); pr.f = st.found[k];
-          layer.setStyle(shapes[k].line ? {color: c, weight: cfg.types[types[k]].weight + 2}
-                                         : {fillColor: c, color: "#555"});
+          restyle(layer, st);
+          var r = layer._renderer;
+          if (r && renderers.indexOf(r) < 0) renderers.push(r);
         });
+      });
+      renderers.forEach(function (r) {
+        if (r._redraw) r._redraw();
+        else groups.forEach(function (g) { g.eachLayer(function (l) { l.redraw(); }); });
       });
       legendCounts(st);
       hooks.forEach(function (h) { h(current); });
       if (periodLabel) periodLabel.textContent = "评价期 Period: " + cfg.periods[current];
     }
+    groups.forEach(function (g) { g.eachLayer(function (layer) { restyle(layer, state(current)); }); });
     var control = L.control.layers(null, null, {collapsed: false}), hooks = [];
     groups.forEach(function (g, t) {
       g.bindTooltip(tip, {sticky: true});
@@ -286,6 +326,7 @@
     box.appendChild(note);
     document.body.appendChild(box);
     paint();
+    times.painted = performance.now() - t0;
     window.geozzMap = {map: map, setPeriod: function (p) {
       var q = cfg.periods.indexOf(p); if (q < 0) return false;
       current = q; if (select) select.value = String(q); paint(); return true;
