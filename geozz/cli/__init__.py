@@ -6,7 +6,9 @@ Examples
 ``./maps/longgang/``; ``geozz problems records.xlsx -o problems.gpkg`` reads, validates and
 writes problem records with their rejects; ``geozz assign units.gpkg problems.gpkg -o
 ledger.csv`` joins them to their units; ``geozz rate ledger.csv units.gpkg -o ratings.csv
---areas street`` rates them; ``geozz vocabulary`` lists what is recognised.
+--areas street`` rates them; ``geozz publish units.gpkg ledger.csv -o public/`` writes the
+public folder and ``geozz map units.gpkg ledger.csv -o stars.html`` one star map;
+``geozz vocabulary`` lists what is recognised.
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
 from .problems import problems  # noqa: E402
+from .publish import map_command, publish  # noqa: E402
 from .rate import rate  # noqa: E402
 from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
-for _command in (demo, problems, assign, rate, units, vocabulary):
+for _command in (demo, problems, assign, rate, publish, map_command, units, vocabulary):
     main.add_command(_command)

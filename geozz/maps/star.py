@@ -109,7 +109,8 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
              unit_types: Iterable[str] | None = None, tiles: str | None = None,
              title: str | None = None, simulated: bool = False,
              credit: str = OSM_CREDIT, decimals: int = 5, m=None,
-             all_periods: bool = True):
+             all_periods: bool = True, problems: gpd.GeoDataFrame | None = None,
+             ledger: pd.DataFrame | None = None):
     """A folium map of units coloured by their star rating, with a period switcher.
 
     One layer per unit type (with a layer control), a legend in Chinese with English
@@ -145,6 +146,10 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         An existing map to draw on.
     all_periods : bool, default True
         Carry every rated period (switcher in the legend); False: only ``period``.
+    problems, ledger : GeoDataFrame and DataFrame, optional
+        Both given: a layer of the problem points of the period shown, by state (open,
+        overdue, rectified), clustered at low zoom, and a heat-map view
+        (:func:`geozz.maps.pages.problem_points`: position, state and category only).
 
     Returns
     -------
@@ -166,9 +171,23 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
                                got=decimals, fix="use decimals=5 (about 1 m)"))
     check_units(units, stage="star_map")
     check_ratings(ratings, stage="star_map")
+    layers = []
+    if (problems is None) != (ledger is None):
+        raise InputError(Issue(field="problems", expected="problems and ledger together",
+                               got="only one of them", fix="pass both (or neither)"))
+    if problems is not None:
+        from ..schema import check_ledger
+        from .pages import points_layer, problem_points
+
+        check_ledger(ledger, stage="star_map")
+        periods, at = _periods(ratings, period)
+        if not all_periods and periods:
+            periods = [periods[at]]
+        points = problem_points(problems, ledger, periods)
+        layers.append(dict(points_layer(points, sorted(set(points["category"]))), show=True))
     return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
                 title=title, simulated=simulated, credit=credit, decimals=decimals, m=m,
-                all_periods=all_periods)
+                all_periods=all_periods, extra_layers=layers)
 
 
 def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,

@@ -115,6 +115,7 @@
         px += x.points[q]; py += x.points[q + 1];
         pts.push({lat: py / s, lon: px / s, period: x.points[q + 2], status: x.points[q + 3], cat: x.points[q + 4]});
       }
+      if (!map.options.maxZoom) map.options.maxZoom = 19;  // clustering needs a zoom range
       var cluster = L.markerClusterGroup({maxClusterRadius: 40, disableClusteringAtZoom: 17});
       var heat = L.heatLayer([], {radius: 18, blur: 15, maxZoom: 17});
       control.addOverlay(cluster, esc(x.label));

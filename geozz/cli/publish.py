@@ -1,0 +1,141 @@
+"""``geozz publish`` (the public folder) and ``geozz map`` (one star map page).
+
+Both take UNITS (any file :func:`geozz.read_units` reads) and LEDGER (written by ``geozz
+assign``, CSV or Parquet), rate the ledger (:func:`geozz.rate`, ``--freq`` and
+``--rubric``), and write with :func:`geozz.publish` / :func:`geozz.star_map`.
+``--problems`` (a problems file saved by ``geozz problems``, or raw records) adds the
+problem points; their personal fields never reach the pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import echo_for, pairs, stages
+
+__all__ = ["publish", "map_command"]
+
+
+def _inputs(units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar):
+    import geozz as gz
+
+    from .rate import read_ledger
+
+    bar.step("units")
+    units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column") or None,
+                          unit_type=unit_type)
+    bar.done()
+    bar.step("ledger")
+    ledger = read_ledger(ledger_file, tz=tz)
+    bar.done()
+    bar.step("problems")
+    problems = None
+    if problems_file is not None:
+        if gz.problems.store.is_saved(problems_file):
+            problems = gz.problems.load(problems_file, tz=tz or "Asia/Shanghai")
+        else:
+            problems, _ = gz.read_problems(problems_file, tz=tz or "Asia/Shanghai")
+    bar.done()
+    bar.step("rate")
+    how = tuple(p.strip() for p in freq.split("..")) if ".." in freq else freq.upper()
+    ratings = gz.rate(ledger, units, freq=how, rubric=rubric)
+    bar.done()
+    return units, ledger, problems, ratings
+
+
+def _common(func):
+    options = [
+        click.argument("units_file", type=click.Path(exists=True, dir_okay=False,
+                                                     path_type=Path)),
+        click.argument("ledger_file", type=click.Path(exists=True, dir_okay=False,
+                                                      path_type=Path)),
+        click.option("--problems", "problems_file", type=click.Path(exists=True,
+                                                                    path_type=Path),
+                     default=None, help="Problems (saved by geozz problems, or records) "
+                                        "for the problem points."),
+        click.option("--period", default=None, help="Period shown first [default: the "
+                                                    "latest rated]."),
+        click.option("--freq", default="M", show_default=True, metavar="W|M|Q|Y",
+                     help="Rating periods."),
+        click.option("--rubric", default="default", show_default=True,
+                     metavar="NAME|FILE", help="A bundled rubric name or a .toml file."),
+        click.option("--title", default=None, help="Title on the pages (as text)."),
+        click.option("--tiles", default=None, metavar="NAME|URL",
+                     help="Base map: openstreetmap, gaode (GCJ-02) or a {z}/{x}/{y} URL "
+                          "[default: none, no network needed]."),
+        click.option("--simulated", is_flag=True, help="Say that the records are simulated."),
+        click.option("--tz", default=None, help="IANA time zone of the ledger's times."),
+        click.option("--unit-column", "unit_columns", multiple=True, metavar="NAME=FIELD",
+                     help="A units file column and the field it holds."),
+        click.option("--unit-type", default=None,
+                     help="Unit type of units files without a unit_type column."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command()
+@_common
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("public"), show_default=True, help="Folder to publish.")
+@click.option("--no-unit-pages", is_flag=True, help="Leave out units/<unit_id>.html.")
+@click.option("--target", type=float, default=0.8, show_default=True,
+              help="Share of units at 3★ or better an area should reach.")
+@click.pass_context
+def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, freq, rubric,
+            title, tiles, simulated, tz, unit_columns, unit_type, out, no_unit_pages,
+            target) -> None:
+    """Publish the public folder: index, overview, areas, a page per unit, tables."""
+    import geozz as gz
+
+    echo = echo_for(ctx)
+    with stages(["units", "ledger", "problems", "rate", "publish"],
+                ctx.obj["quiet"]) as bar:
+        units, ledger, problems, ratings = _inputs(
+            units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar)
+        bar.step("publish")
+        written = gz.publish(units, ratings, ledger, out, period=period, title=title,
+                             simulated=simulated, tiles=tiles, problems=problems,
+                             unit_pages=not no_unit_pages, target=target)
+        bar.done()
+    echo(f"units: {len(units)}; ledger: {len(ledger)} rows; ratings: {len(ratings)} rows "
+         f"({ratings['period'].nunique()} periods)")
+    for key, path in written.items():
+        echo(f"  {key:<11} {Path(path).resolve()}")
+
+
+@click.command("map")
+@_common
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("stars.html"), show_default=True, help="Page to write (.html).")
+@click.option("--unit-types", default=None, metavar="TYPE[,TYPE]",
+              help="Unit types to draw [default: all].")
+@click.pass_context
+def map_command(ctx: click.Context, units_file, ledger_file, problems_file, period, freq,
+                rubric, title, tiles, simulated, tz, unit_columns, unit_type, out,
+                unit_types) -> None:
+    """Write one star map (every rated period, a switcher) as a single offline page."""
+    import geozz as gz
+    from geozz._io import write_text
+
+    if out.suffix.lower() != ".html":
+        raise click.BadParameter(f"{out}: a page ends in .html", param_hint="--out")
+    echo = echo_for(ctx)
+    with stages(["units", "ledger", "problems", "rate", "map"], ctx.obj["quiet"]) as bar:
+        units, ledger, problems, ratings = _inputs(
+            units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar)
+        bar.step("map")
+        types = [t.strip() for t in unit_types.split(",")] if unit_types else None
+        m = gz.star_map(units, ratings, period=period, unit_types=types, tiles=tiles,
+                        title=title, simulated=simulated, problems=problems,
+                        ledger=ledger if problems is not None else None)
+        write_text(out, m.get_root().render())
+        bar.done()
+    echo(f"star map of {len(units)} units, {ratings['period'].nunique()} periods -> "
+         f"{out.resolve()}")
