@@ -28,6 +28,17 @@
     if (!enc._codes) { enc._codes = ints(enc.codes, enc.n); enc._group = ints(enc.group, enc.n); }
     return (enc.prefix[enc._group[k]] || "") + enc.values[enc._codes[k]];
   }
+  /* the file name of a unit's page, as geozz.maps.page_name writes it */
+  function pageName(id) {
+    var out = "", bytes = new TextEncoder().encode(id), chars = Array.from(id), k = 0;
+    chars.forEach(function (ch, pos) {
+      var n = new TextEncoder().encode(ch).length;
+      if (/[A-Za-z0-9_+\-]/.test(ch) || (ch === "." && pos > 0)) out += ch;
+      else for (var q = 0; q < n; q++) out += "~" + ("0" + bytes[k + q].toString(16)).slice(-2);
+      k += n;
+    });
+    return out + ".html";
+  }
   function pad3(v) { var t = String(v); while (t.length < 3) t = "0" + t; return t; }
   function quad(c, i, j) { return c[0] + c[1] * i + c[2] * j + c[3] * i * i + c[4] * i * j + c[5] * j * j; }
 
@@ -173,6 +184,7 @@
     }
   };
 
+  window.geozzPageName = pageName;
   window.geozzStarMap = function (map, cfg) {
     var t0 = performance.now(), times = window.geozzTimes = {};
     var n = cfg.units.n, types = cfg.units.types, shapes = decodeGeometry(cfg.geometry);
@@ -227,7 +239,7 @@
       if (list.length) box.appendChild(table);
       if (cfg.pages) {
         var a = el("a", null, "单元页面 Unit page »");
-        a.href = cfg.pages + cfg.page_names[k];
+        a.href = cfg.pages + pageName(idOf(k));
         box.appendChild(a);
       }
       return box;

@@ -107,21 +107,22 @@
     main.appendChild(probs);
     root.appendChild(main);
     footer(d, root);
-    var map = L.map(mapDiv, {preferCanvas: true});
-    var s = d.scale, group = L.featureGroup().addTo(map);
+    var map = L.map(mapDiv, {preferCanvas: true, maxZoom: 19});
+    var s = d.scale;
+    var me = shape(d.shape, s, {color: "#000", weight: 3, fillColor: d.colours[d.stars], fillOpacity: 0.75});
+    me.feature = {type: "Feature", properties: {id: d.unit_id}};
+    map.fitBounds(me.getBounds(), {maxZoom: 17, padding: [30, 30]});  // a view before any layer
+    var group = L.featureGroup().addTo(map);
     d.neighbours.forEach(function (g) {
       shape(g, s, {color: "#999", weight: 1, fillColor: "#ddd", fillOpacity: 0.5}).addTo(group);
     });
-    var me = shape(d.shape, s, {color: "#000", weight: 3, fillColor: d.colours[d.stars], fillOpacity: 0.75});
-    me.feature = {type: "Feature", properties: {id: d.unit_id}};
     me.addTo(group);
     var x = 0, y = 0;
     for (var q = 0; q < d.problems.length; q++) {
       var p = d.problems[q]; x += p[0]; y += p[1];
       L.circleMarker([y / s, x / s], {radius: 5, weight: 1, color: "#222", fillColor: STATUS[p[2]][1], fillOpacity: 0.9})
-        .bindTooltip(esc(d.categories[p[3]] + " · " + STATUS[p[2]][0])).addTo(map);
+        .bindTooltip(esc((d.categories[p[3]] || "") + " · " + STATUS[p[2]][0])).addTo(map);
     }
-    map.fitBounds(me.getBounds(), {maxZoom: 17, padding: [30, 30]});
     if (d.tiles) L.tileLayer(d.tiles, {attribution: ""}).addTo(map);
     map.attributionControl.addAttribution(esc(d.credit));
     window.geozzUnit = {map: map, shape: me};
