@@ -1,0 +1,74 @@
+"""``geozz publish`` and ``geozz map``: the same pages as the API, from saved files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import geozz as gz
+from geozz._io import MARKER, write_csv
+from geozz.cli import main
+from geozz.cli.units import write_units
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    units = gz.build_units(gz.datasets.longgang())
+    problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    ledger = gz.assign(problems, units)
+    write_units(units, d / "units.gpkg")
+    write_csv(d / "ledger.csv", ledger)
+    gz.problems.save(problems, d / "problems.gpkg")
+    return d, units, ledger
+
+
+def test_publish_writes_the_folder_the_api_writes(files):
+    d, units, ledger = files
+    code, text = run("publish", str(d / "units.gpkg"), str(d / "ledger.csv"), "--problems",
+                     str(d / "problems.gpkg"), "-o", str(d / "public"), "--simulated",
+                     "--period", "2024-06", "--title", "龙岗区")
+    assert code == 0, text
+    out = d / "public"
+    names = {p.name for p in out.iterdir()}
+    assert {"index.html", "overview.html", "areas.html", "units", "assets", "ratings.csv",
+            "ledger.csv", MARKER} <= names
+    assert json.loads((out / MARKER).read_text(encoding="utf-8"))["period"] == "2024-06"
+    assert len(list((out / "units").iterdir())) == len(units)
+    ratings = pd.read_csv(out / "ratings.csv", dtype={"unit_id": str})
+    expected = gz.rate(ledger, units)
+    assert len(ratings) == len(expected)
+    assert ratings["score"].sum() == pytest.approx(expected["score"].sum())
+    overview = (out / "overview.html").read_text(encoding="utf-8")
+    assert "问题点为模拟数据" in overview and '"kind":"problems"' in overview
+    assert f"ratings: {len(expected)} rows" in text
+
+
+def test_map_writes_one_page_with_the_problem_points(files, browser):
+    from _browser import COUNT_JS, open_offline
+
+    d, units, _ = files
+    page_file = d / "stars.html"
+    code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "--problems",
+                     str(d / "problems.gpkg"), "-o", str(page_file), "--unit-types", "grid")
+    assert code == 0, text
+    context, page, errors, requests, _ = open_offline(browser, page_file)
+    assert page.evaluate(COUNT_JS)["shapes"] == int((units["unit_type"] == "grid").sum())
+    assert page.locator(".marker-cluster").count() > 0  # the problems, clustered
+    assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    context.close()
+    code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
+                     str(d / "stars.png"))
+    assert code == 2 and "ends in .html" in text
+    code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
+                     str(d / "x.html"), "--tiles", "nowhere")
+    assert code == 1 and "field 'tiles'" in text and "Traceback" not in text
