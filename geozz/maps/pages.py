@@ -155,11 +155,19 @@ def _fmt(v) -> str:
     return f"{float(v):.2f}".rstrip("0").rstrip(".")
 
 
+def page_shapes(units_wgs: gpd.GeoDataFrame) -> list[dict]:
+    """Every unit's shape as unit pages carry it (integer rings), computed once."""
+    return [{"polys": _polys(g), "line": g is not None and g.geom_type in
+             ("LineString", "MultiLineString")} for g in units_wgs.geometry.to_numpy()]
+
+
 def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
               history: pd.DataFrame, period: str, points: pd.DataFrame, *,
               categories: list[str], title: str, notes: list, credit: str,
-              tiles: str | None) -> str:
-    """One unit's page (see the module docstring); ``history`` its ratings, by period."""
+              tiles: str | None, shapes: list[dict] | None = None) -> str:
+    """One unit's page (see the module docstring); ``history`` its ratings, by period;
+    ``points`` the problem points of the period (those of ``unit_id`` are shown);
+    ``shapes`` from :func:`page_shapes` (computed here when not given)."""
     u = units_wgs.loc[unit_id]
     rows = history.set_index(history["period"].astype(str))
     r = rows.loc[period] if period in rows.index else None
@@ -188,17 +196,18 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
     if value("ded_extra") is not None and float(value("ded_extra")) > 0:
         deds.append(["附加扣分 extra (overdue, open, recurrence, reopened)",
                      _fmt(value("ded_extra"))])
-    hist = [[str(p), None if pd.isna(h["score"]) else round(float(h["score"]), 2),
-             0 if pd.isna(h["stars"]) else int(h["stars"])] for p, h in rows.sort_index().iterrows()]
-    geo = units_wgs.geometry.to_numpy()
+    srt = rows.sort_index()
+    hist = [[str(p), None if pd.isna(sc) else round(float(sc), 2),
+             0 if pd.isna(st) else int(st)]
+            for p, sc, st in zip(srt.index, srt["score"], srt["stars"])]
     pos = units_wgs.index.get_loc(unit_id)
+    if shapes is None:
+        shapes = page_shapes(units_wgs)
 
     def shp(k):
-        g = geo[k]
-        return {"polys": _polys(g), "line": g is not None and g.geom_type in
-                ("LineString", "MultiLineString")}
+        return shapes[k]
 
-    mine = points[(points["unit_id"] == str(unit_id))]
+    mine = points[(points["unit_id"] == str(unit_id))] if len(points) else points
     scale = 10 ** 5
     x = np.rint(mine["lon"].to_numpy(float) * scale).astype(np.int64)
     y = np.rint(mine["lat"].to_numpy(float) * scale).astype(np.int64)

@@ -17,8 +17,8 @@ from ..schema import check_ledger, check_ratings, check_units
 from ..units import UNIT_TYPES
 from ..units.registry import LABELS
 from .page import ASSETS, asset
-from .pages import (areas_layer, index_page, neighbours_of, points_layer, problem_points,
-                    unit_page)
+from .pages import (areas_layer, index_page, neighbours_of, page_shapes, points_layer,
+                    problem_points, unit_page)
 from .star import OSM_CREDIT, _categories, _periods, draw, page_name, tile_choice
 
 __all__ = ["publish", "PUBLIC_RATING_COLUMNS", "PUBLIC_LEDGER_COLUMNS",
@@ -254,11 +254,14 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         by_unit = {k: g for k, g in ratings.assign(unit_id=ratings["unit_id"].astype(str))
                    .groupby("unit_id", sort=False)}
         now = points[points["period"] == shown_at] if len(points) else points
-        empty = ratings.iloc[:0]
+        now_by_unit = {k: g for k, g in now.groupby("unit_id", sort=False)} if len(now) else {}
+        shapes = page_shapes(wgs)
+        empty, no_points = ratings.iloc[:0], now.iloc[:0]
         for k, uid in enumerate(wgs.index):
             unit_files[uid] = unit_page(uid, wgs, near[k], by_unit.get(uid, empty), shown,
-                                        now, categories=cats, title=name, notes=notes,
-                                        credit=credit, tiles=tile_url)
+                                        now_by_unit.get(uid, no_points), categories=cats,
+                                        title=name, notes=notes, credit=credit,
+                                        tiles=tile_url, shapes=shapes)
             if progress is not None and (k % 200 == 0 or k == len(wgs) - 1):
                 progress(k + 1, len(wgs))
     tables = {"ratings": ("ratings.csv",
