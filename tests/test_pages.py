@@ -238,3 +238,47 @@ def test_page_names_are_the_same_in_the_page_script(browser, tmp_path, uid):
     context, page, *_ = open_offline(browser, page_file)
     assert page.evaluate("id => window.geozzPageName(id)", uid) == gz.maps.page_name(uid)
     context.close()
+
+
+def test_gaode_tiles_shift_the_units_to_gcj02_and_osm_tiles_do_not(world):
+    from geozz.coords import convert
+    from geozz.maps.star import map_config
+
+    units, _, _, ratings = world
+    opts = dict(period=None, unit_types=["grid"], title=None, simulated=False, credit="c",
+                decimals=5)
+    plain, _, _ = map_config(units, ratings, tiles=None, **opts)
+    osm, _, _ = map_config(units, ratings, tiles="openstreetmap", **opts)
+    gcj, _, _ = map_config(units, ratings, tiles="gaode", **opts)
+    assert osm["geometry"]["grids"] == plain["geometry"]["grids"]
+    assert osm["tiles"].startswith("https://tile.openstreetmap.org/")
+    assert "autonavi" in gcj["tiles"] and "高德" in gcj["credit"]
+    g0, g1 = plain["geometry"]["grids"][0], gcj["geometry"]["grids"][0]
+    lon, lat = g0["lon"][0], g0["lat"][0]  # the grid origin, WGS-84
+    want = convert(np.array([lon]), np.array([lat]), src="wgs84", dst="gcj02")
+    assert abs(g1["lon"][0] - want[0][0]) < 1e-6 and abs(g1["lat"][0] - want[1][0]) < 1e-6
+    assert abs(g1["lon"][0] - lon) > 1e-3  # Shenzhen: about 500 m apart
+    with pytest.raises(gz.errors.InputError, match="field 'tiles'"):
+        map_config(units, ratings, tiles="nowhere", **opts)
+
+
+def test_a_gaode_publication_shifts_unit_pages_and_points_too(world, tmp_path):
+    units, problems, ledger, ratings = world
+    plain = tmp_path / "plain"
+    gcj = tmp_path / "gcj"
+    gz.publish(units, ratings, ledger, plain, problems=problems)
+    gz.publish(units, ratings, ledger, gcj, problems=problems, tiles="gaode")
+    uid = units.index[0]
+
+    def data(folder):
+        text = (folder / "units" / gz.maps.page_name(uid)).read_text(encoding="utf-8")
+        return json.loads(re.search(r"geozzUnitPage\((.*)\);</script>", text, re.S).group(1))
+
+    a, b = data(plain), data(gcj)
+    x0, y0 = a["shape"]["polys"][0][0][:2]
+    x1, y1 = b["shape"]["polys"][0][0][:2]
+    from geozz.coords import convert
+
+    lon, lat = convert(np.array([x0 / 1e5]), np.array([y0 / 1e5]), src="wgs84", dst="gcj02")
+    assert abs(x1 / 1e5 - lon[0]) < 2e-5 and abs(y1 / 1e5 - lat[0]) < 2e-5
+    assert "autonavi" in b["tiles"] and a["tiles"] is None

@@ -40,7 +40,8 @@ import shapely
 
 from ..assignment.grid import regular
 
-__all__ = ["MAX_FIT_ERROR", "encode_geometry", "encode_ratings", "encode_text"]
+__all__ = ["MAX_FIT_ERROR", "encode_geometry", "encode_ratings", "encode_text",
+           "shift_geometry"]
 
 #: largest error (degrees, about 0.1 m) of the quadratic grid-index -> lon/lat fit
 MAX_FIT_ERROR = 1e-6
@@ -50,7 +51,7 @@ def _design(i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones_like(i), i, j, i * i, i * j, j * j])
 
 
-def _grid_fit(size: float, i: np.ndarray, j: np.ndarray, crs):
+def _grid_fit(size: float, i: np.ndarray, j: np.ndarray, crs, shift=None):
     """Quadratic coefficients of lon and lat over grid corner indices (relative to
     ``i0, j0``), or None when the fit is not within :data:`MAX_FIT_ERROR`."""
     from pyproj import Transformer
@@ -61,6 +62,8 @@ def _grid_fit(size: float, i: np.ndarray, j: np.ndarray, crs):
     keys = np.unique(np.column_stack([ci, cj]), axis=0)
     ci, cj = keys[:, 0], keys[:, 1]
     lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(ci * size, cj * size)
+    if shift is not None:
+        lon, lat = shift(np.asarray(lon), np.asarray(lat))
     a = _design(ci - i0, cj - j0)
     cx, *_ = np.linalg.lstsq(a, lon, rcond=None)
     cy, *_ = np.linalg.lstsq(a, lat, rcond=None)
@@ -122,7 +125,7 @@ def _name_rule(names, pos, i, j):
     return [prefix, ni0, nj0] if want == got else None
 
 
-def encode_geometry(geoms, ids, *, decimals: int = 5, names=None) -> dict:
+def encode_geometry(geoms, ids, *, decimals: int = 5, names=None, shift=None) -> dict:
     """Page geometry of units: regular grid cells as runs, other shapes as integer rings.
 
     Parameters
@@ -136,6 +139,9 @@ def encode_geometry(geoms, ids, *, decimals: int = 5, names=None) -> dict:
     names : array of str, optional
         Unit names; where a grid's cells are named by column and row the grid carries
         the rule (``names``) instead of the names.
+    shift : callable, optional
+        ``shift(lon, lat) -> (lon, lat)`` on arrays, applied to WGS-84 coordinates before
+        they are written (GCJ-02 for a base map drawn in GCJ-02).
 
     Returns
     -------
@@ -156,7 +162,7 @@ def encode_geometry(geoms, ids, *, decimals: int = 5, names=None) -> dict:
         size, i, j = reg.size[reg.full], reg.i[reg.full], reg.j[reg.full]
         for s in np.unique(size):
             of = size == s
-            fit = _grid_fit(float(s), i[of], j[of], crs)
+            fit = _grid_fit(float(s), i[of], j[of], crs, shift)
             if fit is None:
                 continue
             srt = np.lexsort((i[of], j[of]))
@@ -169,10 +175,21 @@ def encode_geometry(geoms, ids, *, decimals: int = 5, names=None) -> dict:
             is_grid[p] = True
     rest = np.flatnonzero(~is_grid)
     wgs = geoms.iloc[rest].to_crs(4326).to_numpy() if len(rest) else []
+    if shift is not None and len(rest):
+        wgs = shift_geometry(wgs, shift)
     shapes = [_rings(g, decimals) if g is not None and not g.is_empty else [] for g in wgs]
     order.extend(rest.tolist())
     return {"order": order, "grids": grids, "shapes": shapes, "scale": 10 ** decimals,
             "n_grid": int(is_grid.sum())}
+
+
+def shift_geometry(geoms: np.ndarray, shift) -> np.ndarray:
+    """Shapely geometries with ``shift(lon, lat) -> (lon, lat)`` applied to every vertex."""
+    def moved(xy):
+        lon, lat = shift(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geoms, moved)
 
 
 def encode_text(values, *, groups=None) -> dict:

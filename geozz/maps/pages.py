@@ -121,13 +121,17 @@ def _polys(geom_wgs) -> list:
 
 
 def areas_layer(units: gpd.GeoDataFrame, table: pd.DataFrame, periods: list[str], *,
-                column: str, target: float, show: bool = False) -> dict:
+                column: str, target: float, show: bool = False, shift=None) -> dict:
     """Admin areas (the units of each area dissolved) coloured by their share at 3★+."""
     names = units[column].fillna("").astype(str).str.strip()
     keep = names != ""
     merged = units[keep].geometry.groupby(names[keep].to_numpy()).agg(
         lambda g: shapely.union_all(shapely.make_valid(g.to_numpy())))
     shapes = gpd.GeoSeries(merged.to_numpy(), crs=units.crs).to_crs(4326)
+    if shift is not None:
+        from .encode import shift_geometry
+
+        shapes = gpd.GeoSeries(shift_geometry(shapes.to_numpy(), shift), crs=4326)
     area_names = [str(a) for a in merged.index]
     values = []
     for period in periods:

@@ -19,7 +19,8 @@ from ..units.registry import LABELS
 from .page import ASSETS, asset
 from .pages import (areas_layer, index_page, neighbours_of, page_shapes, points_layer,
                     problem_points, unit_page)
-from .star import OSM_CREDIT, _categories, _periods, draw, page_name, tile_choice
+from .encode import shift_geometry
+from .star import OSM_CREDIT, _categories, _periods, _to_gcj, draw, page_name, tile_choice
 
 __all__ = ["publish", "PUBLIC_RATING_COLUMNS", "PUBLIC_LEDGER_COLUMNS",
            "PUBLIC_REJECT_COLUMNS"]
@@ -202,7 +203,9 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     check_ratings(ratings, stage="publish")
     check_ledger(ledger, stage="publish")
     _check_problems(problems)
-    tile_url, _, _ = tile_choice(tiles)
+    tile_url, _, tile_crs = tile_choice(tiles)
+    # over a GCJ-02 base map every position is shifted to GCJ-02 so that it lines up
+    shift = _to_gcj if tile_crs == "gcj02" else None
     extras = _check_extra(extra or {})
     name = title or (str(units["admin"].iloc[0]) if "admin" in units and len(units) else "")
     periods, shown_at = _periods(ratings, period)
@@ -216,6 +219,9 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
                            "unit_id": []})
     if problems is not None and periods:
         points = problem_points(problems, ledger, periods)
+        if shift is not None and len(points):
+            points["lon"], points["lat"] = shift(points["lon"].to_numpy(),
+                                                 points["lat"].to_numpy())
         layers.append(points_layer(points, sorted(set(points["category"]) | set(cats))))
     col = _area_column(units, level)
     table = None
@@ -223,7 +229,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         table = area_table(ratings, units, level=col.removeprefix("admin_")
                            if col in ("admin_county", "admin_street") else col,
                            target=target)
-        layers.append(areas_layer(units, table, periods, column=col, target=target))
+        layers.append(areas_layer(units, table, periods, column=col, target=target,
+                                  shift=shift))
     common = dict(period=shown, simulated=simulated, tiles=tiles, credit=credit,
                   decimals=5, m=None)
 
@@ -250,6 +257,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             else units.to_crs(units.estimate_utm_crs())
         near = neighbours_of(metric)
         wgs = units.to_crs(4326)
+        if shift is not None:
+            wgs = wgs.set_geometry(shift_geometry(wgs.geometry.to_numpy(), shift), crs=4326)
         wgs.index = wgs.index.astype(str)
         by_unit = {k: g for k, g in ratings.assign(unit_id=ratings["unit_id"].astype(str))
                    .groupby("unit_id", sort=False)}

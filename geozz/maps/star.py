@@ -91,18 +91,11 @@ def _categories(ratings: pd.DataFrame) -> list[str]:
     return [c[4:] for c in ratings.columns if c.startswith("ded_") and c != "ded_extra"]
 
 
-def _to_gcj(gs: gpd.GeoSeries) -> gpd.GeoSeries:
-    """WGS-84 geometries shifted to GCJ-02 (for base maps drawn in GCJ-02)."""
-    import shapely
-
+def _to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 positions shifted to GCJ-02 (for base maps drawn in GCJ-02)."""
     from ..coords import convert
 
-    def shift(xy):
-        lon, lat = convert(xy[:, 0], xy[:, 1], src="wgs84", dst="gcj02")
-        return np.column_stack([lon, lat])
-
-    return gpd.GeoSeries(shapely.transform(gs.to_crs(4326).to_numpy(), shift),
-                         index=gs.index, crs=4326)
+    return convert(lon, lat, src="wgs84", dst="gcj02")
 
 
 def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None = None,
@@ -212,9 +205,8 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
         [t for t in UNIT_TYPES if t in set(units["unit_type"])]
     shown = units[units["unit_type"].isin(types)]
     geoms = shown.geometry
-    if tile_crs == "gcj02":
-        geoms = _to_gcj(geoms)
-    enc = encode_geometry(geoms, shown.index, decimals=decimals,
+    shift = _to_gcj if tile_crs == "gcj02" else None
+    enc = encode_geometry(geoms, shown.index, decimals=decimals, shift=shift,
                           names=shown["name"].to_numpy() if "name" in shown else None)
     ordered = shown.iloc[enc["order"]]
     ids = ordered.index.astype(str).tolist()
@@ -272,6 +264,9 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
         "extra_layers": [],
     }
     bounds = tuple(geoms.to_crs(4326).total_bounds) if len(geoms) else (0, 0, 0, 0)
+    if shift is not None and len(geoms):
+        (x0, x1), (y0, y1) = shift(np.array(bounds[0::2]), np.array(bounds[1::2]))
+        bounds = (x0, y0, x1, y1)
     return config, ordered, bounds
 
 
