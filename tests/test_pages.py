@@ -282,3 +282,12 @@ def test_a_gaode_publication_shifts_unit_pages_and_points_too(world, tmp_path):
     lon, lat = convert(np.array([x0 / 1e5]), np.array([y0 / 1e5]), src="wgs84", dst="gcj02")
     assert abs(x1 / 1e5 - lon[0]) < 2e-5 and abs(y1 / 1e5 - lat[0]) < 2e-5
     assert "autonavi" in b["tiles"] and a["tiles"] is None
+
+
+def test_scores_below_zero_and_missing_ones_survive_the_encoding():
+    r = pd.DataFrame({"unit_id": ["a", "b", "c"], "period": "2024-05",
+                      "score": [-3.0, None, 100.0], "stars": [1, None, 5], "found": [103, 0, 0]})
+    enc = encode_ratings(r, ["a", "b", "c"], ["2024-05"], [])[0]
+    raw = _u16(enc["score"])
+    assert raw[1] == 65535 and (raw[[0, 2]] - enc["offset"]).tolist() == [-300, 10000]
+    assert enc["cuts"] == [[10000, 5], [-300, 1]]
