@@ -13,14 +13,13 @@
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from ..rating.indicators import CLOSED
+from ..rating.periods import label_bounds
 from ..units.registry import LABELS
 from .encode import _rings
 from .page import standalone
@@ -31,25 +30,6 @@ __all__ = ["STATES", "areas_layer", "index_page", "period_of", "problem_points",
 #: problem states on the maps, in the order of the page scripts' colours
 STATES = ("open", "overdue", "rectified")
 COLOURS = [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)]
-_CUSTOM = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
-
-
-def _bounds(label: str, tz) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """Start and end (exclusive) of a period label, in the zone ``tz``."""
-    m = _CUSTOM.match(label)
-    try:
-        if m:
-            a, b = pd.Timestamp(m.group(1)), pd.Timestamp(m.group(2)) + pd.Timedelta(days=1)
-        elif re.fullmatch(r"\d{4}-W\d{2}", label):
-            a = pd.Timestamp(pd.Timestamp.fromisocalendar(int(label[:4]), int(label[6:]), 1))
-            b = a + pd.Timedelta(days=7)
-        else:
-            freq = "Q" if "Q" in label else "Y" if re.fullmatch(r"\d{4}", label) else "M"
-            p = pd.Period(label, freq=freq)
-            a, b = p.start_time, (p + 1).start_time
-    except ValueError:
-        return None
-    return a.tz_localize(tz), b.tz_localize(tz)
 
 
 def period_of(found_at: pd.Series, periods: list[str]) -> np.ndarray:
@@ -57,7 +37,7 @@ def period_of(found_at: pd.Series, periods: list[str]) -> np.ndarray:
     out = np.full(len(found_at), -1, dtype=np.int64)
     tz = found_at.dt.tz
     for k, label in enumerate(periods):
-        b = _bounds(label, tz)
+        b = label_bounds(label, tz)
         if b is None:
             continue
         inside = (found_at >= b[0]) & (found_at < b[1])
@@ -82,7 +62,7 @@ def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: li
     tz = found.dt.tz
     ends = []
     for label in periods:
-        b = _bounds(label, tz)
+        b = label_bounds(label, tz)
         ends.append(b[1] if b else pd.NaT)
     judge = pd.Series(pd.DatetimeIndex([ends[k] for k in per]), index=rows.index)
     if as_of is not None:
@@ -208,9 +188,6 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
     if shapes is None:
         shapes = page_shapes(units_wgs)
 
-    def shp(k):
-        return shapes[k]
-
     mine = points[(points["unit_id"] == str(unit_id))] if len(points) else points
     scale = 10 ** 5
     x = np.rint(mine["lon"].to_numpy(float) * scale).astype(np.int64)
@@ -221,7 +198,7 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
     name = str(u.get("name", "") or unit_id)
     data = {"heading": f"{name} — {title}", "unit_id": str(unit_id), "period": period,
             "stars": stars, "colours": COLOURS, "info": info, "deductions": deds,
-            "history": hist, "shape": shp(pos), "neighbours": [shp(k) for k in neighbours],
+            "history": hist, "shape": shapes[pos], "neighbours": [shapes[k] for k in neighbours],
             "problems": probs, "categories": categories, "scale": scale,
             "credit": credit, "tiles": tiles, "notes": notes,
             "nav": [["« 总览 Overview", "../overview.html"], ["单元列表 All units", "../index.html"]]}

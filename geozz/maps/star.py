@@ -210,9 +210,10 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
                           names=shown["name"].to_numpy() if "name" in shown else None)
     ordered = shown.iloc[enc["order"]]
     ids = ordered.index.astype(str).tolist()
-    for g in enc["grids"]:
-        first = ids[sum(x["n"] for x in enc["grids"][:enc["grids"].index(g)])]
-        g["prefix"] = first.split("-E")[0]
+    at = 0
+    for g in enc["grids"]:  # the id prefix as written ("G200"), from the grid's first cell
+        g["prefix"] = ids[at].split("-E")[0]
+        at += g["n"]
     utypes = ordered["unit_type"].to_numpy()
     tindex = {t: k for k, t in enumerate(types)}
     tcodes = [tindex[t] for t in utypes]

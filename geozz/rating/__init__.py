@@ -1,13 +1,13 @@
 """Score every unit for every period with a rubric: score, grade, stars, rank, indicators.
 
+:func:`rate` (:mod:`geozz.rating.engine`) rates units per period; :func:`areas`
+(:mod:`geozz.rating.areas`) aggregates the ratings by admin area.
+
 Examples
 --------
->>> import geozz as gz
->>> units = gz.build_units(gz.datasets.longgang())
->>> problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
->>> ratings = gz.rate(gz.assign(problems, units), units, freq="M")
->>> len(ratings) == len(units) * ratings["period"].nunique()
-True
+>>> from geozz.rating import FREQS, star_label
+>>> FREQS, star_label(3)
+(('W', 'M', 'Q', 'Y'), '★★★☆☆')
 """
 
 from __future__ import annotations

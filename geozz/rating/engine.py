@@ -24,7 +24,7 @@ from ..rubric import NORMALISE, Rubric, load_rubric
 from ..schema import check_ledger, check_units
 from . import ranks as _ranks
 from .indicators import CLOSED, Problems, count, counts_by_category, ns
-from .periods import FREQS, custom_range, plan, wanted_periods
+from .periods import FREQS, custom_range, label_bounds, plan, wanted_periods
 
 __all__ = ["COUNT_COLUMNS", "FREQS", "RATE_COLUMNS", "rate", "star_label"]
 
@@ -171,21 +171,6 @@ def _adjustments(adjustments, units_index: pd.Index, issues: list) -> pd.DataFra
     return adj
 
 
-def _period_bounds(label: str, tz) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """Start and end (local) of an adjustment's period label: 2024-05, 2024Q2, 2024."""
-    for f in ("M", "Q", "Y"):
-        try:
-            p = pd.Period(label, freq=f)
-        except (ValueError, TypeError):
-            continue
-        if str(p) == label:
-            a, b = p.start_time, (p + 1).start_time
-            if tz is not None:
-                a, b = a.tz_localize(tz), b.tz_localize(tz)
-            return a, b
-    return None
-
-
 def _place_adjustments(adj: pd.DataFrame, edges: pd.DatetimeIndex, n_out: int,
                        tz, issues: list) -> np.ndarray:
     """The output period of each adjustment; -1 when outside every rated period."""
@@ -193,7 +178,7 @@ def _place_adjustments(adj: pd.DataFrame, edges: pd.DatetimeIndex, n_out: int,
     where = np.full(len(adj), -1)
     bad = []
     for i, label in enumerate(adj["period"].astype(str)):
-        bounds = _period_bounds(label, tz)
+        bounds = label_bounds(label, tz, kinds="MQY")
         if bounds is None:
             bad.append(label)
             continue

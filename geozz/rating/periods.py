@@ -50,6 +50,55 @@ def week_label(p: pd.Period) -> str:
     return f"{y:04d}-W{w:02d}"
 
 
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+def label_bounds(label: str, tz, *, kinds: str = "WMQYR"
+                 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Start and end (exclusive, local in ``tz``) of a period label, or None.
+
+    ``kinds`` says which labels are taken: ``W`` ``2024-W19``, ``M`` ``2024-05``, ``Q``
+    ``2024Q2``, ``Y`` ``2024``, ``R`` a custom range ``2024-05-01..2024-06-30``.
+
+    Examples
+    --------
+    >>> label_bounds("2024-W19", None)
+    (Timestamp('2024-05-06 00:00:00'), Timestamp('2024-05-13 00:00:00'))
+    >>> label_bounds("2024-05-01..2024-06-30", None)[1]
+    Timestamp('2024-07-01 00:00:00')
+    >>> label_bounds("2024-W19", None, kinds="MQY") is None
+    True
+    """
+    label = str(label)
+    a = b = None
+    week, rng = _WEEK.match(label), _RANGE.match(label)
+    try:
+        if week and "W" in kinds:
+            a = pd.Timestamp.fromisocalendar(int(week.group(1)), int(week.group(2)), 1)
+            b = a + pd.Timedelta(days=7)
+        elif rng and "R" in kinds:
+            a = pd.Timestamp(rng.group(1))
+            b = pd.Timestamp(rng.group(2)) + pd.Timedelta(days=1)
+        else:
+            for f in ("M", "Q", "Y"):
+                if f not in kinds:
+                    continue
+                try:
+                    p = pd.Period(label, freq=f)
+                except (ValueError, TypeError):
+                    continue
+                if str(p) == label:
+                    a, b = p.start_time, (p + 1).start_time
+                    break
+    except ValueError:
+        return None
+    if a is None:
+        return None
+    if tz is not None:
+        a, b = a.tz_localize(tz), b.tz_localize(tz)
+    return a, b
+
+
 def _label(p, freq: str) -> str:
     return week_label(p) if freq == "W" else str(p)
 

@@ -42,6 +42,17 @@
   function pad3(v) { var t = String(v); while (t.length < 3) t = "0" + t; return t; }
   function quad(c, i, j) { return c[0] + c[1] * i + c[2] * j + c[3] * i * i + c[4] * i * j + c[5] * j * j; }
 
+  /* polygons of delta-encoded integer rings -> Leaflet latlngs */
+  function decodeRings(polys, s) {
+    return polys.map(function (rings) {
+      return rings.map(function (flat) {
+        var pts = [], x = 0, y = 0;
+        for (var q = 0; q < flat.length; q += 2) { x += flat[q]; y += flat[q + 1]; pts.push([y / s, x / s]); }
+        return pts;
+      });
+    });
+  }
+
   /* shapes in page order: [[latlngs, id]] */
   function decodeGeometry(geom) {
     var out = [];
@@ -58,16 +69,8 @@
         }
       });
     });
-    var s = geom.scale;
     geom.shapes.forEach(function (polys, k) {
-      var line = geom.lines[k] === 1;
-      var ll = polys.map(function (rings) {
-        return rings.map(function (flat) {
-          var pts = [], x = 0, y = 0;
-          for (var q = 0; q < flat.length; q += 2) { x += flat[q]; y += flat[q + 1]; pts.push([y / s, x / s]); }
-          return pts;
-        });
-      });
+      var line = geom.lines[k] === 1, ll = decodeRings(polys, geom.scale);
       out.push({ll: line ? ll.map(function (p) { return p[0]; }) : ll, id: null, line: line, name: null});
     });
     return out;
@@ -153,14 +156,7 @@
     areas: function (map, control, x, cfg) {
       var group = L.featureGroup(), s = x.scale;
       x.shapes.forEach(function (polys, a) {
-        var ll = polys.map(function (rings) {
-          return rings.map(function (flat) {
-            var pts = [], px = 0, py = 0;
-            for (var q = 0; q < flat.length; q += 2) { px += flat[q]; py += flat[q + 1]; pts.push([py / s, px / s]); }
-            return pts;
-          });
-        });
-        var layer = L.polygon(ll, {weight: 2, color: "#333", fillOpacity: 0.55});
+        var layer = L.polygon(decodeRings(polys, s), {weight: 2, color: "#333", fillOpacity: 0.55});
         layer.area = a;
         group.addLayer(layer);
       });
