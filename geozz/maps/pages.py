@@ -202,7 +202,8 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
             "problems": probs, "categories": categories, "scale": scale,
             "credit": credit, "tiles": tiles, "notes": notes,
             "nav": [["« 总览 Overview", "../overview.html"], ["单元列表 All units", "../index.html"]]}
-    return standalone(f"{name} {period}", "geozzUnitPage", data, scripts=["unitpage.js"],
+    return standalone(f"{name} {period}", "geozzUnitPage", data,
+                      scripts=["starmap.js", "unitpage.js"],
                       assets_prefix="../assets/")
 
 

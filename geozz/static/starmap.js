@@ -181,6 +181,7 @@
   };
 
   window.geozzPageName = pageName;
+  window.geozzDecodeRings = decodeRings;
   window.geozzStarMap = function (map, cfg) {
     var t0 = performance.now(), times = window.geozzTimes = {};
     var n = cfg.units.n, types = cfg.units.types, shapes = decodeGeometry(cfg.geometry);

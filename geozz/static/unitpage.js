@@ -1,4 +1,4 @@
-/* geozz unit page and index page: constant code. Every value from the input arrives as
+/* geozz unit page and index page (loaded after starmap.js): constant code. Every value from the input arrives as
    JSON data and enters the document through textContent. */
 (function () {
   "use strict";
@@ -11,17 +11,8 @@
     return e;
   }
   function esc(s) { var d = document.createElement("span"); d.textContent = s; return d.innerHTML; }
-  function rings(polys, s) {
-    return polys.map(function (rs) {
-      return rs.map(function (flat) {
-        var pts = [], x = 0, y = 0;
-        for (var q = 0; q < flat.length; q += 2) { x += flat[q]; y += flat[q + 1]; pts.push([y / s, x / s]); }
-        return pts;
-      });
-    });
-  }
   function shape(g, s, opts) {
-    var ll = rings(g.polys, s);
+    var ll = window.geozzDecodeRings(g.polys, s);  // from starmap.js
     return g.line ? L.polyline(ll.map(function (p) { return p[0]; }), opts) : L.polygon(ll, opts);
   }
   function header(d, root) {
