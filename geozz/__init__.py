@@ -15,7 +15,7 @@ Examples
 True
 """
 
-from . import adjustments, datasets, errors, problems, rubric, units  # noqa: F401
+from . import adjustments, datasets, errors, problems, raster, rubric, units  # noqa: F401
 from .area import Area, read_area
 from .assignment import assign
 from .errors import GeozzError
@@ -28,6 +28,6 @@ from .units import build_units, read_units
 __version__ = "0.1.0"
 
 __all__ = ["Area", "GeozzError", "assign", "build_units", "datasets", "errors", "publish",
-           "rate", "read_area", "read_osm", "read_place", "read_problems", "read_units",
+           "raster", "rate", "read_area", "read_osm", "read_place", "read_problems", "read_units",
            "star_map",
            "__version__"]

@@ -8,6 +8,7 @@ writes problem records with their rejects; ``geozz assign units.gpkg problems.gp
 ledger.csv`` joins them to their units; ``geozz rate ledger.csv units.gpkg -o ratings.csv
 --areas street`` rates them; ``geozz publish units.gpkg ledger.csv -o public/`` writes the
 public folder and ``geozz map units.gpkg ledger.csv -o stars.html`` one star map;
+``geozz density problems.gpkg -o density.tif`` writes a kernel density surface;
 ``geozz vocabulary`` lists what is recognised.
 """
 
@@ -34,11 +35,13 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
+from .density import density  # noqa: E402
 from .problems import problems  # noqa: E402
 from .publish import map_command, publish  # noqa: E402
 from .rate import rate  # noqa: E402
 from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
-for _command in (demo, problems, assign, rate, publish, map_command, units, vocabulary):
+for _command in (demo, problems, assign, rate, publish, map_command, units, density,
+                 vocabulary):
     main.add_command(_command)

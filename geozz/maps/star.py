@@ -103,7 +103,7 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
              title: str | None = None, simulated: bool = False,
              credit: str = OSM_CREDIT, decimals: int = 5, m=None,
              all_periods: bool = True, problems: gpd.GeoDataFrame | None = None,
-             ledger: pd.DataFrame | None = None):
+             ledger: pd.DataFrame | None = None, overlays=()):
     """A folium map of units coloured by their star rating, with a period switcher.
 
     One layer per unit type (with a layer control), a legend in Chinese with English
@@ -143,6 +143,11 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         Both given: a layer of the problem points of the period shown, by state (open,
         overdue, rectified), clustered at low zoom, and a heat-map view
         (:func:`geozz.maps.pages.problem_points`: position, state and category only).
+    overlays : sequence, optional
+        Raster layers drawn under the units, each with its own legend: a
+        :class:`geozz.raster.Surface` (its first band, as a density ramp), or the layer
+        of :func:`geozz.raster.image_layer` (a chosen band, classes or hot spots). Over
+        a GCJ-02 base map, surfaces are placed in GCJ-02 too.
 
     Returns
     -------
@@ -178,9 +183,30 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
             periods = [periods[at]]
         points = problem_points(problems, ledger, periods)
         layers.append(dict(points_layer(points, sorted(set(points["category"]))), show=True))
+    layers.extend(overlay_layers(overlays, tiles))
     return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
                 title=title, simulated=simulated, credit=credit, decimals=decimals, m=m,
                 all_periods=all_periods, extra_layers=layers)
+
+
+def overlay_layers(overlays, tiles) -> list[dict]:
+    """The image layers of ``overlays`` (surfaces or :func:`geozz.raster.image_layer`
+    results), surfaces shifted to GCJ-02 when the base map is."""
+    from ..raster import Surface, image_layer
+
+    shift = _to_gcj if tile_choice(tiles)[2] == "gcj02" else None
+    out = []
+    for k, x in enumerate([overlays] if isinstance(overlays, (Surface, dict)) else
+                          list(overlays or ())):
+        if isinstance(x, Surface):
+            out.append(image_layer(x, shift=shift, show=k == 0))
+        elif isinstance(x, dict) and x.get("kind") == "image":
+            out.append(x)
+        else:
+            raise InputError(Issue(field="overlays", expected="Surfaces or layers of "
+                                   "gz.raster.image_layer", got=type(x).__name__,
+                                   fix="pass gz.raster.density(...) results"))
+    return out
 
 
 def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,

@@ -152,6 +152,29 @@
         heat.setLatLngs(heatPts);
       };
     },
+    /* a raster surface (density, classes, hot spots): a PNG placed by its corners, with
+       its own legend box, shown while the layer is on */
+    image: function (map, control, x, cfg) {
+      var layer = L.imageOverlay(x.url, x.bounds, {opacity: 1, interactive: false});
+      layer.geozzLabel = x.label;
+      var box = el("div", "gz-legend gz-raster-legend");
+      box.appendChild(el("div", "gz-title", x.label));
+      if (x.units) box.appendChild(el("div", "gz-note", x.units));
+      x.legend.forEach(function (r) {
+        var line = el("div"), swatch = el("i");
+        swatch.style.background = r[0];
+        line.appendChild(swatch); line.appendChild(document.createTextNode(r[1]));
+        box.appendChild(line);
+      });
+      box.style.display = "none";
+      document.body.appendChild(box);
+      (window.geozzImageLayers = window.geozzImageLayers || []).push({layer: layer, legend: box, cfg: x});
+      layer.on("add", function () { box.style.display = ""; });
+      layer.on("remove", function () { box.style.display = "none"; });
+      control.addOverlay(layer, esc(x.label));
+      if (x.show) layer.addTo(map);
+      return function () {};
+    },
     /* admin areas coloured by their share of units at 3 stars or better */
     areas: function (map, control, x, cfg) {
       var group = L.featureGroup(), s = x.scale;
