@@ -89,7 +89,7 @@ def _weights(geoms: np.ndarray, surface: Surface, unit, row, col) -> np.ndarray:
     boxes = shapely.box(x0, y1 + t.e, x0 + t.a, y1)
     g = geoms[unit]
     wts = np.zeros(len(unit))
-    inside = shapely.contains_properly(g, boxes)
+    inside = shapely.covers(g, boxes)
     wts[inside] = 1.0
     edge = ~inside & shapely.intersects(g, boxes)
     if edge.any():
