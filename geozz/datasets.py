@@ -13,6 +13,11 @@ There is no public Chinese complaint data set, so the problem records that come 
 each district are simulated by :func:`simulate_problems`, and say so in their file name
 (``problems_simulated.csv``).
 
+Real complaints come with the San Francisco 311 sample (``sf311``): 4,984 real SF311
+cases and the city's 195 census tracts as an office's own polygon units
+(:func:`sf311_tracts`, :func:`sf311_problems`; DataSF, PDDL 1.0), their SF311 categories
+mapped to the campaign's by :data:`SF311_CATEGORIES`.
+
 Examples
 --------
 >>> from geozz import datasets
@@ -37,7 +42,8 @@ from .errors import InputError, Issue
 from .problems import vocabulary
 
 __all__ = ["available", "path", "load", "longgang", "haidian", "problems_path",
-           "simulate_problems"]
+           "simulate_problems", "sf311_tracts", "sf311_problems", "SF311_CATEGORIES",
+           "SF311_TZ"]
 
 _NAMES = {"longgang": "龙岗区", "haidian": "海淀区"}
 
@@ -97,6 +103,59 @@ def haidian() -> Area:
 def problems_path(name: str) -> Path:
     """The simulated problem records CSV of a bundled district."""
     return path(name) / "problems_simulated.csv"
+
+
+# --- San Francisco 311 --------------------------------------------------------------------
+
+#: the 整脏治乱 categories the SF311 categories stand for (the rest are rejected as
+#: unmapped, counted per value)
+SF311_CATEGORIES = {
+    "Street and Sidewalk Cleaning": "exposed_garbage",
+    "Litter Receptacles": "damaged_facilities",
+    "Graffiti Public Property": "illegal_ads",
+    "Graffiti Private Property": "illegal_ads",
+    "Illegal Postings": "illegal_ads",
+    "Sewer Issues": "sewage",
+    "Blocked Street or SideWalk": "piles",
+    "Damaged Property": "damaged_facilities",
+    "Street Defects": "damaged_facilities",
+    "Sidewalk or Curb": "damaged_facilities",
+}
+#: the time zone of the SF311 times
+SF311_TZ = "America/Los_Angeles"
+
+
+def _sf311() -> Path:
+    return _root() / "sf311"
+
+
+def sf311_tracts() -> gpd.GeoDataFrame:
+    """San Francisco's 195 census tracts as polygon units (id: the tract's GEOID, admin:
+    its analysis neighbourhood), in UTM zone 10N.
+
+    Examples
+    --------
+    >>> tracts = sf311_tracts()
+    >>> len(tracts), tracts.crs.to_epsg(), tracts["admin"].nunique()
+    (195, 32610, 41)
+    """
+    from .units import read_units
+
+    units = read_units(_sf311() / "tracts.geojson",
+                       columns={"geoid": "unit_id", "nhood": "admin"}, unit_type="grid")
+    units["name"] = "Tract " + units.index.str[-6:-2].str.lstrip("0") + "." \
+        + units.index.str[-2:]
+    return units
+
+
+def sf311_problems():
+    """The SF311 sample read as problems (``(problems, rejects)`` of
+    :func:`geozz.read_problems`, categories :data:`SF311_CATEGORIES`, times in
+    :data:`SF311_TZ`)."""
+    from .problems import read_problems
+
+    return read_problems(_sf311() / "cases_sample.csv.gz", tz=SF311_TZ,
+                         categories=SF311_CATEGORIES)
 
 
 # --- the simulator ----------------------------------------------------------------------

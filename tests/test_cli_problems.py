@@ -16,20 +16,9 @@ from click.testing import CliRunner
 import geozz as gz
 from geozz.cli import main
 
-SF = Path(__file__).parent / "data" / "sf311"
+SF = Path(__file__).resolve().parents[1] / "data" / "sf311"
 #: the 整脏治乱 categories the SF311 categories stand for (SOURCE.md of the data)
-SF_CATEGORIES = {
-    "Street and Sidewalk Cleaning": "exposed_garbage",
-    "Litter Receptacles": "damaged_facilities",
-    "Graffiti Public Property": "illegal_ads",
-    "Graffiti Private Property": "illegal_ads",
-    "Illegal Postings": "illegal_ads",
-    "Sewer Issues": "sewage",
-    "Blocked Street or SideWalk": "piles",
-    "Damaged Property": "damaged_facilities",
-    "Street Defects": "damaged_facilities",
-    "Sidewalk or Curb": "damaged_facilities",
-}
+SF_CATEGORIES = gz.datasets.SF311_CATEGORIES
 HEADER = "编号,问题类型,发现时间,经度,纬度,上报人,联系电话\n"
 
 

@@ -12,7 +12,7 @@ import geozz as gz
 from geozz.cli import main
 
 HOSTILE = Path(__file__).parent / "data" / "hostile" / "hostile.osm"
-SF = Path(__file__).parent / "data" / "sf311"
+SF = Path(__file__).resolve().parents[1] / "data" / "sf311"
 X0, Y0 = 800_000.0, 2_500_000.0
 
 

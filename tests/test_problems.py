@@ -129,7 +129,7 @@ SF311 = {"Street and Sidewalk Cleaning": "exposed_garbage",
          "Graffiti Public Property": "illegal_ads", "Graffiti Private Property": "illegal_ads",
          "Sewer Issues": "sewage", "Litter Receptacles": "damaged_facilities",
          "Illegal Postings": "illegal_ads", "Blocked Street or SideWalk": "piles"}
-SF311_PATH = Path(__file__).parent / "data" / "sf311" / "cases_sample.csv.gz"
+SF311_PATH = Path(__file__).resolve().parents[1] / "data" / "sf311" / "cases_sample.csv.gz"
 
 
 def test_sf311_every_mapped_record_is_a_problem():

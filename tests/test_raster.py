@@ -1,7 +1,7 @@
 """Tests for geozz.raster: density GeoTIFFs, hot spots, zonal statistics, map overlays.
 
 Checked against hand-made rasters and points with known answers, and on the embedded
-Longgang records and the San Francisco 311 sample (real data, tests/data/sf311).
+Longgang records and the San Francisco 311 sample (real data, data/sf311).
 """
 
 from __future__ import annotations

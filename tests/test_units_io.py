@@ -18,7 +18,7 @@ from geozz.units.roster import REPORT_COLUMNS, read_roster
 
 UTM50 = 32650
 X0, Y0 = 800_000.0, 2_500_000.0
-SF = Path(__file__).parent / "data" / "sf311"
+SF = Path(__file__).resolve().parents[1] / "data" / "sf311"
 
 
 def _plain(n=3) -> gpd.GeoDataFrame:
