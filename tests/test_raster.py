@@ -378,13 +378,9 @@ def test_overlay_in_a_browser(longgang, tmp_path, browser):
 # ---------------------------------------------------------------- real data and CLI
 
 
-def test_sf311_density_and_zonal_by_tract(tmp_path):
-    from test_cli_problems import SF, SF_CATEGORIES
-
-    problems, _ = gz.read_problems(SF / "cases_sample.csv.gz", tz="America/Los_Angeles",
-                                   categories=SF_CATEGORIES)
-    tracts = gz.read_units(SF / "tracts.geojson", columns={"geoid": "unit_id"},
-                           unit_type="grid")
+def test_sf311_density_zonal_and_hot_spots_by_tract(tmp_path):
+    problems, _ = gz.datasets.sf311_problems()
+    tracts = gz.datasets.sf311_tracts()
     s = gz.raster.density(problems, cell_size=100, bandwidth=400, path=tmp_path / "sf.tif")
     assert s.crs == "EPSG:32610" and s.meta["used"] == len(problems) > 3000
     assert gz.raster.read(tmp_path / "sf.tif").crs == "EPSG:32610"
@@ -394,6 +390,16 @@ def test_sf311_density_and_zonal_by_tract(tmp_path):
     ledger = gz.assign(problems, tracts)
     per_tract = ledger["unit_id"].value_counts().reindex(tracts.index, fill_value=0)
     assert per_tract[z["mean"].idxmax()] > per_tract.median()
+    # Gi* over the tracts' queen contiguity: the hot tracts are the busy ones
+    ratings = gz.rate(ledger, tracts, freq="Y")
+    gi = gz.raster.gistar(ratings, tracts, period=ratings["period"].max()).set_index("unit_id")
+    hot = gi.index[gi["code"] >= 2]
+    assert len(hot) and gi.loc[hot, "value"].mean() > gi["value"].mean()
+    codes = gz.raster.grid_surface(gi["code"], tracts, cell_size=100, label="Gi*")
+    for uid in hot[:5]:
+        x, y = tracts.geometry[uid].representative_point().coords[0]
+        r, c = codes.index(x, y)
+        assert codes.values[0, r, c] == gi.loc[uid, "code"]
 
 
 def test_density_command(tmp_path, longgang):

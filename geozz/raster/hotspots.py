@@ -247,10 +247,14 @@ def hot_runs(ratings: pd.DataFrame, units: gpd.GeoDataFrame, *, min_run: int = 3
 
 
 def grid_surface(values: pd.Series, units: gpd.GeoDataFrame, *, label: str = "value",
-                 units_text: str = "") -> Surface:
-    """Per-cell ``values`` (indexed by unit id) on the grid's frame: one pixel per cell.
+                 units_text: str = "", cell_size: float | None = None) -> Surface:
+    """Per-unit ``values`` (indexed by unit id) as a raster, for maps and GeoTIFFs.
 
-    Pixels of no cell, or of cells without a value, are NaN (the nodata).
+    Without ``cell_size`` the units must hold a geozz square grid: the raster takes the
+    grid's frame, one pixel per cell. With ``cell_size`` any polygons (census tracts, an
+    office's own units) are burnt into pixels of that size in their CRS by
+    :func:`rasterio.features.rasterize` (a pixel takes the unit holding its centre).
+    Pixels of no unit, or of units without a value, are NaN (the nodata).
 
     Examples
     --------
@@ -261,11 +265,31 @@ def grid_surface(values: pd.Series, units: gpd.GeoDataFrame, *, label: str = "va
     >>> s = grid_surface(pd.Series({"G100-E8000-N25000": 3.0}), cells)
     >>> s.values[0].tolist()
     [[3.0, nan]]
+    >>> grid_surface(pd.Series({"G100-E8000-N25000": 3.0}), cells, cell_size=50).shape
+    (2, 4)
     """
-    frame = grid_frame(_grid_cells(units) if "unit_type" in units else units)
-    out = np.full((frame.height, frame.width), np.nan, dtype=np.float32)
     idx = {str(k): v for k, v in values.items()}
-    for uid, (r, c) in frame.cells.items():
-        if uid in idx and pd.notna(idx[uid]):
-            out[r, c] = float(idx[uid])
+    if cell_size is None:
+        frame = grid_frame(_grid_cells(units) if "unit_type" in units else units)
+        out = np.full((frame.height, frame.width), np.nan, dtype=np.float32)
+        for uid, (r, c) in frame.cells.items():
+            if uid in idx and pd.notna(idx[uid]):
+                out[r, c] = float(idx[uid])
+        return Surface(out[None], frame.transform, frame.crs, [label], float("nan"),
+                       units_text)
+    from rasterio.features import rasterize
+
+    from .surface import frame_around
+
+    if units.crs is None or not units.crs.is_projected:
+        raise InputError(Issue(field="units.crs", expected="a metric CRS with cell_size=",
+                               got=str(units.crs), fix="units.to_crs(units.estimate_utm_crs())"))
+    epsg = units.crs.to_epsg()
+    frame = frame_around(units.total_bounds, cell_size=cell_size,
+                         crs=f"EPSG:{epsg}" if epsg else units.crs.to_wkt())
+    shapes = [(g, float(idx[str(u)])) for u, g in zip(units.index, units.geometry.values)
+              if str(u) in idx and pd.notna(idx[str(u)]) and g is not None and not g.is_empty]
+    out = rasterize(shapes, out_shape=(frame.height, frame.width), transform=frame.transform,
+                    fill=np.nan, dtype="float32") if shapes else \
+        np.full((frame.height, frame.width), np.nan, dtype=np.float32)
     return Surface(out[None], frame.transform, frame.crs, [label], float("nan"), units_text)
