@@ -20,7 +20,8 @@ from .page import ASSETS, asset
 from .pages import (areas_layer, index_page, neighbours_of, page_shapes, points_layer,
                     problem_points, unit_page)
 from .encode import shift_geometry
-from .star import OSM_CREDIT, _categories, _periods, _to_gcj, draw, page_name, tile_choice
+from .star import (OSM_CREDIT, _categories, _periods, _to_gcj, draw, overlay_layers,
+                   page_name, tile_choice)
 
 __all__ = ["publish", "PUBLIC_RATING_COLUMNS", "PUBLIC_LEDGER_COLUMNS",
            "PUBLIC_REJECT_COLUMNS"]
@@ -106,7 +107,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             credit: str = OSM_CREDIT, rejects: pd.DataFrame | None = None,
             extra: Mapping[str, str | Path] | None = None,
             problems: gpd.GeoDataFrame | None = None, unit_pages: bool = True,
-            level: str | None = None, target: float = 0.8, progress=None) -> dict[str, Path]:
+            level: str | None = None, target: float = 0.8, progress=None,
+            overlays=()) -> dict[str, Path]:
     """Write a public-safe, offline folder of star maps, unit pages and tables, all at once.
 
     Writes:
@@ -170,6 +172,10 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         Share of units at 3★ or better an area should reach.
     progress : callable, optional
         Called with ``(done, total)`` while unit pages are made.
+    overlays : sequence, optional
+        Raster layers of the overview and the area map (density, hot spots), as for
+        :func:`geozz.star_map`: surfaces of :mod:`geozz.raster` or their
+        :func:`geozz.raster.image_layer`; each with its own legend.
 
     Returns
     -------
@@ -231,6 +237,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
                            target=target)
         layers.append(areas_layer(units, table, periods, column=col, target=target,
                                   shift=shift))
+    layers.extend(overlay_layers(overlays, tiles))
     common = dict(period=shown, simulated=simulated, tiles=tiles, credit=credit,
                   decimals=5, m=None)
 
