@@ -42,7 +42,7 @@ from .errors import InputError, Issue
 from .problems import vocabulary
 
 __all__ = ["available", "path", "load", "longgang", "haidian", "problems_path",
-           "simulate_problems", "sf311_tracts", "sf311_problems", "SF311_CATEGORIES",
+           "simulate_problems", "sf311_path", "sf311_tracts", "sf311_problems", "SF311_CATEGORIES",
            "SF311_TZ"]
 
 _NAMES = {"longgang": "龙岗区", "haidian": "海淀区"}
@@ -125,7 +125,9 @@ SF311_CATEGORIES = {
 SF311_TZ = "America/Los_Angeles"
 
 
-def _sf311() -> Path:
+def sf311_path() -> Path:
+    """The folder of the San Francisco 311 sample (``cases_sample.csv.gz``,
+    ``tracts.geojson``, ``SOURCE.md``)."""
     return _root() / "sf311"
 
 
@@ -141,7 +143,7 @@ def sf311_tracts() -> gpd.GeoDataFrame:
     """
     from .units import read_units
 
-    units = read_units(_sf311() / "tracts.geojson",
+    units = read_units(sf311_path() / "tracts.geojson",
                        columns={"geoid": "unit_id", "nhood": "admin"}, unit_type="grid")
     units["name"] = "Tract " + units.index.str[-6:-2].str.lstrip("0") + "." \
         + units.index.str[-2:]
@@ -154,7 +156,7 @@ def sf311_problems():
     :data:`SF311_TZ`)."""
     from .problems import read_problems
 
-    return read_problems(_sf311() / "cases_sample.csv.gz", tz=SF311_TZ,
+    return read_problems(sf311_path() / "cases_sample.csv.gz", tz=SF311_TZ,
                          categories=SF311_CATEGORIES)
 
 

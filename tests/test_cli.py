@@ -6,6 +6,7 @@ ratings.csv, and units built again through the API.
 """
 
 import csv
+import gzip
 import re
 from pathlib import Path
 
@@ -55,14 +56,15 @@ def check_counts(text: str, out: Path, records: Path, n_units: int) -> None:
     road, river = printed(r"(\d+) in road units, (\d+) in river units", text)
     assert road == ledger.loc[ledger["unit_type"] == "road", "problem_id"].nunique()
     assert river == ledger.loc[ledger["unit_type"] == "river", "problem_id"].nunique()
-    n_rat, units_shown, months = printed(r"ratings: (\d+) rows = (\d+) units x (\d+) months",
-                                         text)
+    n_rat, units_shown, months = printed(
+        r"ratings: (\d+) rows = (\d+) units x (\d+) (?:months|years)", text)
     assert (n_rat, units_shown, months) == (len(ratings), n_units,
                                             ratings["period"].nunique())
     assert n_rat == n_units * months
-    latest = sorted(ratings["period"].astype(str).unique())[-1]
+    shown = re.search(r"units at 3★ or better in (\S+):", text).group(1)
     (share,) = printed(r"units at 3★ or better in \S+: (\d+)%", text)
-    assert share == round(100 * (ratings.loc[ratings["period"] == latest, "stars"] >= 3).mean())
+    assert share == round(100 * (ratings.loc[ratings["period"].astype(str) == shown, "stars"]
+                                 >= 3).mean())
 
 
 @pytest.mark.parametrize("district", ["longgang", "haidian"])
@@ -80,6 +82,32 @@ def test_demo_writes_maps_and_consistent_counts(district, tmp_path, monkeypatch)
     assert str(out / "overview.html") in result.output
     # nothing else in the parent: no temporary siblings left behind
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [district]
+
+
+def test_demo_publishes_sf311_by_tract_with_its_rasters(tmp_path):
+    result = CliRunner().invoke(main, ["demo", "--district", "sf311", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "sf311"
+    tracts = gz.datasets.sf311_tracts()
+    plain = tmp_path / "cases.csv"  # the records, decompressed for the csv module
+    plain.write_bytes(gzip.decompress((gz.datasets.sf311_path()
+                                       / "cases_sample.csv.gz").read_bytes()))
+    check_counts(result.output, out, plain, len(tracts))
+    # the sample's real problems, every one in a tract; the pages say nothing is simulated
+    assert "outside every unit (3415 + 0" in result.output
+    page = (out / "overview.html").read_text(encoding="utf-8")
+    assert "problem records on this map are simulated" not in page and "DataSF" in page
+    assert "units at 3★ or better in 2015" in result.output  # the last whole year
+    density = gz.raster.read(out / "density.tif")
+    assert density.crs == "EPSG:32610" and density.labels[0] == "2008"
+    (used,) = printed(r"density: \d+ years of \d+ × \d+ pixels of 50 m \((\d+) problems", result.output)
+    assert used == 3415
+    hot = pd.read_csv(out / "hotspots.csv", dtype={"unit_id": str})
+    assert set(hot["unit_id"]) == set(tracts.index) and hot["period"].nunique() == 9
+    assert gz.raster.read(out / "hotspots.tif").labels == sorted(hot["period"].astype(str).unique())
+    # the overview carries the density and hot-spot layers of the year shown
+    assert "问题密度 Density 2015" in page and "热点 Gi* hot spots 2015" in page
+    assert (out / "units" / gz.maps.page_name(tracts.index[0])).is_file()
 
 
 def test_demo_twice_replaces_the_publication(tmp_path):

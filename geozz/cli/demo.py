@@ -1,8 +1,12 @@
 """``geozz demo``: the whole pipeline on real district data.
 
-``geozz demo`` runs the whole pipeline on the embedded Longgang district and writes
-``./maps/longgang/``; ``geozz demo --district haidian`` does the same for Haidian;
-``geozz demo --osm city.osm.pbf`` for any OSM extract (with simulated problems).
+``geozz demo`` runs the whole pipeline on the embedded Longgang district (real OSM,
+simulated records) and on the San Francisco 311 sample (real complaints, by census
+tract), and writes ``./maps/longgang/`` and ``./maps/sf311/``: the public folder of
+:func:`geozz.publish` plus the density and hot-spot rasters of :mod:`geozz.raster`
+(``density.tif``, ``hotspots.tif``, ``hotspots.csv``, also shown as layers of the
+overview). ``--district haidian`` (or ``longgang``, ``sf311``) runs one of them;
+``geozz demo --osm city.osm.pbf`` runs any OSM extract (with simulated problems).
 """
 
 from __future__ import annotations
@@ -17,10 +21,58 @@ from ._common import echo_for, parse_bbox, print_rejects, stages
 
 __all__ = ["demo"]
 
+#: what ``geozz demo`` runs without ``--district``
+DEFAULT_RUNS = ("longgang", "sf311")
+#: pixel size (m) and kernel bandwidth (m) of the demo's density surfaces
+DENSITY_CELL, DENSITY_BANDWIDTH = 50.0, 300.0
+
+
+def rasters(problems, units, ratings, scratch: Path, *, shown: str, freq: str):
+    """Density (one band per period) and Gi* hot spots (per period, with their runs) of a
+    run, written to ``scratch``; and the map layers of the period shown.
+
+    Returns ``(extra files by name, overlays)``.
+    """
+    import numpy as np
+
+    import geozz as gz
+    from geozz._io import write_csv
+
+    density = gz.raster.density(problems, cell_size=DENSITY_CELL,
+                                bandwidth=DENSITY_BANDWIDTH, by="period", freq=freq,
+                                crs=units.crs, path=scratch / "density.tif")
+    cells = units[units["unit_type"] == "grid"]
+    gi = gz.raster.gistar(ratings, cells)
+    runs = gz.raster.hot_runs(ratings, cells, gi=gi)
+    write_csv(scratch / "hotspots.csv", gi.merge(runs.reset_index(), on="unit_id",
+                                                  how="left"))
+    try:  # a geozz grid: one pixel per cell; an office's polygons: burnt at 50 m
+        regular = len(gz.raster.grid_frame(cells).cells) == len(cells)
+    except gz.errors.InputError:
+        regular = False
+    periods = sorted(gi["period"].unique())
+    bands = [gz.raster.grid_surface(gi[gi["period"] == p].set_index("unit_id")["code"], cells,
+                                    label=p, units_text="Gi* class",
+                                    cell_size=None if regular else DENSITY_CELL)
+             for p in periods]
+    hot = gz.raster.Surface(np.concatenate([b.values for b in bands]), bands[0].transform,
+                            bands[0].crs, periods, bands[0].nodata, "Gi* class")
+    gz.raster.write(hot, scratch / "hotspots.tif")
+    overlays = []
+    if shown in density.labels:
+        overlays.append(gz.raster.image_layer(density, band=shown, show=False,
+                                              name=f"问题密度 Density {shown}"))
+    if shown in periods:
+        overlays.append(gz.raster.image_layer(hot, band=shown, kind="hotspot", show=False,
+                                              name=f"热点 Gi* hot spots {shown}"))
+    files = {n: scratch / n for n in ("density.tif", "hotspots.tif", "hotspots.csv")}
+    return files, overlays, density, gi, runs
+
 
 @click.command()
-@click.option("--district", default="longgang", show_default=True,
-              help="A bundled district (longgang, haidian).")
+@click.option("--district", default=None,
+              help="One bundled data set (longgang, haidian, sf311) [default: longgang "
+                   "and sf311].")
 @click.option("--osm", "osm_file", type=click.Path(exists=True, dir_okay=False,
                                                     path_type=Path),
               help="Use this OSM file (.osm, .osm.bz2, .osm.pbf) instead of a bundled "
@@ -38,48 +90,76 @@ __all__ = ["demo"]
 def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | None,
          out_root: Path,
          grid_size: float, n: int, seed: int, period: str | None) -> None:
-    """Run units → problems → assign → rate → maps on real district data."""
+    """Run units → problems → assign → rate → maps (and density, hot spots) on real data."""
+    runs = [district] if district is not None or osm_file is not None else list(DEFAULT_RUNS)
+    for name in runs:
+        _one(ctx, name, osm_file, bbox, out_root, grid_size, n, seed, period)
+
+
+def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: str | None,
+         out_root: Path, grid_size: float, n: int, seed: int, period: str | None) -> None:
     import pandas as pd
 
     import geozz as gz
 
+    sf = osm_file is None and district == "sf311"
+    freq, word = ("Y", "years") if sf else ("M", "months")
     stack = contextlib.ExitStack()
-    with stages(["area", "units", "problems", "assign", "rate", "maps"],
+    with stages(["area", "units", "problems", "assign", "rate", "rasters", "maps"],
                 ctx.obj["quiet"]) as bar, stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         bar.step("area")
         if osm_file is not None:
             area = gz.read_osm(osm_file, boundary=parse_bbox(bbox, "--bbox"))
-            name = osm_file.name.split(".")[0]
+            name, title = osm_file.name.split(".")[0], area.name
+        elif sf:
+            area, name, title = None, "sf311", "San Francisco 311"
         else:
             area = gz.datasets.load(district)
-            name = district
+            name, title = district, area.name
         out = out_root / name
         bar.done()
         bar.step("units")
-        units = gz.build_units(area, grid_size=grid_size)
+        units = gz.datasets.sf311_tracts() if sf else gz.build_units(area, grid_size=grid_size)
         bar.done()
         bar.step("problems")
         extra = {}
         if osm_file is not None:
             # simulated records are written beside the output, then published with it
-            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             records = scratch / "problems_simulated.csv"
             gz.datasets.simulate_problems(units, n=n, seed=seed).to_csv(records, index=False)
             extra["problems_simulated.csv"] = records
+        elif sf:
+            records = gz.datasets.sf311_path() / "cases_sample.csv.gz"
         else:
             records = gz.datasets.problems_path(district)
-        problems, rejects = gz.read_problems(records)
+        problems, rejects = (gz.datasets.sf311_problems() if sf
+                             else gz.read_problems(records))
         bar.done()
         bar.step("assign")
         ledger = gz.assign(problems, units)
         bar.done()
         bar.step("rate")
-        ratings = gz.rate(ledger, units, freq="M")
+        ratings = gz.rate(ledger, units, freq=freq)
+        if period is not None and period not in set(ratings["period"].astype(str)) \
+                and district in DEFAULT_RUNS and district != DEFAULT_RUNS[0]:
+            period = None  # a month of the default run is not a year of SF 311
+        bar.done()
+        bar.step("rasters")
+        rated = sorted(ratings["period"].astype(str).unique())
+        if sf and period is None and rated[-1] == "2016" and "2015" in rated:
+            period = "2015"  # the sample ends in January 2016: show the last whole year
+        shown = period or rated[-1]
+        files, overlays, density, gi, hot_runs = rasters(problems, units, ratings, scratch,
+                                                         shown=shown, freq=freq)
+        extra.update(files)
         bar.done()
         bar.step("maps")
-        written = gz.publish(units, ratings, ledger, out, period=period, simulated=True,
-                             title=area.name, rejects=rejects, extra=extra,
-                             problems=problems)
+        credit = ("Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF"
+                  if sf else gz.maps.OSM_CREDIT)
+        written = gz.publish(units, ratings, ledger, out, period=period, simulated=not sf,
+                             title=title, rejects=rejects, extra=extra,
+                             problems=problems, overlays=overlays, credit=credit)
         if osm_file is not None:
             records = written["problems_simulated.csv"]
         bar.done()
@@ -98,7 +178,7 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
     outside = int((ledger["reason"] == "outside_units").sum())
     by_type = ledger.dropna(subset=["unit_type"]).groupby("unit_type")["problem_id"].nunique()
     echo = echo_for(ctx)
-    echo(f"{area.name}: {len(units)} units "
+    echo(f"{title}: {len(units)} units "
          + ", ".join(f"{k} {v}" for k, v in units["unit_type"].value_counts().items())
          + f" in {units.crs.name}")
     echo(f"records in {records}: {n_rows} rows: {n_reports} read, {n_rejected} rejected"
@@ -111,10 +191,19 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
          f"({in_grid} + {outside} = {in_grid + outside} of {len(problems)} problems); "
          + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in corridors))
     shown = sorted(ratings["period"].unique())
-    echo(f"ratings: {len(ratings)} rows = {len(units)} units x {len(shown)} months "
+    echo(f"ratings: {len(ratings)} rows = {len(units)} units x {len(shown)} {word} "
          f"({shown[0]} … {shown[-1]}); maps show {period or shown[-1]}")
     share3 = (ratings.loc[ratings["period"] == (period or shown[-1]), "stars"] >= 3).mean()
     echo(f"units at 3★ or better in {period or shown[-1]}: {share3:.0%} (target 80%)")
+    m = density.meta
+    echo(f"density: {len(density.labels)} {word} of {density.shape[0]} × {density.shape[1]} "
+         f"pixels of {DENSITY_CELL:g} m ({m['used']} problems on it, {m['outside']} off it, "
+         f"{m['no_position']} without a position); peak "
+         f"{float(density.values.max()):.0f} problems per km²")
+    now = gi[gi["period"] == (period or shown[-1])]
+    echo(f"hot spots (Gi*, {period or shown[-1]}): "
+         + ", ".join(f"{k} {v}" for k, v in now["hotspot"].value_counts().items())
+         + f"; {int(hot_runs['persistent'].sum())} cells hot 3+ {word} running (回潮)")
     echo("written:")
     for key, p in written.items():
         echo(f"  {key:<9} {Path(p).resolve()}")

@@ -155,8 +155,18 @@
     /* a raster surface (density, classes, hot spots): a PNG placed by its corners, with
        its own legend box, shown while the layer is on */
     image: function (map, control, x, cfg) {
-      var layer = L.imageOverlay(x.url, x.bounds, {opacity: 1, interactive: false});
+      // above the units (their fills would hide it), never catching the mouse
+      if (!map.getPane("gzRaster")) {
+        var pane = map.createPane("gzRaster");
+        pane.style.zIndex = 450; pane.style.pointerEvents = "none";
+      }
+      var layer = L.imageOverlay(x.url, x.bounds, {opacity: 1, interactive: false, pane: "gzRaster"});
       layer.geozzLabel = x.label;
+      var stack = document.getElementById("gz-raster-legends");
+      if (!stack) {
+        stack = el("div", "gz-raster-legends"); stack.id = "gz-raster-legends";
+        document.body.appendChild(stack);
+      }
       var box = el("div", "gz-legend gz-raster-legend");
       box.appendChild(el("div", "gz-title", x.label));
       if (x.units) box.appendChild(el("div", "gz-note", x.units));
@@ -167,7 +177,7 @@
         box.appendChild(line);
       });
       box.style.display = "none";
-      document.body.appendChild(box);
+      stack.appendChild(box);
       (window.geozzImageLayers = window.geozzImageLayers || []).push({layer: layer, legend: box, cfg: x});
       layer.on("add", function () { box.style.display = ""; });
       layer.on("remove", function () { box.style.display = "none"; });
