@@ -70,7 +70,7 @@ def check_counts(text: str, out: Path, records: Path, n_units: int) -> None:
 @pytest.mark.parametrize("district", ["longgang", "haidian"])
 def test_demo_writes_maps_and_consistent_counts(district, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["demo", "--district", district])
+    result = CliRunner().invoke(main, ["demo", "--district", district, "--no-signboards"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "maps" / district
     for name in ("overview.html", "stars_grid.html", "stars_road.html", "stars_river.html",
@@ -111,7 +111,7 @@ def test_demo_publishes_sf311_by_tract_with_its_rasters(tmp_path):
 
 
 def test_demo_twice_replaces_the_publication(tmp_path):
-    args = ["demo", "--district", "longgang", "--out", str(tmp_path)]
+    args = ["demo", "--district", "longgang", "--out", str(tmp_path), "--no-signboards"]
     first = CliRunner().invoke(main, args + ["--period", "2024-03"])
     assert first.exit_code == 0, first.output
     page = (tmp_path / "longgang" / "overview.html").read_text(encoding="utf-8")
@@ -125,7 +125,7 @@ def test_demo_twice_replaces_the_publication(tmp_path):
 
 def test_demo_on_an_osm_file(tmp_path):
     osm = gz.datasets.path("haidian") / "beijing_haidian.osm.pbf"
-    result = CliRunner().invoke(main, ["demo", "--osm", str(osm), "-n", "300",
+    result = CliRunner().invoke(main, ["demo", "--osm", str(osm), "-n", "300", "--no-signboards",
                                        "--bbox", "116.3084,39.9905,116.3320,40.0123",
                                        "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

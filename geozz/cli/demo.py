@@ -86,18 +86,26 @@ def rasters(problems, units, ratings, scratch: Path, *, shown: str, freq: str):
               help="Simulated records for --osm.")
 @click.option("--seed", default=0, show_default=True, help="Simulator seed for --osm.")
 @click.option("--period", default=None, help="Period of the maps (default the latest).")
+@click.option("--signboards/--no-signboards", default=True, show_default=True,
+              help="Write signboards/ (a PNG per unit at 3★ or better, one PDF of all).")
+@click.option("--base-url", default="http://localhost:8000/", show_default=True,
+              help="Where the folder will be served, for the signboards' QR codes "
+                   "(python -m http.server -d maps/longgang 8000 serves the default).")
 @click.pass_context
 def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | None,
          out_root: Path,
-         grid_size: float, n: int, seed: int, period: str | None) -> None:
+         grid_size: float, n: int, seed: int, period: str | None, signboards: bool,
+         base_url: str) -> None:
     """Run units → problems → assign → rate → maps (and density, hot spots) on real data."""
     runs = [district] if district is not None or osm_file is not None else list(DEFAULT_RUNS)
     for name in runs:
-        _one(ctx, name, osm_file, bbox, out_root, grid_size, n, seed, period)
+        _one(ctx, name, osm_file, bbox, out_root, grid_size, n, seed, period,
+             base_url if signboards else None)
 
 
 def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: str | None,
-         out_root: Path, grid_size: float, n: int, seed: int, period: str | None) -> None:
+         out_root: Path, grid_size: float, n: int, seed: int, period: str | None,
+         base_url: str | None) -> None:
     import pandas as pd
 
     import geozz as gz
@@ -152,14 +160,30 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
         shown = period or rated[-1]
         files, overlays, density, gi, hot_runs = rasters(problems, units, ratings, scratch,
                                                          shown=shown, freq=freq)
+        at = density.labels.index(shown) if shown in density.labels else None
+        printed_density = None if at is None else gz.raster.Surface(
+            density.values[at:at + 1], density.transform, density.crs, [shown], None,
+            density.units)
         extra.update(files)
         bar.done()
         bar.step("maps")
         credit = ("Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF"
                   if sf else gz.maps.OSM_CREDIT)
-        written = gz.publish(units, ratings, ledger, out, period=period, simulated=not sf,
-                             title=title, rejects=rejects, extra=extra,
-                             problems=problems, overlays=overlays, credit=credit)
+        from tqdm import tqdm
+
+        with tqdm(total=None, unit="page", desc="  pages", leave=False,
+                  disable=ctx.obj["quiet"] or None) as pages_bar:
+            def progress(done, total):
+                pages_bar.total = total
+                pages_bar.n = done
+                pages_bar.refresh()
+
+            written = gz.publish(units, ratings, ledger, out, period=period,
+                                 simulated=not sf, title=title, rejects=rejects, extra=extra,
+                                 problems=problems, overlays=overlays, credit=credit,
+                                 static=True, static_raster=printed_density,
+                                 signboards=base_url is not None, base_url=base_url,
+                                 contact="12345" if not sf else "311", progress=progress)
         if osm_file is not None:
             records = written["problems_simulated.csv"]
         bar.done()
@@ -204,6 +228,11 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
     echo(f"hot spots (Gi*, {period or shown[-1]}): "
          + ", ".join(f"{k} {v}" for k, v in now["hotspot"].value_counts().items())
          + f"; {int(hot_runs['persistent'].sum())} cells hot 3+ {word} running (回潮)")
+    if base_url is not None:
+        boards = sorted((Path(written["signboards"])).glob("*.png")) \
+            if "signboards" in written else []
+        echo(f"signboards: {len(boards)} boards (units at 3★ or better), QR codes to "
+             f"{base_url}units/…; serve the folder there to make them work")
     echo("written:")
     for key, p in written.items():
         echo(f"  {key:<9} {Path(p).resolve()}")

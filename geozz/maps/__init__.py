@@ -3,7 +3,9 @@
 * :func:`star_map` (:mod:`geozz.maps.star`): the notebook view, a folium map of units
   coloured by stars with every rated period in one page and a period switcher;
 * :func:`publish` (:mod:`geozz.maps.publication`): the public folder — index, overview,
-  admin-area map, one page per unit, tables — written whole and swapped in at once.
+  admin-area map, one page per unit, tables — written whole and swapped in at once;
+* :func:`static_map` and :func:`signboards` (:mod:`geozz.maps.printed`): the overview as
+  a PNG/PDF for printed bulletins, and a board with a QR code per unit at 3★ or better.
 
 Every page carries (or, in a published folder, loads from ``assets/``) Leaflet and its
 own constant scripts, draws on a canvas and needs no network. Geometry is written once
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 from ..units.registry import LABELS
 from . import publication
+from .printed import signboards, static_map
 from .publication import publish
 from .star import NO_RATING_COLOUR, OSM_CREDIT, STAR_COLOURS, STAR_LABELS, page_name, star_map
 
@@ -36,5 +39,5 @@ from .star import NO_RATING_COLOUR, OSM_CREDIT, STAR_COLOURS, STAR_LABELS, page_
 #: type registered later has its label too
 UNIT_TYPE_LABELS = LABELS
 
-__all__ = ["star_map", "publish", "page_name", "STAR_COLOURS", "NO_RATING_COLOUR",
+__all__ = ["star_map", "publish", "static_map", "signboards", "page_name", "STAR_COLOURS", "NO_RATING_COLOUR",
            "STAR_LABELS", "OSM_CREDIT", "UNIT_TYPE_LABELS"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Mapping
 
@@ -108,7 +110,9 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             extra: Mapping[str, str | Path] | None = None,
             problems: gpd.GeoDataFrame | None = None, unit_pages: bool = True,
             level: str | None = None, target: float = 0.8, progress=None,
-            overlays=()) -> dict[str, Path]:
+            overlays=(), signboards: bool = False, base_url: str | None = None,
+            contact: str | None = None, static: bool = False,
+            static_raster=None) -> dict[str, Path]:
     """Write a public-safe, offline folder of star maps, unit pages and tables, all at once.
 
     Writes:
@@ -176,6 +180,20 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         Raster layers of the overview and the area map (density, hot spots), as for
         :func:`geozz.star_map`: surfaces of :mod:`geozz.raster` or their
         :func:`geozz.raster.image_layer`; each with its own legend.
+    signboards : bool, default False
+        Also write ``signboards/<unit>.pdf`` and ``.png``: a printable board per unit at
+        3★ or better with a QR code to its page (:func:`geozz.maps.signboards`); needs
+        ``base_url``.
+    base_url : str, optional
+        Where this folder will be served (``https://…/public/``), for the QR codes.
+    contact : str, optional
+        The office's contact line on the boards (a hotline).
+    static : bool, default False
+        Also write ``overview.png`` and ``overview.pdf`` for printed bulletins
+        (:func:`geozz.maps.static_map`).
+    static_raster : Surface or path, optional
+        A raster drawn on the static overview (default the first
+        :class:`~geozz.raster.Surface` of ``overlays``, if any).
 
     Returns
     -------
@@ -202,6 +220,51 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     ['areas', 'areas_table', 'grid', 'index', 'ledger', 'overview', 'ratings', 'river',
      'road', 'units']
     """
+    with contextlib.ExitStack() as stack:
+        return _publish(stack, units, ratings, ledger, out_dir, period=period, title=title,
+                        simulated=simulated, tiles=tiles, credit=credit, rejects=rejects,
+                        extra=extra, problems=problems, unit_pages=unit_pages, level=level,
+                        target=target, progress=progress, overlays=overlays,
+                        signboards=signboards, base_url=base_url, contact=contact,
+                        static=static, static_raster=static_raster)
+
+
+def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated, overlays,
+             signboards, base_url, contact, static, static_raster, progress=None
+             ) -> dict[str, Path]:
+    """The signboards and static overview of a publication, made in ``scratch``: their
+    names in the folder and where they are now."""
+    from ..raster import Surface
+    from .printed import signboards as boards, static_map
+
+    out: dict[str, Path] = {}
+    if signboards:
+        if not base_url:
+            raise InputError(Issue(field="base_url", expected="the address the folder will "
+                                   "be served at, for the boards' QR codes", got=base_url,
+                                   fix="pass base_url='https://…/public/' or leave "
+                                       "signboards out"))
+        made = boards(units, ratings, scratch / "signboards", base_url=base_url,
+                      period=period, title=None, contact=contact, progress=progress)
+        for paths in made.values():
+            for p in paths:
+                out[f"signboards/{p.name}"] = p
+    if static:
+        surfaces = [x for x in ([overlays] if isinstance(overlays, Surface)
+                                else list(overlays or ())) if isinstance(x, Surface)]
+        for fname in ("overview.png", "overview.pdf"):
+            out[fname] = static_map(units, ratings, scratch / fname, period=period,
+                                    title=f"{title} 星级评价" if title else None,
+                                    credit=credit, simulated=simulated,
+                                    raster=static_raster if static_raster is not None
+                                    else surfaces[0] if surfaces else None)
+    return out
+
+
+def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated, tiles,
+             credit, rejects, extra, problems, unit_pages, level, target, progress,
+             overlays, signboards, base_url, contact, static, static_raster
+             ) -> dict[str, Path]:
     from ..rating import areas as area_table
 
     as_path(out_dir, field="out_dir", what="folder")
@@ -291,6 +354,14 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     files = sorted([f for f, _ in pages.values()] + [f for f, _ in tables.values()]
                    + list(extras) + ([f"units/{page_name(u)}" for u in unit_files])
                    + ([f"assets/{a}" for a in ASSETS] if shown is not None else []))
+    # printed outputs are made before the folder is touched, then copied in
+    scratch = stack.enter_context(tempfile.TemporaryDirectory())
+    printed = _printed(units, ratings, Path(scratch), period=shown, title=name,
+                       credit=credit, simulated=simulated, overlays=overlays,
+                       signboards=signboards, base_url=base_url, contact=contact,
+                       static=static, static_raster=static_raster, progress=progress) \
+        if shown is not None else {}
+    files = sorted(files + list(printed))
     marker = json.dumps({"geozz": "publication", "period": shown, "files": files},
                         ensure_ascii=False)
     out = as_path(out_dir, field="out_dir", what="folder")
@@ -311,6 +382,14 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         for key, (fname, frame) in tables.items():
             write_csv(tmp / fname, frame)
             written[key] = fname
+        for fname, src in printed.items():
+            (tmp / fname).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, tmp / fname)
+        if any(f.startswith("signboards/") for f in printed):
+            written["signboards"] = "signboards"
+        for fname in ("overview.png", "overview.pdf"):
+            if fname in printed:
+                written[fname.replace(".", "_")] = fname
         for fname, src in extras.items():
             try:
                 shutil.copyfile(src, tmp / fname)

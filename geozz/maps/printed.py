@@ -1,0 +1,438 @@
+"""Printed outputs: the overview as a static figure, and signboards (立牌公示) per unit.
+
+* :func:`static_map` — the star map of a period for printed bulletins, PNG or PDF by the
+  file's suffix (matplotlib): units coloured by stars (grid under roads under rivers), a
+  legend with the count per star level, a scale bar (matplotlib-scalebar), a north
+  arrow, title, period and credit, and optionally a raster of :mod:`geozz.raster`
+  (density, hot spots) drawn over the units with its colour bar;
+* :func:`signboards` — a board per unit at ``min_stars`` or better (a PNG each, and one
+  PDF with a page per board): name,
+  type, stars, score, period, the responsible body and the office's contact line, and a
+  QR code (segno) to the unit's public page in a :func:`geozz.publish` folder served at
+  ``base_url``.
+
+Chinese text is drawn with a CJK font (Noto Sans CJK, installed by the README's commands
+with ``fonts-noto-cjk``); without one :class:`~geozz.errors.OutputError` names the fix.
+Text from input is data: every text artist is made with ``parse_math=False`` so a ``$`` in
+a name is a dollar sign, never mathtext, and nothing reaches a template engine. A board
+shows the ``responsible`` body of the units table and the ``contact=`` line the office
+gives (a hotline); it never shows a phone number from the data.
+
+Examples
+--------
+>>> import geozz as gz, tempfile, pathlib
+>>> units = gz.build_units(gz.datasets.longgang())
+>>> problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+>>> ratings = gz.rate(gz.assign(problems, units), units)
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> static_map(units, ratings, out / "overview.png", period="2024-05").stat().st_size > 10_000
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from urllib.parse import quote
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._io import as_path, atomic_path
+from ..errors import InputError, Issue, OutputError
+from ..units.registry import LABELS, UNIT_TYPES
+from .star import NO_RATING_COLOUR, OSM_CREDIT, STAR_COLOURS, STAR_LABELS, _periods, page_name
+
+__all__ = ["static_map", "static_figure", "signboards", "board_url", "cjk_font", "FORMATS"]
+
+#: the file types of the printed outputs
+FORMATS = ("png", "pdf")
+_CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei",
+        "Source Han Sans SC", "SimHei", "Microsoft YaHei")
+
+
+def _mpl():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return matplotlib, plt
+
+
+def cjk_font() -> str:
+    """The family name of an installed CJK font (the font list is rebuilt once if it was
+    cached before the font was installed).
+
+    Raises
+    ------
+    OutputError
+        No CJK font is installed.
+    """
+    from matplotlib import font_manager as fm
+
+    for attempt in range(2):
+        names = {f.name for f in fm.fontManager.ttflist}
+        for name in _CJK:
+            if name in names:
+                return name
+        if attempt == 0:
+            fm.fontManager = fm._load_fontmanager(try_read_cache=False)
+    raise OutputError(Issue(field="font", expected="a CJK font (Noto Sans CJK)", got=None,
+                            fix="apt-get install fonts-noto-cjk (the README's test "
+                                "command does)"))
+
+
+def _text(ax, x, y, s, **kw):
+    """A text artist that shows ``s`` as it is (no mathtext)."""
+    return ax.text(x, y, str(s), parse_math=False, **kw)
+
+
+def _shown(ratings: pd.DataFrame, period: str | None) -> tuple[str, pd.DataFrame]:
+    periods, at = _periods(ratings, period)
+    if not periods:
+        raise InputError(Issue(field="ratings", expected="at least one rated period",
+                               got=0, fix="rate some problems first (gz.rate)"))
+    p = periods[at]
+    return p, ratings[ratings["period"].astype(str) == p].set_index(
+        ratings.loc[ratings["period"].astype(str) == p, "unit_id"].astype(str))
+
+
+def _check_suffix(path: Path) -> str:
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in FORMATS:
+        raise OutputError(Issue(file=str(path), field="path", expected="a .png or .pdf file",
+                                got=path.suffix, fix="name the file e.g. overview.png"))
+    return kind
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate("", xy=(0.95, 0.93), xytext=(0.95, 0.83), xycoords="axes fraction",
+                arrowprops={"facecolor": "black", "width": 4, "headwidth": 12})
+    _text(ax, 0.95, 0.945, "N 北", transform=ax.transAxes, ha="center", va="bottom",
+          fontsize=10, fontweight="bold")
+
+
+def static_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, path: str | Path, *,
+               period: str | None = None, title: str | None = None,
+               credit: str = OSM_CREDIT, unit_types=None, raster=None,
+               raster_band: str | int = 0, raster_label: str | None = None,
+               dpi: int = 200, simulated: bool = False) -> Path:
+    """The star map of one period as a PNG or PDF for printed bulletins.
+
+    Parameters
+    ----------
+    units, ratings
+        From :func:`geozz.build_units` (any CRS: drawn in the units' metric CRS, or
+        their UTM zone) and :func:`geozz.rate`.
+    path : str or Path
+        ``.png`` or ``.pdf`` (written whole, atomically).
+    period : str, optional
+        Default the latest rated.
+    title : str, optional
+        Drawn as text above the map (default "星级评价 Star rating").
+    credit : str
+        Data credit, at the foot.
+    unit_types : iterable of str, optional
+        Default every type present.
+    raster : Surface or path, optional
+        A raster of :mod:`geozz.raster` (or any GeoTIFF) drawn over the units at 60 %
+        opacity, reprojected to the map's CRS, with a colour bar; zero and nodata are
+        transparent.
+    raster_band, raster_label
+        Band (label or position) and colour-bar label (default the band's units).
+    dpi : int, default 200
+    simulated : bool, default False
+        Say in the credit line that the problem records are simulated.
+
+    Returns
+    -------
+    Path
+    """
+    out = as_path(path, field="path")
+    kind = _check_suffix(out)
+    fig = static_figure(units, ratings, period=period, title=title, credit=credit,
+                        unit_types=unit_types, raster=raster, raster_band=raster_band,
+                        raster_label=raster_label, simulated=simulated)
+    _, plt = _mpl()
+    try:
+        with plt.rc_context({"pdf.fonttype": 42}), atomic_path(out) as tmp:
+            fig.savefig(tmp, format=kind, dpi=dpi)
+    finally:
+        plt.close(fig)
+    return out
+
+
+def static_figure(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *,
+                  period: str | None = None, title: str | None = None,
+                  credit: str = OSM_CREDIT, unit_types=None, raster=None,
+                  raster_band: str | int = 0, raster_label: str | None = None,
+                  simulated: bool = False):
+    """The matplotlib figure :func:`static_map` saves (same options), to adjust or embed.
+
+    Close it with ``matplotlib.pyplot.close(fig)`` when done.
+    """
+    _, plt = _mpl()
+    from matplotlib.patches import Patch
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    font = cjk_font()
+    shown, now = _shown(ratings, period)
+    metric = units if units.crs is not None and units.crs.is_projected \
+        else units.to_crs(units.estimate_utm_crs())
+    types = [t for t in UNIT_TYPES if t in set(metric["unit_type"])]
+    if unit_types is not None:
+        types = [t for t in types if t in set([unit_types] if isinstance(unit_types, str)
+                                              else unit_types)]
+    stars = now["stars"].reindex(metric.index.astype(str))
+    colour = [STAR_COLOURS.get(int(s), NO_RATING_COLOUR) if pd.notna(s) else NO_RATING_COLOUR
+              for s in stars]
+    with plt.rc_context({"font.family": [font], "axes.unicode_minus": False,
+                         "pdf.fonttype": 42}):
+        fig, ax = plt.subplots(figsize=(11.7, 8.3))  # A4 landscape
+        cols = pd.Series(colour, index=metric.index)
+        for t in types:
+            part = metric[metric["unit_type"] == t]
+            if len(part):
+                part.plot(ax=ax, color=cols[part.index].tolist(),
+                          edgecolor="#555" if t == "grid" else "#333",
+                          linewidth=0.3 if t == "grid" else 0.6, zorder=1 + types.index(t))
+        if raster is not None:
+            _draw_raster(fig, ax, raster, raster_band, metric.crs, raster_label)
+        counts = stars.value_counts()
+        handles = [Patch(facecolor=STAR_COLOURS[n], edgecolor="#555",
+                         label=f"{STAR_LABELS[n]}  {int(counts.get(n, 0))}")
+                   for n in (5, 4, 3, 2, 1)]
+        n_none = int(stars.isna().sum())
+        handles.append(Patch(facecolor=NO_RATING_COLOUR, edgecolor="#555",
+                             label=f"无评分 no rating  {n_none}"))
+        legend = ax.legend(handles=handles, loc="lower left", title=f"评价期 Period {shown}",
+                           fontsize=9, title_fontsize=9, framealpha=0.9)
+        for t in legend.get_texts() + [legend.get_title()]:
+            t.set_parse_math(False)
+        ax.add_artist(ScaleBar(1, units="m", location="lower right", box_alpha=0.8))
+        _north_arrow(ax)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        heading = str(title) if title else "星级评价 Star rating"
+        fig.text(0.5, 0.965, heading, ha="center", va="top", fontsize=16, fontweight="bold",
+                 parse_math=False)
+        fig.text(0.5, 0.925, f"{shown} · " + " · ".join(
+            f"{LABELS.get(t, t)} {int((metric['unit_type'] == t).sum())}" for t in types),
+            ha="center", va="top", fontsize=10, parse_math=False)
+        foot = str(credit) + (" · 问题点为模拟数据 The problem records are simulated."
+                              if simulated else "")
+        fig.text(0.01, 0.01, foot, ha="left", va="bottom", fontsize=7, color="#444",
+                 parse_math=False)
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.04)
+    return fig
+
+
+def _draw_raster(fig, ax, raster, band, crs, label) -> None:
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    from ..raster import Surface, read
+    from ..raster.surface import rio_crs
+
+    s = raster if isinstance(raster, Surface) else read(raster)
+    b = band if isinstance(band, int) else s.labels.index(band)
+    src = s.values[b].astype(float)
+    if s.nodata is not None and not np.isnan(s.nodata):
+        src = np.where(src == s.nodata, np.nan, src)
+    h, w = s.shape
+    dst_crs = rio_crs(crs.to_wkt())
+    transform, width, height = calculate_default_transform(rio_crs(s.crs), dst_crs, w, h,
+                                                           *s.bounds)
+    dst = np.full((height, width), np.nan)
+    reproject(src, dst, src_transform=s.transform, src_crs=rio_crs(s.crs),
+              dst_transform=transform, dst_crs=dst_crs, src_nodata=np.nan, dst_nodata=np.nan,
+              resampling=Resampling.bilinear)
+    dst = np.where(dst > 0, dst, np.nan)
+    x0, y1 = transform.c, transform.f
+    x1, y0 = x0 + width * transform.a, y1 + height * transform.e
+    img = ax.imshow(dst, extent=(x0, x1, y0, y1), cmap="YlOrRd", alpha=0.6, zorder=10,
+                    interpolation="nearest")
+    img.geozz_extent = (x0, y0, x1, y1)
+    bar = fig.colorbar(img, ax=ax, shrink=0.5, pad=0.01)
+    bar.set_label(str(label or s.units or s.labels[b]), parse_math=False)
+
+
+def board_url(base_url: str, unit_id) -> str:
+    """The address a unit's QR code points to: its page in a published folder.
+
+    Examples
+    --------
+    >>> board_url("https://example.gov.cn/public/", "G200-E1-N2")
+    'https://example.gov.cn/public/units/G200-E1-N2.html'
+    >>> board_url("https://example.gov.cn/public", "龙岗河 01")
+    'https://example.gov.cn/public/units/~e9~be~99~e5~b2~97~e6~b2~b3~2001.html'
+    """
+    base = str(base_url)
+    if not base.endswith("/"):
+        base += "/"
+    return base + "units/" + quote(page_name(unit_id), safe="~+-._")
+
+
+def _stars_text(n) -> str:
+    return "—" if pd.isna(n) else "★" * int(n) + "☆" * (5 - int(n))
+
+
+def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Path, *,
+               base_url: str, period: str | None = None, min_stars: int = 3,
+               formats=FORMATS, title: str | None = None, contact: str | None = None,
+               dpi: int = 150, progress=None) -> dict[str, list[Path]]:
+    """A printable board (立牌公示) per unit rated ``min_stars`` or better.
+
+    Parameters
+    ----------
+    units, ratings
+        From :func:`geozz.build_units` / :func:`geozz.read_units` and :func:`geozz.rate`.
+    out_dir : str or Path
+        Folder the boards go to (created): ``<page name of the unit id>.png`` for each
+        board and ``signboards.pdf`` with one A5 page per board, in rank order (one file
+        to print; the CJK font is embedded once, which makes a PDF per board ten times
+        slower).
+    base_url : str
+        Where the :func:`geozz.publish` folder is served (``https://…/public/``): the QR
+        code of each board opens ``base_url + "units/<page name>"``. Required: a board
+        whose code leads nowhere is worse than none.
+    period : str, optional
+        Default the latest rated.
+    min_stars : int, default 3
+    formats : sequence of {"png", "pdf"}
+    title : str, optional
+        The campaign's or office's name at the top of each board.
+    contact : str, optional
+        The office's contact line printed on every board (a hotline such as "12345");
+        phone numbers in the units or roster are never printed.
+    dpi : int, default 150
+        PNG resolution (the board is A5 portrait).
+    progress : callable, optional
+        Called with ``(done, total)``.
+
+    Returns
+    -------
+    dict
+        ``{"png": [one path per board], "pdf": [signboards.pdf]}``, boards in rank
+        order (stars, then score).
+
+    Examples
+    --------
+    >>> import geozz as gz, tempfile
+    >>> units = gz.build_units(gz.datasets.longgang())
+    >>> problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    >>> ratings = gz.rate(gz.assign(problems, units), units)
+    >>> boards = signboards(units.iloc[:5], ratings, tempfile.mkdtemp(), formats=["png"],
+    ...                     base_url="https://example.org/public/", period="2024-05")
+    >>> len(boards["png"]) <= 5
+    True
+    """
+    import segno
+
+    issues = []
+    if not isinstance(base_url, str) or not base_url.strip():
+        issues.append(Issue(field="base_url", expected="the address the published folder "
+                            "is served at", got=base_url,
+                            fix="e.g. base_url='https://www.example.gov.cn/public/'"))
+    formats = [formats] if isinstance(formats, str) else list(formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        issues.append(Issue(field="formats", expected=f"some of {FORMATS}", got=bad or formats,
+                            fix="formats=('pdf', 'png')"))
+    if isinstance(min_stars, bool) or min_stars not in (1, 2, 3, 4, 5):
+        issues.append(Issue(field="min_stars", expected="1 to 5", got=min_stars,
+                            fix="min_stars=3"))
+    if issues:
+        raise InputError(issues)
+    _, plt = _mpl()
+    font = cjk_font()
+    shown, now = _shown(ratings, period)
+    folder = as_path(out_dir, field="out_dir", what="folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(Issue(file=str(folder), expected="a folder to write", got=exc.strerror,
+                                fix="choose a writable folder")) from None
+    ids = units.index.astype(str)
+    chosen = now[now.index.isin(ids) & (now["stars"] >= min_stars)]
+    chosen = chosen.sort_values(["stars", "score"], ascending=False)
+    info = units.assign(_id=ids).set_index("_id")
+    written: dict[str, list[Path]] = {f: [] for f in formats}
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    pdf_target = folder / "signboards.pdf"
+    with contextlib.ExitStack() as stack:
+        pdf = None
+        if "pdf" in formats:
+            tmp_pdf = stack.enter_context(atomic_path(pdf_target))
+            pdf = stack.enter_context(PdfPages(tmp_pdf))
+        for k, (uid, row) in enumerate(chosen.iterrows()):
+            unit = info.loc[uid]
+            url = board_url(base_url, uid)
+            qr = np.array(segno.make(url, error="m").matrix, dtype=bool)
+            with plt.rc_context({"font.family": [font], "pdf.fonttype": 42}):
+                fig = _board(plt, unit, uid, row, shown, qr, url=url, title=title,
+                             contact=contact)
+                try:
+                    if "png" in formats:
+                        target = folder / (page_name(uid).removesuffix(".html") + ".png")
+                        with atomic_path(target) as tmp:
+                            fig.savefig(tmp, format="png", dpi=dpi,
+                                        pil_kwargs={"compress_level": 1})
+                        written["png"].append(target)
+                    if pdf is not None:
+                        pdf.savefig(fig)
+                finally:
+                    plt.close(fig)
+            if progress is not None:
+                progress(k + 1, len(chosen))
+    if pdf is not None:
+        written["pdf"].append(pdf_target)
+    return written
+
+
+def _board(plt, unit, uid, row, period, qr, *, url, title, contact):
+    fig = plt.figure(figsize=(5.83, 8.27))  # A5 portrait
+    stars = int(row["stars"])
+    band = STAR_COLOURS.get(stars, NO_RATING_COLOUR)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.add_patch(plt.Rectangle((0, 0.86), 1, 0.14, color=band))
+    ax.add_patch(plt.Rectangle((0.02, 0.01), 0.96, 0.98, fill=False, lw=3, ec="#333"))
+    _text(ax, 0.5, 0.95, title or "环境卫生责任区 公示牌", ha="center", va="center",
+          fontsize=17, fontweight="bold")
+    _text(ax, 0.5, 0.895, "Environmental sanitation unit · public notice", ha="center",
+          va="center", fontsize=9)
+    utype = str(unit.get("unit_type", ""))
+    _text(ax, 0.5, 0.80, unit.get("name", "") or uid, ha="center", va="center", fontsize=18,
+          fontweight="bold", wrap=True)
+    _text(ax, 0.5, 0.755, f"{LABELS.get(utype, utype)} · {uid}", ha="center", va="center",
+          fontsize=9, color="#444")
+    _text(ax, 0.5, 0.675, _stars_text(stars), ha="center", va="center", fontsize=34,
+          color=STAR_COLOURS.get(stars, "#999"))
+    score = row.get("score")
+    _text(ax, 0.5, 0.605, f"{STAR_LABELS.get(stars, '')}   得分 Score "
+          f"{'—' if pd.isna(score) else f'{float(score):.1f}'}   评价期 {period}",
+          ha="center", va="center", fontsize=11)
+    responsible = unit.get("responsible", "")
+    lines = [("责任主体 Responsible", responsible if pd.notna(responsible) and
+              str(responsible).strip() else "—")]
+    admin = unit.get("admin_street", unit.get("admin", ""))
+    if pd.notna(admin) and str(admin).strip():
+        lines.append(("属地 Admin area", admin))
+    lines.append(("监督电话 Contact", contact or "—"))
+    for q, (label, value) in enumerate(lines):
+        y = 0.53 - 0.05 * q
+        _text(ax, 0.08, y, label, ha="left", va="center", fontsize=10, color="#444")
+        _text(ax, 0.45, y, value, ha="left", va="center", fontsize=11)
+    qa = fig.add_axes((0.32, 0.09, 0.36, 0.255))
+    qa.imshow(~qr, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
+    qa.set_axis_off()
+    qa.set_title("扫码查看详情 Scan for this unit's page", fontsize=9, parse_math=False)
+    qa.geozz_qr = qr
+    _text(ax, 0.5, 0.045, url, ha="center", va="center", fontsize=6, color="#666")
+    fig.geozz_board = {"unit_id": uid, "url": url, "stars": stars}
+    return fig

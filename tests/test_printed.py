@@ -1,0 +1,177 @@
+"""Tests for geozz.maps.printed: the static overview (PNG/PDF) and the signboards."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import segno
+from matplotlib import pyplot as plt
+from matplotlib.image import AxesImage
+from matplotlib_scalebar.scalebar import ScaleBar
+from PIL import Image
+
+import geozz as gz
+from geozz.errors import InputError, OutputError
+from geozz.maps.printed import _board, board_url, static_figure
+
+matplotlib.use("Agg")
+HOSTILE = "$\\alpha$ {{7*7}} <script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def rated():
+    units = gz.build_units(gz.datasets.longgang())
+    problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    ratings = gz.rate(gz.assign(problems, units), units)
+    return units, problems, ratings
+
+
+def texts(fig) -> list:
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+
+
+def test_static_map_legend_counts_scale_bar_and_north_arrow(rated):
+    units, _, ratings = rated
+    fig = static_figure(units, ratings, period="2024-05", title=HOSTILE)
+    try:
+        ax = fig.axes[0]
+        legend = ax.get_legend()
+        now = ratings[ratings["period"] == "2024-05"]["stars"].value_counts()
+        labels = [t.get_text() for t in legend.get_texts()]
+        for n, label in zip((5, 4, 3, 2, 1), labels):
+            assert label.endswith(f" {int(now.get(n, 0))}"), label
+        assert legend.get_title().get_text() == "评价期 Period 2024-05"
+        assert any(isinstance(a, ScaleBar) for a in ax.artists)
+        assert any(t.get_text() == "N 北" for t in texts(fig))
+        # the title is shown as it is: no mathtext, no template
+        title = [t for t in texts(fig) if t.get_text() == HOSTILE]
+        data = title + list(legend.get_texts()) + [legend.get_title()]
+        assert title and all(not t.get_parse_math() for t in data)
+    finally:
+        plt.close(fig)
+
+
+def test_static_png_and_pdf_with_cjk_font(rated, tmp_path):
+    units, _, ratings = rated
+    png = gz.maps.static_map(units, ratings, tmp_path / "o.png", title="龙岗区 星级评价")
+    pdf = gz.maps.static_map(units, ratings, tmp_path / "o.pdf", title="龙岗区 星级评价")
+    img = np.asarray(Image.open(png).convert("RGB"))
+    assert img.std() > 20  # not blank
+    body = pdf.read_bytes()
+    assert body.startswith(b"%PDF") and b"NotoSansCJK" in body
+    with pytest.raises(OutputError, match=r"\.png or \.pdf"):
+        gz.maps.static_map(units, ratings, tmp_path / "o.svg")
+
+
+def test_static_map_places_a_raster_in_another_crs(rated):
+    units, problems, ratings = rated
+    s = gz.raster.density(problems, cell_size=100, bandwidth=300)
+    lonlat = s.values, s.transform
+    from rasterio.warp import calculate_default_transform, reproject, Resampling
+    from geozz.raster.surface import rio_crs
+    h, w = s.shape
+    t, width, height = calculate_default_transform(rio_crs(s.crs), rio_crs("EPSG:4326"), w, h,
+                                                   *s.bounds)
+    dst = np.zeros((1, height, width), "float32")
+    reproject(lonlat[0], dst, src_transform=lonlat[1], src_crs=rio_crs(s.crs), dst_transform=t,
+              dst_crs=rio_crs("EPSG:4326"), resampling=Resampling.nearest)
+    ll = gz.raster.Surface(dst, t, "EPSG:4326", ["all"], None, "problems per km²")
+    fig = static_figure(units, ratings, raster=ll)
+    try:
+        img = [a for a in fig.axes[0].get_images() if isinstance(a, AxesImage)][0]
+        x0, x1, y0, y1 = img.get_extent()
+        ux0, uy0, ux1, uy1 = units.total_bounds
+        sx0, sy0, sx1, sy1 = s.bounds
+        # back in the units' UTM metres, around the surface it came from
+        assert abs(x0 - sx0) < 300 and abs(x1 - sx1) < 300
+        assert abs(y0 - sy0) < 300 and abs(y1 - sy1) < 300
+        assert x0 < ux1 and x1 > ux0 and y0 < uy1 and y1 > uy0
+        assert any(t.get_text() == "problems per km²" for t in texts(fig))
+    finally:
+        plt.close(fig)
+
+
+def test_board_url():
+    assert board_url("https://x.gov.cn/p", "R-深南大道-K1+000") == \
+        "https://x.gov.cn/p/units/R-~e6~b7~b1~e5~8d~97~e5~a4~a7~e9~81~93-K1+000.html"
+    assert gz.maps.page_name("R-深南大道-K1+000") == \
+        "R-~e6~b7~b1~e5~8d~97~e5~a4~a7~e9~81~93-K1+000.html"
+
+
+def test_a_board_carries_its_unit_and_a_qr_code_of_its_page(rated):
+    units, _, ratings = rated
+    uid = units.index[0]
+    unit = units.loc[uid].copy()
+    unit["name"] = HOSTILE
+    unit["responsible"] = "龙岗街道环卫所"
+    row = ratings[(ratings["unit_id"] == uid) & (ratings["period"] == "2024-05")].iloc[0]
+    url = board_url("https://example.gov.cn/public/", uid)
+    qr = np.array(segno.make(url, error="m").matrix, dtype=bool)
+    fig = _board(plt, unit, uid, row, "2024-05", qr, url=url, title=None, contact="12345")
+    try:
+        shown = [t.get_text() for t in texts(fig)]
+        assert HOSTILE in shown and "龙岗街道环卫所" in shown and "12345" in shown
+        stars = int(row["stars"])
+        assert "★" * stars + "☆" * (5 - stars) in shown
+        assert all(not t.get_parse_math() for t in texts(fig))
+        qa = [a for a in fig.axes if hasattr(a, "geozz_qr")][0]
+        np.testing.assert_array_equal(qa.geozz_qr, qr)
+        drawn = qa.get_images()[0].get_array()
+        np.testing.assert_array_equal(np.asarray(drawn), ~qr)  # dark modules dark
+    finally:
+        plt.close(fig)
+
+
+def test_signboards_for_units_at_three_stars_or_better(rated, tmp_path):
+    units, _, ratings = rated
+    some = units.iloc[:60]
+    now = ratings[(ratings["period"] == "2024-05") & ratings["unit_id"].isin(some.index)]
+    want = now.loc[now["stars"] >= 3, "unit_id"]
+    assert 0 < len(want) < len(some)  # the demo's month has units below 3★ too
+    boards = gz.maps.signboards(some, ratings, tmp_path, period="2024-05",
+                                base_url="https://example.gov.cn/public/", contact="12345")
+    assert sorted(p.stem for p in boards["png"]) == sorted(
+        gz.maps.page_name(u).removesuffix(".html") for u in want)
+    pdf = boards["pdf"][0].read_bytes()
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == len(want)
+    assert b"NotoSansCJK" in pdf
+    img = np.asarray(Image.open(boards["png"][0]).convert("L"))
+    assert (img < 50).mean() > 0.05 and (img > 200).mean() > 0.3  # the code and the paper
+    # boards never print a phone number from the data
+    noisy = some.assign(phone="13800138000", responsible="张三")
+    b2 = gz.maps.signboards(noisy, ratings, tmp_path / "b2", period="2024-05",
+                            base_url="https://e/", formats=["pdf"])
+    assert b"13800138000" not in b2["pdf"][0].read_bytes()
+
+
+def test_signboards_need_a_base_url_and_known_formats(rated, tmp_path):
+    units, _, ratings = rated
+    with pytest.raises(InputError) as err:
+        gz.maps.signboards(units, ratings, tmp_path, base_url="", formats=["svg"],
+                           min_stars=7)
+    text = str(err.value)
+    assert "base_url" in text and "formats" in text and "min_stars" in text
+
+
+def test_publish_writes_boards_and_the_static_overview(rated, tmp_path):
+    units, problems, ratings = rated
+    ledger = gz.assign(problems, units)
+    small = units.iloc[:40]
+    r = ratings[ratings["unit_id"].isin(small.index)]
+    out = gz.publish(small, r, ledger[ledger["unit_id"].isin(small.index)], tmp_path / "pub",
+                     unit_pages=True, signboards=True, base_url="https://e.gov.cn/p/",
+                     static=True)
+    boards = sorted((out["signboards"]).glob("*.png"))
+    latest = r[r["period"] == r["period"].max()]
+    assert len(boards) == int((latest["stars"] >= 3).sum())
+    # every board's page exists in the publication
+    for b in boards:
+        assert (out["units"] / (b.stem + ".html")).is_file()
+    assert out["overview_png"].is_file() and out["overview_pdf"].is_file()
+    with pytest.raises(InputError, match="base_url"):
+        gz.publish(small, r, ledger, tmp_path / "pub2", signboards=True)
+    assert not (tmp_path / "pub2").exists()
