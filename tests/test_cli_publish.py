@@ -67,8 +67,31 @@ def test_map_writes_one_page_with_the_problem_points(files, browser):
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()
     code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
-                     str(d / "stars.png"))
+                     str(d / "stars.svg"))
     assert code == 2 and "ends in .html" in text
     code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
                      str(d / "x.html"), "--tiles", "nowhere")
     assert code == 1 and "field 'tiles'" in text and "Traceback" not in text
+
+
+def test_map_prints_a_static_map_and_one_signboard(files, tmp_path):
+    from PIL import Image
+
+    d, units, _ = files
+    density = gz.raster.density(gz.read_problems(gz.datasets.problems_path("longgang"))[0],
+                                cell_size=100, bandwidth=300, path=tmp_path / "d.tif")
+    code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
+                     str(tmp_path / "stars.png"), "--raster", str(tmp_path / "d.tif"),
+                     "--title", "龙岗区")
+    assert code == 0, text and density
+    assert Image.open(tmp_path / "stars.png").size[0] > 1000
+    uid = units.index[0]
+    code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
+                     str(tmp_path / "board.pdf"), "--signboard", uid, "--base-url",
+                     "https://e.gov.cn/p/", "--contact", "12345")
+    assert code == 0, text
+    assert (tmp_path / "board.pdf").read_bytes().startswith(b"%PDF")
+    assert f"signboard of {uid}" in text
+    code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
+                     str(tmp_path / "b.png"), "--signboard", "nope", "--base-url", "x")
+    assert code == 2 and "'nope' is not a unit id" in text

@@ -1,4 +1,4 @@
-"""``geozz publish`` (the public folder) and ``geozz map`` (one star map page).
+"""``geozz publish`` (the public folder) and ``geozz map`` (one star map, or one signboard).
 
 Both take UNITS (any file :func:`geozz.read_units` reads) and LEDGER (written by ``geozz
 assign``, CSV or Parquet), rate the ledger (:func:`geozz.rate`, ``--freq`` and
@@ -85,10 +85,16 @@ def _common(func):
 @click.option("--no-unit-pages", is_flag=True, help="Leave out units/<unit_id>.html.")
 @click.option("--target", type=float, default=0.8, show_default=True,
               help="Share of units at 3★ or better an area should reach.")
+@click.option("--signboards", is_flag=True, help="Also write signboards/ (a board with a "
+                                                 "QR code per unit at 3★+; needs --base-url).")
+@click.option("--base-url", default=None, help="Where the folder will be served, for the "
+                                               "QR codes (https://…/public/).")
+@click.option("--contact", default=None, help="The office's contact line on the boards.")
+@click.option("--static", is_flag=True, help="Also write overview.png and overview.pdf.")
 @click.pass_context
 def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, freq, rubric,
             title, tiles, simulated, tz, unit_columns, unit_type, out, no_unit_pages,
-            target) -> None:
+            target, signboards, base_url, contact, static) -> None:
     """Publish the public folder: index, overview, areas, a page per unit, tables."""
     import geozz as gz
 
@@ -101,7 +107,9 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, 
         bar.step("publish")
         written = gz.publish(units, ratings, ledger, out, period=period, title=title,
                              simulated=simulated, tiles=tiles, problems=problems,
-                             unit_pages=not no_unit_pages, target=target)
+                             unit_pages=not no_unit_pages, target=target,
+                             signboards=signboards, base_url=base_url, contact=contact,
+                             static=static)
         bar.done()
     echo(f"units: {len(units)}; ledger: {len(ledger)} rows; ratings: {len(ratings)} rows "
          f"({ratings['period'].nunique()} periods)")
@@ -112,19 +120,34 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, 
 @click.command("map")
 @_common
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("stars.html"), show_default=True, help="Page to write (.html).")
+              default=Path("stars.html"), show_default=True,
+              help="Page to write (.html), or a static map (.png, .pdf), or with "
+                   "--signboard the board (.png, .pdf).")
 @click.option("--unit-types", default=None, metavar="TYPE[,TYPE]",
               help="Unit types to draw [default: all].")
+@click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A GeoTIFF (geozz density) drawn on a .png/.pdf map.")
+@click.option("--signboard", "board_unit", default=None, metavar="UNIT_ID",
+              help="Write the signboard of this unit instead of a map.")
+@click.option("--base-url", default=None, help="Where the publication is served, for the "
+                                               "signboard's QR code.")
+@click.option("--contact", default=None, help="The office's contact line on the board.")
 @click.pass_context
 def map_command(ctx: click.Context, units_file, ledger_file, problems_file, period, freq,
                 rubric, title, tiles, simulated, tz, unit_columns, unit_type, out,
-                unit_types) -> None:
-    """Write one star map (every rated period, a switcher) as a single offline page."""
+                unit_types, raster, board_unit, base_url, contact) -> None:
+    """Write one star map (.html: every rated period, a switcher, offline; .png/.pdf: for
+    print) or one unit's signboard (--signboard)."""
+    import shutil
+    import tempfile
+
     import geozz as gz
     from geozz._io import write_text
 
-    if out.suffix.lower() != ".html":
-        raise click.BadParameter(f"{out}: a page ends in .html", param_hint="--out")
+    kind = out.suffix.lower()
+    if kind not in (".html", ".png", ".pdf") or (board_unit and kind == ".html"):
+        raise click.BadParameter(f"{out}: a page ends in .html, a printed map or a "
+                                 "signboard in .png or .pdf", param_hint="--out")
     echo = echo_for(ctx)
     with stages(["units", "ledger", "problems", "rate", "map"], ctx.obj["quiet"]) as bar:
         units, ledger, problems, ratings = _inputs(
@@ -132,10 +155,25 @@ def map_command(ctx: click.Context, units_file, ledger_file, problems_file, peri
             rubric, bar)
         bar.step("map")
         types = [t.strip() for t in unit_types.split(",")] if unit_types else None
-        m = gz.star_map(units, ratings, period=period, unit_types=types, tiles=tiles,
-                        title=title, simulated=simulated, problems=problems,
-                        ledger=ledger if problems is not None else None)
-        write_text(out, m.get_root().render())
+        if board_unit is not None:
+            if board_unit not in set(units.index.astype(str)):
+                raise click.BadParameter(f"{board_unit!r} is not a unit id of {units_file}",
+                                         param_hint="--signboard")
+            one = units[units.index.astype(str) == board_unit]
+            with tempfile.TemporaryDirectory() as d:
+                made = gz.maps.signboards(one, ratings, d, base_url=base_url, period=period,
+                                          min_stars=1, formats=[kind[1:]], contact=contact)
+                shutil.copyfile(made[kind[1:]][0], out)
+            what = f"signboard of {board_unit}"
+        elif kind == ".html":
+            m = gz.star_map(units, ratings, period=period, unit_types=types, tiles=tiles,
+                            title=title, simulated=simulated, problems=problems,
+                            ledger=ledger if problems is not None else None)
+            write_text(out, m.get_root().render())
+            what = f"star map of {len(units)} units, {ratings['period'].nunique()} periods"
+        else:
+            gz.maps.static_map(units, ratings, out, period=period, title=title,
+                               unit_types=types, raster=raster, simulated=simulated)
+            what = f"printed star map of {len(units)} units"
         bar.done()
-    echo(f"star map of {len(units)} units, {ratings['period'].nunique()} periods -> "
-         f"{out.resolve()}")
+    echo(f"{what} -> {out.resolve()}")
