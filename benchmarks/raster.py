@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,23 +33,10 @@ import shapely
 import geozz as gz
 from geozz.units import grid
 
+from assign import count, timed  # the benchmarks' shared helpers (run from this folder)
+
 CRS = "EPSG:32650"
 X0, Y0 = 800_000.0, 2_500_000.0
-
-
-def count(text: str) -> int:
-    text = text.strip().lower()
-    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
-    return int(float(text.rstrip("km")) * mult)
-
-
-def timed(fn, repeat: int):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def pixel_boxes(surface) -> gpd.GeoDataFrame:

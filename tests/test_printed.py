@@ -6,7 +6,6 @@ import re
 
 import matplotlib
 import numpy as np
-import pandas as pd
 import pytest
 import segno
 from matplotlib import pyplot as plt

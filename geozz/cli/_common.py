@@ -9,7 +9,8 @@ from typing import Iterator
 
 import click
 
-__all__ = ["Stages", "stages", "pairs", "echo_for", "print_rejects", "parse_bbox"]
+__all__ = ["Stages", "stages", "pairs", "echo_for", "print_rejects", "parse_bbox",
+           "load_problems"]
 
 
 class Stages:
@@ -96,3 +97,15 @@ def out_path(value: Path, suffixes: tuple[str, ...], option: str) -> Path:
         raise click.BadParameter(f"{value}: the file name must end in one of "
                                  f"{', '.join(suffixes)}", param_hint=option)
     return value
+
+
+def load_problems(path: Path, tz: str):
+    """``(problems, rejects)`` of a file written by ``geozz problems`` (no rejects: they
+    were written beside it) or of raw records, read with :func:`geozz.read_problems`."""
+    import pandas as pd
+
+    import geozz as gz
+
+    if gz.problems.store.is_saved(path):
+        return gz.problems.load(path, tz=tz), pd.DataFrame()
+    return gz.read_problems(path, tz=tz)

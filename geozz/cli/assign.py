@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, out_path, pairs, print_rejects, stages
+from ._common import echo_for, load_problems, out_path, pairs, print_rejects, stages
 
 __all__ = ["assign"]
 
@@ -35,24 +35,18 @@ LEDGER_SUFFIXES = (".csv", ".parquet")
 def assign(ctx: click.Context, units_file: Path, problems_file: Path, out: Path,
            unit_columns: tuple[str, ...], unit_type: str | None, tz: str) -> None:
     """Join every problem to its unit in each unit layer; nothing is dropped."""
-    import pandas as pd
-
     import geozz as gz
     from geozz._io import atomic_path, write_csv
 
     out = out_path(out, LEDGER_SUFFIXES, "--out")
     echo = echo_for(ctx)
-    rejects = pd.DataFrame()
     with stages(["units", "problems", "assign", "write"], ctx.obj["quiet"]) as bar:
         bar.step("units")
         units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column")
                               or None, unit_type=unit_type)
         bar.done()
         bar.step("problems")
-        if gz.problems.store.is_saved(problems_file):
-            problems = gz.problems.load(problems_file, tz=tz)
-        else:
-            problems, rejects = gz.read_problems(problems_file, tz=tz)
+        problems, rejects = load_problems(problems_file, tz)
         bar.done()
         bar.step("assign")
         ledger = gz.assign(problems, units)

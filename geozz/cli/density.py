@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, out_path, stages
+from ._common import echo_for, load_problems, out_path, stages
 
 __all__ = ["density"]
 
@@ -64,10 +64,7 @@ def density(ctx: click.Context, problems_file: Path, out: Path, cell_size, bandw
     names = ["problems", "units", "density", "zonal", "hotspots"]
     with stages(names, ctx.obj["quiet"]) as bar:
         bar.step("problems")
-        if gz.problems.store.is_saved(problems_file):
-            problems = gz.problems.load(problems_file, tz=tz)
-        else:
-            problems, _ = gz.read_problems(problems_file, tz=tz)
+        problems, _ = load_problems(problems_file, tz)
         bar.done()
         bar.step("units")
         units = gz.read_units(units_file) if units_file is not None else None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, pairs, stages
+from ._common import echo_for, load_problems, pairs, stages
 
 __all__ = ["publish", "map_command"]
 
@@ -34,10 +34,7 @@ def _inputs(units_file, ledger_file, problems_file, unit_columns, unit_type, tz,
     bar.step("problems")
     problems = None
     if problems_file is not None:
-        if gz.problems.store.is_saved(problems_file):
-            problems = gz.problems.load(problems_file, tz=tz or "Asia/Shanghai")
-        else:
-            problems, _ = gz.read_problems(problems_file, tz=tz or "Asia/Shanghai")
+        problems, _ = load_problems(problems_file, tz or "Asia/Shanghai")
     bar.done()
     bar.step("rate")
     how = tuple(p.strip() for p in freq.split("..")) if ".." in freq else freq.upper()

@@ -91,8 +91,8 @@ def _labels(problems: pd.DataFrame, by, freq: str) -> tuple[list[str], np.ndarra
         elif col in problems:
             parts.append(problems[col].astype("object").where(problems[col].notna(), None))
         else:
-            raise InputError(Issue(field="by", expected=f"columns of the problems or "
-                                   f"'period'", got=col,
+            raise InputError(Issue(field="by", expected="columns of the problems or "
+                                   "'period'", got=col,
                                    fix="e.g. by='category' or by=['category', 'period']"))
     key = parts[0].map(lambda v: None if v is None else str(v))
     for p in parts[1:]:
