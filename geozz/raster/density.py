@@ -34,7 +34,7 @@ import shapely
 from scipy.signal import fftconvolve
 
 from ..errors import CRSError, InputError, Issue
-from .surface import Frame, Surface, frame_around, grid_frame, write
+from .surface import Surface, frame_around, grid_frame, write
 
 __all__ = ["density", "kernel", "KERNELS", "MAX_CELLS"]
 
@@ -265,8 +265,3 @@ def density(problems: gpd.GeoDataFrame, *, cell_size: float | None = None,
         write(surface, path, cog=cog)
     return surface
 
-
-def frame_of(surface: Surface) -> Frame:
-    """The :class:`Frame` of a surface."""
-    h, w = surface.shape
-    return Frame(surface.transform, w, h, surface.crs)
