@@ -16,6 +16,8 @@ COUNT_JS = """() => {
   const map = window[key];
   let shapes = 0;
   map.eachLayer(l => { if (l.feature && l instanceof L.Path) shapes += 1; });
+  // cells of the canvas grids on the map (large regular grids: one layer, many cells)
+  if (window.geozzMap) window.geozzMap.canvases.forEach(c => { if (c._map) shapes += c.n; });
   const canvas = document.querySelector('.leaflet-overlay-pane canvas');
   const ctx = canvas.getContext('2d');
   const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -35,6 +37,8 @@ def open_offline(browser, path):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(path.as_uri())
     page.wait_for_function("() => window.L !== undefined")
+    # a star map draws once its packed data is inflated (asynchronously)
+    page.wait_for_function("() => !document.querySelector('.folium-map') || window.geozzMap")
     page.wait_for_timeout(300)
     return context, page, errors, requests, dialogs
 

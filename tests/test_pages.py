@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+import zlib
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,34 +42,50 @@ def folder(world, tmp_path_factory):
 # the page data, without a browser
 
 
-def _u16(text):
-    return np.frombuffer(base64.b64decode(text), dtype="<u2").astype(int)
+def _read(buf, ref, n):
+    """An array of the packed buffer, as the page reads it (byte planes)."""
+    kind = {(1, 0): "u1", (2, 0): "<u2", (1, 1): "i1", (2, 1): "<i2"}[ref["w"], ref.get("s", 0)]
+    planes = np.frombuffer(buf[ref["b"]:ref["b"] + n * ref["w"]], np.uint8).reshape(ref["w"], n)
+    return planes.T.copy().view(kind).ravel().astype(int)
 
 
 def test_ratings_encoding_reads_back_every_score_star_and_deduction(world):
     units, _, _, ratings = world
     ids = units.index.tolist()
+    n = len(ids)
     cats = [c[4:] for c in ratings.columns if c.startswith("ded_") and c != "ded_extra"]
     periods = sorted(ratings["period"].unique())
     enc = encode_ratings(ratings, ids, periods, cats)
+    buf = zlib.decompress(base64.b64decode(enc[0]["packed"]))
+    kinds = set()
     for p, e in zip(periods, enc):
         r = ratings[ratings["period"] == p].set_index("unit_id").reindex(ids)
-        score = _u16(e["score"]) - SCORE_OFFSET
+        score = _read(buf, e["score"], n) - SCORE_OFFSET
         np.testing.assert_array_equal(score, np.rint(r["score"].to_numpy() * 100))
         levels = [c[0] for c in e["cuts"]]
         stars = [next(st for lv, st in e["cuts"] if s >= lv) for s in score]
         assert stars == r["stars"].astype(int).tolist() and levels == sorted(levels)[::-1]
-        np.testing.assert_array_equal(_u16(e["found"]), r["found"].to_numpy())
+        np.testing.assert_array_equal(_read(buf, e["found"], n), r["found"].to_numpy())
+        got, rest = {}, None
         for c, d in zip(cats, e["ded"]):
-            want = np.rint(r[f"ded_{c}"].to_numpy() * 100).astype(int)
             if d is None:
-                assert not want.any()
+                got[c] = np.zeros(n, int)
             elif "d" in d:
-                np.testing.assert_array_equal(_u16(d["d"]), want)
+                got[c] = _read(buf, d["d"], n)
+            elif "s" in d:
+                got[c] = np.zeros(n, int)
+                got[c][np.cumsum(d["s"][0::2]) - 1] = d["s"][1::2]
             else:
-                got = np.zeros(len(ids), int)
-                got[np.cumsum(d["s"][0::2]) - 1] = d["s"][1::2]
-                np.testing.assert_array_equal(got, want)
+                rest = c, _read(buf, d["rest"], n)
+            kinds.update(k for k in (d or {"none": 0}))
+        if rest is not None:  # what the score lost that the other categories do not explain
+            others = sum(got.values())
+            got[rest[0]] = 10000 - score - others - rest[1]
+            assert not rest[1].any()  # the default rubric's deductions add up to the score
+        for c in cats:
+            want = np.rint(r[f"ded_{c}"].to_numpy() * 100).astype(int)
+            np.testing.assert_array_equal(got[c], want, err_msg=f"{p} {c}")
+    assert {"d", "s", "rest"} <= kinds
 
 
 def test_grid_cells_become_runs_and_the_fit_lands_on_their_corners(world):
@@ -288,6 +306,108 @@ def test_scores_below_zero_and_missing_ones_survive_the_encoding():
     r = pd.DataFrame({"unit_id": ["a", "b", "c"], "period": "2024-05",
                       "score": [-3.0, None, 100.0], "stars": [1, None, 5], "found": [103, 0, 0]})
     enc = encode_ratings(r, ["a", "b", "c"], ["2024-05"], [])[0]
-    raw = _u16(enc["score"])
+    raw = _read(zlib.decompress(base64.b64decode(enc["packed"])), enc["score"], 3)
     assert raw[1] == 65535 and (raw[[0, 2]] - enc["offset"]).tolist() == [-300, 10000]
     assert enc["cuts"] == [[10000, 5], [-300, 1]]
+
+
+@pytest.fixture(scope="module")
+def fine(world, tmp_path_factory):
+    """Longgang in 25 m cells: 22,332 cells, a grid large enough for the canvas; rated
+    with 6 points a problem (at 1 point, as the default rubric says, every cell this
+    small stays at 5 stars)."""
+    from _rubrics import default_text, write_rubric
+
+    units = gz.build_units(gz.datasets.longgang(), grid_size=25, unit_types=["grid"])
+    strict = write_rubric(tmp_path_factory.mktemp("rubric"), default_text().replace(
+        "points_per_problem = 1\n", "points_per_problem = 6\n"))
+    ratings = gz.rate(gz.assign(world[1], units), units, rubric=strict)
+    assert ratings["stars"].nunique() >= 3
+    return units, ratings
+
+
+def test_a_large_grid_is_one_canvas_that_draws_finds_and_recolours_every_cell(
+        browser, fine, tmp_path):
+    """A large grid drawn as one canvas: the pixel at every cell's centre has its star
+    colour, the cell found under any point of a cell is that cell (2 m from its corners
+    too: the fit inverted exactly), the period switcher repaints, and hovering and
+    clicking a cell give its tooltip and popup."""
+    from geozz.maps.star import CANVAS_CELLS, NO_RATING_COLOUR, STAR_COLOURS
+
+    units, ratings = fine
+    f = tmp_path / "canvas.html"
+    gz.star_map(units, ratings).save(str(f))
+    cells = units[units.area >= 25 * 25 - 1e-4]  # whole cells (one clipped by 0.0002 m²)
+    assert len(cells) >= CANVAS_CELLS
+    centre = cells.geometry.centroid.to_crs(4326)
+    probe = [[uid, p.y, p.x] for uid, p in zip(cells.index, centre)]
+    context, page, errors, requests, _ = open_offline(browser, f)
+    assert page.evaluate(COUNT_JS)["shapes"] == len(units)
+    assert page.evaluate("() => window.geozzMap.canvases.length") == 1
+    assert page.evaluate("() => getComputedStyle(document.querySelector("
+                         "'.leaflet-gzGrid-pane canvas')).opacity") == "0.7"
+    assert page.evaluate("() => window.geozzMap.groups[0].getLayers().length") == \
+        1 + len(units) - len(cells)  # the clipped edge cells: polygons
+    # close enough that a cell is 12 px wide (its centre pixel wholly inside it)
+    shown = ratings[ratings["period"] == "2024-03"].set_index("unit_id")
+    uid = shown.loc[cells.index, "found"].idxmax()  # the busiest cell, in the middle
+    lat0, lon0 = probe[cells.index.get_loc(uid)][1:]
+    page.evaluate(f"() => {{ window.geozzMap.map.setView([{lat0}, {lon0}], 16, {{animate: false}}); }}")
+    read = """(probe) => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
+        const gm = window.geozzMap, m = gm.map, r = window.devicePixelRatio || 1;
+        const cv = document.querySelector('.leaflet-gzGrid-pane canvas'), ctx = cv.getContext('2d');
+        done(probe.map(([id, lat, lon]) => {
+          const k = gm.cellAt(lat, lon), p = m.latLngToContainerPoint([lat, lon]);
+          const inView = p.x > 8 && p.y > 8 && p.x * r < cv.width - 8 && p.y * r < cv.height - 8;
+          const px = inView ? Array.from(ctx.getImageData(Math.floor(p.x * r), Math.floor(p.y * r), 1, 1).data) : null;
+          return [k >= 0 ? gm.idOf(k) : null, px];
+        }));
+      })))"""
+
+    def colour(stars):
+        hexa = STAR_COLOURS.get(int(stars), NO_RATING_COLOUR) if pd.notna(stars) \
+            else NO_RATING_COLOUR
+        return [int(hexa[k:k + 2], 16) for k in (1, 3, 5)]
+
+    for period in ("2024-12", "2024-03"):
+        assert page.evaluate(f"() => window.geozzMap.setPeriod('{period}')")
+        got = page.evaluate(read, probe)
+        stars = ratings[ratings["period"] == period].set_index("unit_id")["stars"]
+        assert [g[0] for g in got] == cells.index.tolist()  # found by arithmetic
+        seen = [(cell, px) for (cell, _, _), (_, px) in zip(probe, got) if px is not None]
+        assert len(seen) > 3000
+        for cell, px in seen:
+            want = colour(stars[cell])
+            assert max(abs(a - b) for a, b in zip(px[:3], want)) <= 2, (period, cell, px, want)
+            assert px[3] == 255
+    assert len({tuple(px) for _, px in seen}) > 1  # not one colour everywhere
+    assert page.evaluate("() => window.geozzMap.cellAt(10, 10)") == -1
+    # 2 m inside each corner of every cell: still that cell (the fit inverted exactly)
+    b = cells.geometry.bounds.to_numpy()
+    near = []
+    for fx, fy in ((0.01, 0.01), (0.99, 0.01), (0.99, 0.99), (0.01, 0.99)):
+        pts = gpd.GeoSeries(gpd.points_from_xy(b[:, 0] + fx * (b[:, 2] - b[:, 0]),
+                                               b[:, 1] + fy * (b[:, 3] - b[:, 1])),
+                            crs=cells.crs).to_crs(4326)
+        near += [[p.y, p.x] for p in pts]
+    found = page.evaluate("""(pts) => pts.map(([lat, lon]) => {
+        const k = window.geozzMap.cellAt(lat, lon); return k >= 0 ? window.geozzMap.idOf(k) : null; })""", near)
+    assert found == cells.index.tolist() * 4
+    # hover and click the busiest cell
+    lat, lon = lat0, lon0
+    xy = page.evaluate(f"""() => {{ const m = window.geozzMap.map;
+        const p = m.latLngToContainerPoint([{lat}, {lon}]);
+        const r = m.getContainer().getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top]; }}""")
+    page.mouse.move(xy[0] - 1, xy[1] - 1)
+    page.mouse.move(*xy)
+    page.wait_for_selector(".leaflet-tooltip")
+    tip = page.inner_text(".leaflet-tooltip")
+    row = ratings[(ratings["period"] == "2024-03") & (ratings["unit_id"] == uid)].iloc[0]
+    assert uid in tip and "★" * int(row["stars"]) in tip
+    page.mouse.click(*xy)
+    page.wait_for_selector(".leaflet-popup-content")
+    popup = page.inner_text(".leaflet-popup-content")
+    assert "2024-03" in popup and str(int(row["score"])) in popup
+    assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    context.close()

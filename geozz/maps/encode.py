@@ -40,7 +40,7 @@ import shapely
 
 from ..assignment.grid import regular
 
-__all__ = ["MAX_FIT_ERROR", "encode_geometry", "encode_ratings", "encode_text",
+__all__ = ["MAX_FIT_ERROR", "Packer", "encode_geometry", "encode_ratings", "encode_text",
            "shift_geometry"]
 
 #: largest error (degrees, about 0.1 m) of the quadratic grid-index -> lon/lat fit
@@ -265,8 +265,54 @@ def _star_cuts(s100: np.ndarray, stars: np.ndarray, rated: np.ndarray
     return [[lv, st] for st, lv in cuts] if ok else None
 
 
+class Packer:
+    """Whole numbers of many arrays in one deflate-compressed buffer (base64 in the page).
+
+    Each array is written as byte planes (all low bytes, then all high bytes), which
+    deflate packs far better than interleaved 16-bit values; the page inflates the buffer
+    once with the browser's own ``DecompressionStream("deflate")`` and reads every array
+    by its offset.
+
+    Examples
+    --------
+    >>> import zlib
+    >>> pk = Packer()
+    >>> pk.add(np.array([1, 300]), width=2), pk.add(np.array([-2, 5]), width=2, signed=True)
+    ({'b': 0, 'w': 2}, {'b': 4, 'w': 2, 's': 1})
+    >>> list(zlib.decompress(base64.b64decode(pk.text())))
+    [1, 44, 0, 1, 254, 5, 255, 0]
+    """
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, values, *, width: int = 2, signed: bool = False) -> dict:
+        """Append ``values`` (``width`` bytes each, two's complement when ``signed``);
+        returns the page's reference to them."""
+        kind = {(1, False): "<u1", (2, False): "<u2", (1, True): "<i1", (2, True): "<i2"}
+        raw = np.ascontiguousarray(np.asarray(values).astype(kind[width, signed]))
+        planes = raw.view(np.uint8).reshape(-1, width).T.tobytes()
+        ref = {"b": self.size, "w": width}
+        if signed:
+            ref["s"] = 1
+        self.parts.append(planes)
+        self.size += len(planes)
+        return ref
+
+    def text(self) -> str:
+        """The buffer, deflate-compressed (zlib format), as base64."""
+        import zlib
+
+        return base64.b64encode(zlib.compress(b"".join(self.parts), 9)).decode("ascii")
+
+
+def _width(values: np.ndarray) -> int:
+    return 1 if not len(values) or int(values.max()) < 255 else 2
+
+
 def encode_ratings(ratings: pd.DataFrame, ids: list[str], periods: list[str],
-                   categories: list[str]) -> list[dict]:
+                   categories: list[str], *, packer: Packer | None = None) -> list[dict]:
     """Per period: scores, stars, problem counts and deductions of every unit, compactly.
 
     Parameters
@@ -279,28 +325,36 @@ def encode_ratings(ratings: pd.DataFrame, ids: list[str], periods: list[str],
         The periods to encode, in order.
     categories : list of str
         Rubric categories of the ``ded_<category>`` columns to carry.
+    packer : Packer, optional
+        Where the arrays go (the page data then refers to them by offset); default one
+        :class:`Packer` for this call, whose text is returned as the ``packed`` entry of
+        the first period.
 
     Returns
     -------
     list of dict
-        One per period: ``score`` (base64 uint16 of score × 100 + :data:`SCORE_OFFSET`,
-        65535: no score);
-        ``cuts`` (``[[score × 100, stars], …]``: the stars of a score are those of the
-        first cut it reaches) or ``stars`` (one digit per unit, 0: none); ``found``
-        (base64 uint16); ``ded``: per category either ``{"d": base64 uint16 of points ×
-        100}`` or ``{"s": [index step, points × 100, …]}``, whichever is shorter, or
-        None when no unit lost points there.
+        One per period: ``score`` (uint16 of score × 100 + :data:`SCORE_OFFSET`,
+        65535: no score); ``cuts`` (``[[score × 100, stars], …]``: the stars of a score
+        are those of the first cut it reaches) or ``stars`` (one digit per unit, 0: none);
+        ``found`` (problem counts); ``ded``: per category either ``{"d": points × 100 of
+        every unit}``, ``{"s": [index step, points × 100, …]}`` (few units lost points
+        there), ``{"rest": …}`` (the category with most units: its points are what the
+        score lost that the other categories do not explain, ``100 - score - others -
+        rest``, so ``rest`` is all zeros when the deductions add up to the score) or None
+        when no unit lost points there. Arrays are references ``{"b": offset, "w": bytes
+        a value}`` into the packed buffer.
 
     Examples
     --------
     >>> r = pd.DataFrame({"unit_id": ["a", "b"], "period": "2024-05", "score": [96.5, None],
     ...                   "stars": [5, None], "found": [3, 0], "ded_piles": [3.5, 0]})
-    >>> enc = encode_ratings(r, ["a", "b"], ["2024-05"], ["piles"])[0]
-    >>> enc["cuts"], enc["ded"]
-    ([[9650, 5]], [{'d': 'XgEAAA=='}])
-    >>> int.from_bytes(base64.b64decode(enc["score"])[:2], "little") - SCORE_OFFSET
-    9650
+    >>> pk = Packer()
+    >>> enc = encode_ratings(r, ["a", "b"], ["2024-05"], ["piles"], packer=pk)[0]
+    >>> enc["cuts"], enc["ded"], enc["found"]
+    ([[9650, 5]], [{'rest': {'b': 6, 'w': 1, 's': 1}}], {'b': 4, 'w': 1})
     """
+    own = packer is None
+    packer = Packer() if own else packer
     pos = pd.Series(np.arange(len(ids)), index=pd.Index(ids))
     r = ratings.assign(_p=ratings["period"].astype(str), _u=ratings["unit_id"].astype(str))
     r = r[r["_u"].isin(pos.index)]
@@ -316,9 +370,8 @@ def encode_ratings(ratings: pd.DataFrame, ids: list[str], periods: list[str],
         s100[idx] = np.rint(np.nan_to_num(score) * 100).astype(np.int64)
         stars = np.zeros(n, dtype=np.int64)
         stars[idx] = pd.to_numeric(rows["stars"], errors="coerce").fillna(0).to_numpy(np.int64)
-        enc = {"score": _b64(np.where(none, NONE16,
-                                      np.clip(s100 + SCORE_OFFSET, 0, NONE16 - 1))),
-               "offset": SCORE_OFFSET}
+        kept = np.clip(s100 + SCORE_OFFSET, 0, NONE16 - 1)  # as the page reads it
+        enc = {"score": packer.add(np.where(none, NONE16, kept)), "offset": SCORE_OFFSET}
         cuts = _star_cuts(s100, stars, ~none)
         if cuts is None:
             enc["stars"] = "".join(map(str, stars.tolist()))
@@ -328,26 +381,46 @@ def encode_ratings(ratings: pd.DataFrame, ids: list[str], periods: list[str],
         if "found" in rows:
             found[idx] = pd.to_numeric(rows["found"], errors="coerce").fillna(0) \
                 .to_numpy(np.int64)
-        enc["found"] = _b64(np.clip(found, 0, NONE16))
-        deds = []
+        found = np.clip(found, 0, NONE16)
+        enc["found"] = packer.add(found, width=_width(found))
+        values = []
         for c in categories:
             col = f"ded_{c}"
-            if col not in rows:
-                deds.append(None)
-                continue
             v = np.zeros(n, dtype=np.int64)
-            v[idx] = np.rint(pd.to_numeric(rows[col], errors="coerce").fillna(0)
-                             .to_numpy(float) * 100).astype(np.int64)
-            where = np.flatnonzero(v)
-            if not len(where):
-                deds.append(None)
-            elif len(where) * 7 < n * 8 / 3:
-                deds.append({"s": np.column_stack([_steps(where), v[where]])
-                             .reshape(-1).tolist()})
-            else:
-                deds.append({"d": _b64(np.clip(v, 0, NONE16))})
-        enc["ded"] = deds
+            if col in rows:
+                v[idx] = np.rint(pd.to_numeric(rows[col], errors="coerce").fillna(0)
+                                 .to_numpy(float) * 100).astype(np.int64)
+            values.append(np.clip(v, 0, NONE16))
+        enc["ded"] = _deductions(values, np.where(none, 10000, kept - SCORE_OFFSET), packer)
         out.append(enc)
+    if own and out:
+        out[0]["packed"] = packer.text()
+    return out
+
+
+def _deductions(values: list[np.ndarray], s100: np.ndarray, packer: Packer) -> list:
+    """The deductions of one period per category (see :func:`encode_ratings`)."""
+    n = len(s100)
+    counts = [int(np.count_nonzero(v)) for v in values]
+    dense = [k for k, c in enumerate(counts) if c and c * 7 >= n * 8 / 3]
+    rest = max(dense, key=lambda k: counts[k]) if dense else None
+    out: list = []
+    for k, v in enumerate(values):
+        where = np.flatnonzero(v)
+        if not len(where):
+            out.append(None)
+        elif k == rest:
+            others = sum(values[q] for q in range(len(values)) if q != k)
+            resid = 10000 - s100 - others - v
+            if resid.min() < -32768 or resid.max() > 32767:  # cannot happen with points
+                out.append({"d": packer.add(v, width=_width(v))})
+            else:
+                out.append({"rest": packer.add(resid, width=1 if resid.min() >= -128
+                                               and resid.max() < 128 else 2, signed=True)})
+        elif k in dense:
+            out.append({"d": packer.add(v, width=_width(v))})
+        else:
+            out.append({"s": np.column_stack([_steps(where), v[where]]).reshape(-1).tolist()})
     return out
 
 

@@ -22,7 +22,7 @@ from .page import ASSETS, asset
 from .pages import (areas_layer, index_page, neighbours_of, page_shapes, points_layer,
                     problem_points, unit_page)
 from .encode import shift_geometry
-from .star import (OSM_CREDIT, _categories, _periods, _to_gcj, draw, overlay_layers,
+from .star import (CANVAS_CELLS, OSM_CREDIT, _categories, _periods, _to_gcj, draw, overlay_layers,
                    page_name, tile_choice)
 
 __all__ = ["publish", "PUBLIC_RATING_COLUMNS", "PUBLIC_LEDGER_COLUMNS",
@@ -112,7 +112,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             level: str | None = None, target: float = 0.8, progress=None,
             overlays=(), signboards: bool = False, base_url: str | None = None,
             contact: str | None = None, static: bool = False,
-            static_raster=None) -> dict[str, Path]:
+            static_raster=None, canvas_cells: int | None = CANVAS_CELLS) -> dict[str, Path]:
     """Write a public-safe, offline folder of star maps, unit pages and tables, all at once.
 
     Writes:
@@ -180,6 +180,9 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         Raster layers of the overview and the area map (density, hot spots), as for
         :func:`geozz.star_map`: surfaces of :mod:`geozz.raster` or their
         :func:`geozz.raster.image_layer`; each with its own legend.
+    canvas_cells : int or None, default :data:`geozz.maps.star.CANVAS_CELLS`
+        Grids of at least this many cells are drawn as one canvas layer on the map pages
+        (see :func:`geozz.star_map`).
     signboards : bool, default False
         Also write ``signboards/<unit>.pdf`` and ``.png``: a printable board per unit at
         3★ or better with a QR code to its page (:func:`geozz.maps.signboards`); needs
@@ -226,7 +229,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
                         extra=extra, problems=problems, unit_pages=unit_pages, level=level,
                         target=target, progress=progress, overlays=overlays,
                         signboards=signboards, base_url=base_url, contact=contact,
-                        static=static, static_raster=static_raster)
+                        static=static, static_raster=static_raster,
+                        canvas_cells=canvas_cells)
 
 
 def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated, overlays,
@@ -263,7 +267,7 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
 
 def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated, tiles,
              credit, rejects, extra, problems, unit_pages, level, target, progress,
-             overlays, signboards, base_url, contact, static, static_raster
+             overlays, signboards, base_url, contact, static, static_raster, canvas_cells
              ) -> dict[str, Path]:
     from ..rating import areas as area_table
 
@@ -302,7 +306,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
                                   shift=shift))
     layers.extend(overlay_layers(overlays, tiles))
     common = dict(period=shown, simulated=simulated, tiles=tiles, credit=credit,
-                  decimals=5, m=None)
+                  decimals=5, m=None, canvas_cells=canvas_cells)
 
     def page(types, heading, **kw):
         return draw(units, ratings, unit_types=types, title=heading, heading=heading,

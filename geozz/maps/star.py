@@ -22,10 +22,10 @@ from ..errors import InputError, Issue
 from ..schema import check_ratings, check_units
 from ..units import REGISTRY, UNIT_TYPES
 from ..units.registry import LABELS
-from .encode import encode_geometry, encode_ratings, encode_text
+from .encode import Packer, encode_geometry, encode_ratings, encode_text
 from .page import StarMapElement
 
-__all__ = ["STAR_COLOURS", "NO_RATING_COLOUR", "STAR_LABELS", "OSM_CREDIT", "star_map",
+__all__ = ["CANVAS_CELLS", "STAR_COLOURS", "NO_RATING_COLOUR", "STAR_LABELS", "OSM_CREDIT", "star_map",
            "page_name", "tile_choice"]
 
 STAR_COLOURS = {5: "#1a9850", 4: "#91cf60", 3: "#fee08b", 2: "#fc8d59", 1: "#d73027"}
@@ -39,6 +39,8 @@ TILES = {
     "gaode": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&"
               "style=8&x={x}&y={y}&z={z}", "© 高德地图 AutoNavi", "gcj02"),
 }
+#: grids of at least this many cells are drawn as one canvas layer (see :func:`star_map`)
+CANVAS_CELLS = 5000
 _SAFE = re.compile(r"[A-Za-z0-9_+\-]")
 
 
@@ -103,7 +105,8 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
              title: str | None = None, simulated: bool = False,
              credit: str = OSM_CREDIT, decimals: int = 5, m=None,
              all_periods: bool = True, problems: gpd.GeoDataFrame | None = None,
-             ledger: pd.DataFrame | None = None, overlays=()):
+             ledger: pd.DataFrame | None = None, overlays=(),
+             canvas_cells: int | None = CANVAS_CELLS):
     """A folium map of units coloured by their star rating, with a period switcher.
 
     One layer per unit type (with a layer control), a legend in Chinese with English
@@ -148,6 +151,12 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         :class:`geozz.raster.Surface` (its first band, as a density ramp), or the layer
         of :func:`geozz.raster.image_layer` (a chosen band, classes or hot spots). Over
         a GCJ-02 base map, surfaces are placed in GCJ-02 too.
+    canvas_cells : int or None, default :data:`CANVAS_CELLS`
+        A regular grid (a geozz grid's whole cells) of at least this many cells is drawn
+        as one canvas layer: each cell made from its column and row, the cell under the
+        mouse found by arithmetic (tooltip, outline and popup as for other units), so
+        that 50,000 cells draw in well under a second. Smaller grids, and every other
+        shape, are Leaflet polygons. ``None``: always polygons.
 
     Returns
     -------
@@ -186,7 +195,7 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     layers.extend(overlay_layers(overlays, tiles))
     return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
                 title=title, simulated=simulated, credit=credit, decimals=decimals, m=m,
-                all_periods=all_periods, extra_layers=layers)
+                all_periods=all_periods, extra_layers=layers, canvas_cells=canvas_cells)
 
 
 def overlay_layers(overlays, tiles) -> list[dict]:
@@ -212,7 +221,8 @@ def overlay_layers(overlays, tiles) -> list[dict]:
 def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
                unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
                simulated: bool, credit: str, decimals: int, all_periods: bool = True,
-               heading: str | None = None, pages: str | None = None
+               heading: str | None = None, pages: str | None = None,
+               canvas_cells: int | None = None
                ) -> tuple[dict, gpd.GeoDataFrame, tuple[float, float, float, float]]:
     """The page data of a star map (see :func:`star_map`), the units drawn and their
     WGS-84 (or GCJ-02) bounds."""
@@ -267,6 +277,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
         if g["names"] is not None:
             names[at:at + g["n"]] = [""] * g["n"]
         at += g["n"]
+    packer = Packer()
     config = {
         "units": {"n": len(ids),
                   "types": "".join(map(str, tcodes)) if len(types) <= 10 else tcodes,
@@ -279,7 +290,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
         "type_counts": [int((utypes == t).sum()) for t in types],
         "geometry": {k: enc[k] for k in ("grids", "shapes", "lines", "scale", "n_grid")},
         "periods": periods, "shown": shown_at,
-        "ratings": encode_ratings(ratings, ids, periods, cats),
+        "ratings": encode_ratings(ratings, ids, periods, cats, packer=packer),
         "categories": cats,
         "colours": [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)],
         "credit": str(credit) + (f" · {tile_credit}" if tile_credit else ""),
@@ -289,7 +300,9 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
         "legend": {"title": str(title) if title else "星级评价 Star rating",
                    "rows": rows, "notes": notes},
         "extra_layers": [],
+        "canvas_cells": canvas_cells,
     }
+    config["packed"] = packer.text()
     bounds = tuple(geoms.to_crs(4326).total_bounds) if len(geoms) else (0, 0, 0, 0)
     if shift is not None and len(geoms):
         (x0, x1), (y0, y1) = shift(np.array(bounds[0::2]), np.array(bounds[1::2]))
@@ -311,12 +324,12 @@ def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
          unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
          simulated: bool, credit: str, decimals: int, m, all_periods: bool = True,
          heading: str | None = None, pages: str | None = None, extra_layers=(),
-         assets_prefix: str | None = None):
+         assets_prefix: str | None = None, canvas_cells: int | None = None):
     """The star map of units and ratings already checked (see :func:`star_map`)."""
     config, _, bounds = map_config(units, ratings, period=period, unit_types=unit_types,
                                    tiles=tiles, title=title, simulated=simulated,
                                    credit=credit, decimals=decimals, all_periods=all_periods,
-                                   heading=heading, pages=pages)
+                                   heading=heading, pages=pages, canvas_cells=canvas_cells)
     config["extra_layers"] = list(extra_layers)
     if m is None:
         m = new_map(bounds, config["tiles"])

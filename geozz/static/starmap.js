@@ -39,6 +39,10 @@
     });
     return out + ".html";
   }
+  function cellId(g, c) { return g.prefix + "-E" + (g.I[c] + g.i0) + "-N" + (g.J[c] + g.j0); }
+  function cellName(g, c) {
+    return g.names ? g.names[0] + " " + pad3(g.I[c] + g.i0 - g.names[1] + 1) + "-" + pad3(g.J[c] + g.j0 - g.names[2] + 1) : null;
+  }
   function pad3(v) { var t = String(v); while (t.length < 3) t = "0" + t; return t; }
   function quad(c, i, j) { return c[0] + c[1] * i + c[2] * j + c[3] * i * i + c[4] * i * j + c[5] * j * j; }
 
@@ -53,21 +57,23 @@
     });
   }
 
-  /* shapes in page order: [[latlngs, id]] */
-  function decodeGeometry(geom) {
+  /* shapes in page order: {ll, id, name, line}; the cells of a grid of at least
+     `canvasMin` cells are {grid, c} (drawn by GridCanvas, id and name on demand) */
+  function decodeGeometry(geom, canvasMin) {
     var out = [];
     geom.grids.forEach(function (g) {
-      g.runs.forEach(function (run) {
-        var jj = run[0] - g.j0;
-        for (var c = 0; c < run[2]; c++) {
-          var ii = run[1] + c - g.i0;
-          var ring = [[0, 0], [1, 0], [1, 1], [0, 1]].map(function (d) {
-            return [quad(g.lat, ii + d[0], jj + d[1]), quad(g.lon, ii + d[0], jj + d[1])];
-          });
-          out.push({ll: ring, id: g.prefix + "-E" + (run[1] + c) + "-N" + run[0], line: false,
-                    name: g.names ? g.names[0] + " " + pad3(run[1] + c - g.names[1] + 1) + "-" + pad3(run[0] - g.names[2] + 1) : null});
-        }
-      });
+      var I = [], J = [];
+      g.runs.forEach(function (run) { for (var c = 0; c < run[2]; c++) { I.push(run[1] + c - g.i0); J.push(run[0] - g.j0); } });
+      g.I = Int32Array.from(I); g.J = Int32Array.from(J); g.first = out.length;
+      g.canvas = g.n >= canvasMin;
+      for (var c = 0; c < g.n; c++) {
+        if (g.canvas) { out.push({grid: g, c: c, line: false}); continue; }
+        var ii = I[c], jj = J[c];
+        var ring = [[0, 0], [1, 0], [1, 1], [0, 1]].map(function (d) {
+          return [quad(g.lat, ii + d[0], jj + d[1]), quad(g.lon, ii + d[0], jj + d[1])];
+        });
+        out.push({ll: ring, id: cellId(g, c), line: false, name: cellName(g, c)});
+      }
     });
     geom.shapes.forEach(function (polys, k) {
       var line = geom.lines[k] === 1, ll = decodeRings(polys, geom.scale);
@@ -76,29 +82,220 @@
     return out;
   }
 
-  /* per period: score (x100, -1 none), stars, found, deductions [[cat, points x100]] */
-  function decodePeriod(p, n) {
-    var score = u16(p.score, n), stars = new Int8Array(n), found = u16(p.found, n), ded = {}, k, q;
+  /* the packed buffer (deflate, base64) inflated by the browser: then(bytes) */
+  function unpack(b64, then) {
+    if (!b64) { then(new Uint8Array(0)); return; }
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    new Response(stream).arrayBuffer().then(function (buf) { then(new Uint8Array(buf)); });
+  }
+  /* an array of the packed buffer: byte planes (low bytes, then high bytes) */
+  function planes(buf, ref, n) {
+    var out = new Int32Array(n), b = ref.b, k, v;
+    if (ref.w === 1) {
+      for (k = 0; k < n; k++) out[k] = ref.s ? (buf[b + k] << 24) >> 24 : buf[b + k];
+    } else {
+      for (k = 0; k < n; k++) {
+        v = buf[b + k] | (buf[b + n + k] << 8);
+        out[k] = ref.s ? (v << 16) >> 16 : v;
+      }
+    }
+    return out;
+  }
+
+  /* per period: score (x100, NONE: none), stars, found, deductions per category (an
+     Int32Array of every unit, a sparse {unit: points x100}, or null) */
+  function decodePeriod(p, n, buf) {
+    var raw = planes(buf, p.score, n), score = new Int32Array(n), stars = new Int8Array(n);
+    var found = planes(buf, p.found, n), base = new Int32Array(n), others = new Int32Array(n), k, q;
     for (k = 0; k < n; k++) {
-      if (score[k] === 65535) { score[k] = NONE; continue; }
-      score[k] -= p.offset;
+      if (raw[k] === 65535) { score[k] = NONE; continue; }
+      score[k] = raw[k] - p.offset;
+      base[k] = 10000 - score[k];
       if (p.cuts) {
         for (q = 0; q < p.cuts.length; q++) if (score[k] >= p.cuts[q][0]) { stars[k] = p.cuts[q][1]; break; }
       }
     }
     if (p.stars) for (k = 0; k < n; k++) stars[k] = p.stars.charCodeAt(k) - 48;
-    p.ded.forEach(function (c, ci) {
-      if (!c) return;
-      if (c.d) {
-        var v = u16(c.d, n);
-        for (k = 0; k < n; k++) if (v[k]) (ded[k] = ded[k] || []).push([ci, v[k]]);
-      } else {
-        k = -1;
-        for (q = 0; q < c.s.length; q += 2) { k += c.s[q]; (ded[k] = ded[k] || []).push([ci, c.s[q + 1]]); }
-      }
+    var cats = p.ded.map(function (c) {
+      if (!c || c.rest) return null;
+      if (c.d) { var v = planes(buf, c.d, n); for (k = 0; k < n; k++) others[k] += v[k]; return v; }
+      var sparse = {};
+      k = -1;
+      for (q = 0; q < c.s.length; q += 2) { k += c.s[q]; sparse[k] = c.s[q + 1]; others[k] += c.s[q + 1]; }
+      return sparse;
     });
-    return {score: score, stars: stars, found: found, ded: ded};
+    p.ded.forEach(function (c, ci) {  // what the score lost that the others do not explain
+      if (!c || !c.rest) return;
+      var resid = planes(buf, c.rest, n), v = new Int32Array(n);
+      for (k = 0; k < n; k++) v[k] = base[k] - others[k] - resid[k];
+      cats[ci] = v;
+    });
+    return {score: score, stars: stars, found: found, cats: cats};
   }
+  /* [[category, points x100]] of one unit, in category order */
+  function deductions(st, k) {
+    var out = [];
+    st.cats.forEach(function (c, ci) { var v = c ? c[k] : 0; if (v) out.push([ci, v]); });
+    return out;
+  }
+
+  /* Leaflet's own Web Mercator (EPSG:3857) pixel coordinates at zoom 0 */
+  var MAXLAT = 85.0511287798, RAD = Math.PI / 180;
+  function mercX(lon) { return 256 * (lon / 360 + 0.5); }
+  function mercY(lat) {
+    var s = Math.sin(Math.max(Math.min(lat, MAXLAT), -MAXLAT) * RAD);
+    return 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
+  }
+
+  /* A large regular grid as one canvas: each cell a quadrilateral from its column and
+     row (the quadratic lon/lat fit), filled by colour in one path per colour; the cell
+     under the mouse found by inverting the fit (Newton steps), not by a search. */
+  var CHUNK = 12;
+  var GridCanvas = L.Layer.extend({
+    initialize: function (g, opts) {
+      this.g = g; this.first = g.first; this.opts = opts; this.I = g.I; this.J = g.J; this.n = g.n;
+      var imax = 0, jmax = 0, k;
+      for (k = 0; k < this.n; k++) { imax = Math.max(imax, this.I[k]); jmax = Math.max(jmax, this.J[k]); }
+      this.ni = imax + 1; this.nj = jmax + 1;
+      this.dense = this.ni * this.nj <= 4 * this.n + 4096;
+      this.at = this.dense ? new Int32Array(this.ni * this.nj).fill(-1) : new Map();
+      for (k = 0; k < this.n; k++) {
+        var key = this.J[k] * this.ni + this.I[k];
+        if (this.dense) this.at[key] = k; else this.at.set(key, k);
+      }
+    },
+    getBounds: function () {
+      var g = this.g, ni = this.ni, nj = this.nj;
+      return L.latLngBounds([[0, 0], [ni, 0], [ni, nj], [0, nj]].map(function (d) {
+        return [quad(g.lat, d[0], d[1]), quad(g.lon, d[0], d[1])];
+      }));
+    },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "gz-grid-canvas leaflet-zoom-animated");
+      this._canvas.style.position = "absolute";
+      this._canvas.style.pointerEvents = "none";
+      this._canvas.style.opacity = "0.7";  // the whole layer: no seams where cells meet
+      if (!map.getPane("gzGrid")) map.createPane("gzGrid").style.zIndex = 390;
+      map.getPane("gzGrid").appendChild(this._canvas);
+      map.on("moveend viewreset resize", this.redraw, this);
+      if (map._zoomAnimated) map.on("zoomanim", this._zoomAnim, this);
+      this.redraw();
+    },
+    /* draw at the next frame (several calls before it: one drawing) */
+    redraw: function () {
+      if (this._frame || !this._map) return;
+      this._frame = L.Util.requestAnimFrame(function () { this._frame = null; this.draw(); }, this);
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend viewreset resize", this.redraw, this);
+      if (this._frame) { L.Util.cancelAnimFrame(this._frame); this._frame = null; }
+      map.off("zoomanim", this._zoomAnim, this);
+    },
+    _zoomAnim: function (e) {
+      var scale = this._map.getZoomScale(e.zoom);
+      var offset = this._map._latLngToNewLayerPoint(this._nw, e.zoom, e.center);
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+    /* the cell (page index) at a lon/lat, or -1 */
+    cellAt: function (lat, lon) {
+      var g = this.g, cx = g.lon, cy = g.lat;
+      // start from the linear part, then Newton steps on the quadratic fit
+      var det = cx[1] * cy[2] - cx[2] * cy[1];
+      var i = ((lon - cx[0]) * cy[2] - (lat - cy[0]) * cx[2]) / det;
+      var j = ((lat - cy[0]) * cx[1] - (lon - cx[0]) * cy[1]) / det;
+      for (var step = 0; step < 4; step++) {
+        var fx = quad(cx, i, j) - lon, fy = quad(cy, i, j) - lat;
+        var a = cx[1] + 2 * cx[3] * i + cx[4] * j, b = cx[2] + cx[4] * i + 2 * cx[5] * j;
+        var c = cy[1] + 2 * cy[3] * i + cy[4] * j, d = cy[2] + cy[4] * i + 2 * cy[5] * j;
+        var dt = a * d - b * c;
+        i -= (fx * d - fy * b) / dt; j -= (fy * a - fx * c) / dt;
+      }
+      var ii = Math.floor(i), jj = Math.floor(j);
+      if (ii < 0 || jj < 0 || ii >= this.ni || jj >= this.nj) return -1;
+      var key = jj * this.ni + ii, k = this.dense ? this.at[key] : this.at.get(key);
+      return k === undefined || k < 0 ? -1 : this.first + k;
+    },
+    /* the four corners of a cell, as Leaflet lat/lngs */
+    corners: function (k) {
+      var g = this.g, i = this.I[k - this.first], j = this.J[k - this.first];
+      return [[0, 0], [1, 0], [1, 1], [0, 1]].map(function (d) {
+        return [quad(g.lat, i + d[0], j + d[1]), quad(g.lon, i + d[0], j + d[1])];
+      });
+    },
+    draw: function () {
+      var map = this._map, tDraw = performance.now();
+      if (!map) return;
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, cv = this._canvas;
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      this._nw = map.containerPointToLatLng([0, 0]);
+      L.DomUtil.setPosition(cv, topLeft);
+      cv.width = size.x * ratio; cv.height = size.y * ratio;
+      cv.style.width = size.x + "px"; cv.style.height = size.y + "px";
+      var ctx = cv.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      // container pixel = zoom-0 Mercator pixel x scale - offset (one reference point)
+      var scale = Math.pow(2, map.getZoom());
+      var ref = map.getCenter(), rp = map.latLngToContainerPoint(ref);
+      var ox = mercX(ref.lng) * scale - rp.x, oy = mercY(ref.lat) * scale - rp.y;
+      var g = this.g, ni = this.ni, nj = this.nj, n = this.n, I = this.I, J = this.J;
+      // corners of the lattice the cells use: (ni + 1) x (nj + 1) points, or per cell
+      var lattice = (ni + 1) * (nj + 1) <= 4 * n + 4096;
+      var X, Y;
+      function corner(i, j, out, at) {
+        out[0][at] = mercX(quad(g.lon, i, j)) * scale - ox;
+        out[1][at] = mercY(quad(g.lat, i, j)) * scale - oy;
+      }
+      var k, q, c;
+      if (lattice) {
+        X = new Float64Array((ni + 1) * (nj + 1)); Y = new Float64Array(X.length);
+        for (var jj = 0; jj <= nj; jj++) for (var ii = 0; ii <= ni; ii++) corner(ii, jj, [X, Y], jj * (ni + 1) + ii);
+      } else {
+        X = new Float64Array(4 * n); Y = new Float64Array(4 * n);
+        for (k = 0; k < n; k++) {
+          corner(I[k], J[k], [X, Y], 4 * k); corner(I[k] + 1, J[k], [X, Y], 4 * k + 1);
+          corner(I[k] + 1, J[k] + 1, [X, Y], 4 * k + 2); corner(I[k], J[k] + 1, [X, Y], 4 * k + 3);
+        }
+      }
+      function at(k, corner) {  // index of corner 0..3 (sw, se, ne, nw) of cell k
+        if (!lattice) return 4 * k + corner;
+        var i = I[k] + (corner === 1 || corner === 2 ? 1 : 0), j = J[k] + (corner >= 2 ? 1 : 0);
+        return j * (ni + 1) + i;
+      }
+      var stars = this.opts.stars(), colours = this.opts.colours, w = size.x, h = size.y;
+      var byColour = colours.map(function () { return []; });
+      for (k = 0; k < n; k++) {
+        var a0 = at(k, 0), a2 = at(k, 2);
+        var x0 = Math.min(X[a0], X[a2]), x1 = Math.max(X[a0], X[a2]);
+        var y0 = Math.min(Y[a0], Y[a2]), y1 = Math.max(Y[a0], Y[a2]);
+        if (x1 < -2 || y1 < -2 || x0 > w + 2 || y0 > h + 2) continue;  // off screen
+        byColour[stars[this.first + k]].push(k);
+      }
+      var px = Math.abs(X[at(0, 1)] - X[at(0, 0)]) + Math.abs(Y[at(0, 3)] - Y[at(0, 0)]);
+      ctx.lineWidth = this.opts.weight; ctx.strokeStyle = "#555";
+      for (c = 0; c < colours.length; c++) {
+        var ks = byColour[c];
+        if (!ks.length) continue;
+        ctx.fillStyle = colours[c];
+        for (var from = 0; from < ks.length; from += CHUNK) {  // small paths: Skia fills them fast
+          ctx.beginPath();
+          for (q = from; q < Math.min(from + CHUNK, ks.length); q++) {
+            k = ks[q];
+            var p0 = at(k, 0), p1 = at(k, 1), p2 = at(k, 2), p3 = at(k, 3);
+            ctx.moveTo(X[p0], Y[p0]); ctx.lineTo(X[p1], Y[p1]); ctx.lineTo(X[p2], Y[p2]); ctx.lineTo(X[p3], Y[p3]);
+            ctx.closePath();
+          }
+          ctx.fill();
+          if (px > 12) ctx.stroke();  // outlines once cells are big enough
+        }
+      }
+      this.drawn = n;
+      window.geozzTimes.drawn = window.geozzTimes.drawn || [performance.now(), performance.now() - tDraw];
+      this.fire("drawn");
+    }
+  });
 
   /* rank 1 = best within unit type; ties share the best place (method "min") */
   function ranks(st, types, n) {
@@ -215,28 +412,40 @@
 
   window.geozzPageName = pageName;
   window.geozzDecodeRings = decodeRings;
+  /* the page's entry: inflates the packed ratings, then draws (window.geozzMap is set
+     once the map is drawn) */
   window.geozzStarMap = function (map, cfg) {
-    var t0 = performance.now(), times = window.geozzTimes = {};
-    var n = cfg.units.n, types = cfg.units.types, shapes = decodeGeometry(cfg.geometry);
+    var t0 = performance.now();
+    unpack(cfg.packed, function (buf) { starMap(map, cfg, buf, t0); });
+  };
+  function starMap(map, cfg, buf, t0) {
+    var times = window.geozzTimes = {unpacked: performance.now() - t0};
+    var canvasMin = cfg.canvas_cells === null || cfg.canvas_cells === undefined ? Infinity : cfg.canvas_cells;
+    var n = cfg.units.n, types = cfg.units.types, shapes = decodeGeometry(cfg.geometry, canvasMin);
     times.geometry = performance.now() - t0;
     var ids = cfg.units.ids, states = {}, current = cfg.shown;
     function state(pi) {
       if (!states[pi]) {
-        var st = decodePeriod(cfg.ratings[pi], n);
-        st.rank = ranks(st, types, n);
+        var st = decodePeriod(cfg.ratings[pi], n, buf);
         states[pi] = st;
       }
       return states[pi];
     }
-    function nameOf(k) { return shapes[k].name || text(cfg.units.names, k); }
-    function idOf(k) { return shapes[k].id !== null ? shapes[k].id : ids[k - cfg.geometry.n_grid]; }
+    function nameOf(k) {
+      var s = shapes[k];
+      return (s.grid ? cellName(s.grid, s.c) : s.name) || text(cfg.units.names, k);
+    }
+    function idOf(k) {
+      var s = shapes[k];
+      return s.grid ? cellId(s.grid, s.c) : s.id !== null ? s.id : ids[k - cfg.geometry.n_grid];
+    }
     function fmt(v) { return v === NONE ? "\u2014" : (v / 100).toFixed(Math.abs(v) % 10 === 0 ? 1 : 2); }
     function row(table, head, value) {
       var tr = table.insertRow(), th = el("th", null, head), td = tr.insertCell();
       tr.insertBefore(th, td); td.textContent = value;
     }
-    function tip(layer) {
-      var k = layer.feature.properties.k, st = state(current), table = el("table", "gz-tip");
+    function tip(k) {
+      var st = state(current), table = el("table", "gz-tip");
       var t = cfg.types[types[k]];
       row(table, "名称 Name", nameOf(k) || idOf(k));
       row(table, "编号 ID", idOf(k));
@@ -245,6 +454,7 @@
       row(table, "责任人 Responsible", text(cfg.units.responsible, k) || "\u2014");
       row(table, "得分 Score", fmt(st.score[k]));
       row(table, "星级 Stars", STARS[st.stars[k]]);
+      if (!st.rank) st.rank = ranks(st, types, n);  // on the first tooltip of the period
       row(table, "排名 Rank", st.rank[k] ? st.rank[k] + " / " + cfg.type_counts[types[k]] : "\u2014");
       var trend = "\u2014";
       if (current > 0) {
@@ -258,11 +468,11 @@
       row(table, "问题数 Problems", String(st.found[k]));
       return table;
     }
-    function pop(layer) {
-      var k = layer.feature.properties.k, st = state(current), box = el("div", "gz-pop");
+    function pop(k) {
+      var st = state(current), box = el("div", "gz-pop");
       box.appendChild(el("b", null, (nameOf(k) || idOf(k)) + "  " + STARS[st.stars[k]]));
       box.appendChild(el("div", null, cfg.periods[current] + " · 得分 Score " + fmt(st.score[k])));
-      var list = st.ded[k] || [];
+      var list = deductions(st, k);
       var table = el("table", "gz-ded");
       if (!list.length) box.appendChild(el("div", null, "无扣分 no deductions"));
       list.forEach(function (d) { row(table, cfg.categories[d[0]], "-" + fmt(d[1])); });
@@ -274,8 +484,16 @@
       }
       return box;
     }
-    var groups = cfg.types.map(function () { return L.featureGroup(); });
+    var groups = cfg.types.map(function () { return L.featureGroup(); }), canvases = [];
+    cfg.geometry.grids.forEach(function (g) {
+      if (!g.canvas) return;
+      var layer = new GridCanvas(g, {colours: cfg.colours, weight: cfg.types[types[g.first]].weight,
+                                     stars: function () { return state(current).stars; }});
+      canvases.push(layer);
+      groups[types[g.first]].addLayer(layer);
+    });
     shapes.forEach(function (s, k) {
+      if (s.grid) return;
       var t = cfg.types[types[k]];
       var opts = {weight: t.weight, color: "#555", fillOpacity: 0.7};
       var layer = s.line ? L.polyline(s.ll, opts) : L.polygon(s.ll, opts);
@@ -284,6 +502,7 @@
     });
     times.layers = performance.now() - t0;
     function restyle(layer, st) {
+      if (!layer.feature) return;  // a GridCanvas: drawn from the stars directly
       var k = layer.feature.properties.k, c = cfg.colours[st.stars[k]], pr = layer.feature.properties;
       var o = layer.options, t = cfg.types[types[k]];
       pr.id = idOf(k); pr.n = nameOf(k) || pr.id; pr.s = st.stars[k];
@@ -304,8 +523,9 @@
       });
       renderers.forEach(function (r) {
         if (r._redraw) r._redraw();
-        else groups.forEach(function (g) { g.eachLayer(function (l) { l.redraw(); }); });
+        else groups.forEach(function (g) { g.eachLayer(function (l) { if (l.feature) l.redraw(); }); });
       });
+      canvases.forEach(function (c) { c.redraw(); });
       legendCounts(st);
       hooks.forEach(function (h) { h(current); });
       if (periodLabel) periodLabel.textContent = "评价期 Period: " + cfg.periods[current];
@@ -313,18 +533,53 @@
     groups.forEach(function (g) { g.eachLayer(function (layer) { restyle(layer, state(current)); }); });
     var control = L.control.layers(null, null, {collapsed: false}), hooks = [];
     groups.forEach(function (g, t) {
-      g.bindTooltip(tip, {sticky: true});
-      g.bindPopup(pop);
-      g.on("mouseover", function (e) { e.layer.setStyle({weight: 3, color: "#000"}); });
+      g.bindTooltip(function (l) { return tip(l.feature.properties.k); }, {sticky: true});
+      g.bindPopup(function (l) { return pop(l.feature.properties.k); });
+      g.on("mouseover", function (e) { overShape = true; e.layer.setStyle({weight: 3, color: "#000"}); });
       g.on("mouseout", function (e) {
+        overShape = false;
         var k = e.layer.feature.properties.k;
         e.layer.setStyle(shapes[k].line ? {weight: cfg.types[types[k]].weight + 2, color: cfg.colours[state(current).stars[k]]}
                                         : {weight: cfg.types[types[k]].weight, color: "#555"});
       });
       if (g.getLayers().length) { g.addTo(map); control.addOverlay(g, esc(cfg.types[t].label)); }
     });
+    /* the canvas grids: the cell under the mouse by arithmetic, its tooltip, outline and popup */
+    var overShape = false, hovered = -1, gridTip = L.tooltip({sticky: true}), outline = null;
+    function cellAt(latlng) {
+      for (var q = 0; q < canvases.length; q++) {
+        if (!canvases[q]._map) continue;
+        var k = canvases[q].cellAt(latlng.lat, latlng.lng);
+        if (k >= 0) return {k: k, layer: canvases[q]};
+      }
+      return null;
+    }
+    function unhover() {
+      if (hovered < 0) return;
+      hovered = -1; map.closeTooltip(gridTip);
+      if (outline) { outline.remove(); outline = null; }
+    }
+    if (canvases.length) {
+      map.on("mousemove", function (e) {
+        var hit = overShape ? null : cellAt(e.latlng);
+        if (!hit) { unhover(); return; }
+        if (hit.k !== hovered) {
+          unhover(); hovered = hit.k;
+          outline = L.polygon(hit.layer.corners(hit.k), {weight: 3, color: "#000", fill: false,
+                                                        interactive: false}).addTo(map);
+          gridTip.setContent(tip(hit.k));
+          map.openTooltip(gridTip, e.latlng);
+        } else gridTip.setLatLng(e.latlng);
+      });
+      map.on("mouseout", unhover);
+      map.on("click", function (e) {
+        var hit = overShape ? null : cellAt(e.latlng);
+        if (hit) L.popup().setLatLng(e.latlng).setContent(pop(hit.k)).openOn(map);
+      });
+    }
     (cfg.extra_layers || []).forEach(function (x) { hooks.push(EXTRA[x.kind](map, control, x, cfg)); });
     control.addTo(map);
+    times.added = performance.now() - t0;
     if (cfg.tiles) L.tileLayer(cfg.tiles, {attribution: ""}).addTo(map);
     map.attributionControl.addAttribution(esc(cfg.credit));
     // ---- heading, legend, period switcher
@@ -368,11 +623,14 @@
     });
     box.appendChild(note);
     document.body.appendChild(box);
+    times.legend = performance.now() - t0;
     paint();
     times.painted = performance.now() - t0;
     window.geozzMap = {map: map, setPeriod: function (p) {
       var q = cfg.periods.indexOf(p); if (q < 0) return false;
       current = q; if (select) select.value = String(q); paint(); return true;
-    }, groups: groups, state: function () { return state(current); }};
+    }, groups: groups, canvases: canvases, state: function () { return state(current); },
+    cellAt: function (lat, lon) { var hit = cellAt(L.latLng(lat, lon)); return hit ? hit.k : -1; },
+    idOf: idOf};
   };
 })();
