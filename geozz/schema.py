@@ -91,13 +91,15 @@ def _looks_like_degrees(bounds) -> bool:
 
 
 def plausibility_issues(geoms: gpd.GeoSeries, crs, *, where: str,
-                        field: str = "crs") -> list[Issue]:
+                        field: str = "crs", bounds=None) -> list[Issue]:
     """Issues when the coordinates of ``geoms`` cannot be in ``crs``.
 
     A geographic CRS must hold longitudes within ±180 and latitudes within ±90. A
     projected one must not hold numbers that are the longitude and latitude of a place in
     its own area of use (degrees labelled as metres), nor lie far (more than the area's
-    own extent) outside that area.
+    own extent) outside that area. ``bounds`` (``minx, miny, maxx, maxy`` of the located
+    geometries, ``None`` when there are none), when the caller knows them already, saves
+    reading the geometries again.
 
     Examples
     --------
@@ -111,11 +113,15 @@ def plausibility_issues(geoms: gpd.GeoSeries, crs, *, where: str,
     ...                           where="units")[0])  # doctest: +ELLIPSIS
     units, field 'crs': ... Fix: the data says EPSG:32650 but holds degrees...
     """
-    geoms = geoms[located(geoms)]
-    if geoms.empty or crs is None:
+    if bounds is None:
+        geoms = geoms[located(geoms)]
+        if geoms.empty:
+            return []
+        bounds = geoms.total_bounds
+    if crs is None:
         return []
     crs = CRS.from_user_input(crs)
-    bounds = tuple(float(b) for b in geoms.total_bounds)
+    bounds = tuple(float(b) for b in bounds)
     shown = "(" + ", ".join(f"{b:.6g}" for b in bounds) + ")"
     name = _crs_name(crs)
     if not all(math.isfinite(b) for b in bounds):

@@ -40,9 +40,11 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import CRS
 
 from ..errors import CRSError, InputError, InvariantError, Issue, SchemaError
-from ..schema import conform_units, located, plausibility_issues
+from ..schema import conform_units, plausibility_issues
 from ..units import REGISTRY, UNIT_TYPES
 from .corridors import corridors_picked
 from .grid import cells_picked
@@ -54,12 +56,32 @@ from .ledger import (
     build,
     problem_order,
 )
-from .polygons import points_of, taken
+from .polygons import Points, points_of, taken
 
 __all__ = ["LEDGER_COLUMNS", "LEDGER_FIELDS", "REASONS", "assign"]
 
 
-def _check(problems: gpd.GeoDataFrame) -> np.ndarray:
+def _located(problems: gpd.GeoDataFrame) -> tuple[Points, np.ndarray, tuple | None]:
+    """The problems' locations read once: points (in the problems' CRS), which problems
+    are located (a geometry present and not empty) and the bounds of those (None: none)."""
+    arr = np.asarray(problems.geometry.to_numpy(), dtype=object)
+    pts = points_of(arr)
+    present = np.zeros(len(arr), dtype=bool)
+    present[pts.at] = True
+    present[pts.other] = True
+    rest = np.flatnonzero(~present)
+    present[rest] = ~(shapely.is_missing(arr[rest]) | shapely.is_empty(arr[rest]))
+    if not present.any():
+        return pts, present, None
+    if len(pts.at) == len(arr):  # points only: their coordinates are the bounds
+        return pts, present, (pts.x.min(), pts.y.min(), pts.x.max(), pts.y.max())
+    b = shapely.bounds(arr[present])
+    with np.errstate(invalid="ignore"):
+        return pts, present, (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]),
+                              np.nanmax(b[:, 3]))
+
+
+def _check(problems: gpd.GeoDataFrame, bounds) -> np.ndarray:
     """Problems: a GeoDataFrame with a plausible CRS and unique, non-empty ids.
 
     Returns the positions of the problems in id order (the order of the ledger).
@@ -73,7 +95,8 @@ def _check(problems: gpd.GeoDataFrame) -> np.ndarray:
         crs_issues.append(Issue(file=where, field="crs", expected="problems with a CRS",
                                 fix="use gz.read_problems, or .set_crs(4326) for lon/lat"))
     else:
-        crs_issues += plausibility_issues(problems.geometry, problems.crs, where=where)
+        crs_issues += plausibility_issues(problems.geometry, problems.crs, where=where,
+                                          bounds=bounds) if bounds is not None else []
     if blank_ids(problems.index):
         issues.append(Issue(file=where, field="problem_id", expected="non-empty problem ids",
                             fix="read the records with gz.read_problems"))
@@ -132,12 +155,17 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     >>> assign(pts, cells)[["problem_id", "unit_id", "reason"]].values.tolist()
     [['far', <NA>, 'outside_units'], ['on-border', 'E', 'shared_border']]
     """
-    order = _check(problems)
+    if not isinstance(problems, gpd.GeoDataFrame):
+        _check(problems, None)  # raises
+    own, present, bounds = _located(problems)
+    order = _check(problems, bounds)
     units = conform_units(units, stage="assign")
-    geo = problems.geometry
-    present = located(geo)
-    pts = np.asarray(geo.to_crs(units.crs).to_numpy(), dtype=object)
-    pts = points_of(np.where(present, pts, None))  # unlocated points match no unit
+    if CRS.from_user_input(problems.crs) == CRS.from_user_input(units.crs):
+        pts = own  # read once: no copy of the geometries
+    else:
+        geo = problems.geometry
+        pts = np.asarray(geo.to_crs(units.crs).to_numpy(), dtype=object)
+        pts = points_of(np.where(present, pts, None))  # unlocated points match no unit
     geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
     ids = np.asarray(units.index.to_numpy(), dtype=object)
     types = units["unit_type"].to_numpy()

@@ -108,7 +108,12 @@ def regular(geoms: np.ndarray, ids: np.ndarray, *, tolerance: float = TOLERANCE)
                                                     bool)))
     if len(ids) == 0:
         return none
-    text = pa.array([str(v) for v in ids], type=pa.string())
+    try:  # ids that are text already (the usual case): no Python loop
+        text = pa.array(ids, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = pa.array([str(v) for v in ids], type=pa.string())
+    if text.null_count:
+        text = pc.fill_null(text, "")
     parts = pc.extract_regex(text, _ID.pattern)  # null where the id does not parse
     ok = parts.is_valid().to_numpy(zero_copy_only=False)
     pos = np.flatnonzero(ok)

@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -72,6 +73,11 @@ class Points(NamedTuple):
 def points_of(geoms: np.ndarray) -> Points:
     """Split problem locations into points (with coordinates) and other geometries.
 
+    The coordinates are read first (``NaN`` for a missing geometry or one that is not a
+    point, in two threads for a large array: shapely lets go of the GIL); only the few
+    geometries without coordinates are looked at further (and, when an empty point is
+    among them, the kinds of all).
+
     Examples
     --------
     >>> from shapely.geometry import Point, box
@@ -80,15 +86,38 @@ def points_of(geoms: np.ndarray) -> Points:
     ([0], [1.0], [3])
     """
     geoms = np.asarray(geoms, dtype=object)
-    kind = shapely.get_type_id(geoms)
-    point = kind == 0
-    point[point] = ~shapely.is_empty(geoms[point])
-    at = np.flatnonzero(point)
-    some = geoms if len(at) == len(geoms) else geoms[at]
-    x, y = (shapely.get_x(some), shapely.get_y(some)) if len(at) else (np.empty(0),) * 2
-    other = np.flatnonzero(kind > 0)
+    try:
+        x, y = _coordinates(geoms)
+    except shapely.errors.GEOSException:  # an empty point among them: find them first
+        kind = shapely.get_type_id(geoms)
+        point = kind == 0
+        point[point] = ~shapely.is_empty(geoms[point])
+        x = np.full(len(geoms), np.nan)
+        y = x.copy()
+        x[point], y[point] = _coordinates(geoms[point])
+    ok = ~np.isnan(x)
+    if ok.all():
+        return Points(geoms, np.arange(len(geoms)), x, y, np.empty(0, dtype=np.int64))
+    at = np.flatnonzero(ok)
+    rest = np.flatnonzero(~ok)
+    kind = shapely.get_type_id(geoms[rest])
+    other = rest[kind > 0]
     other = other[~shapely.is_empty(geoms[other])]
-    return Points(geoms, at, x, y, other)
+    return Points(geoms, at, x[at], y[at], other)
+
+
+def _coordinates(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of points (NaN for missing geometries and other kinds), in two threads for
+    a large array (shapely lets go of the GIL)."""
+    if len(geoms) < _THREADED:
+        return shapely.get_x(geoms), shapely.get_y(geoms)
+    with ThreadPoolExecutor(2) as pool:
+        fy = pool.submit(shapely.get_y, geoms)
+        return shapely.get_x(geoms), fy.result()
+
+
+#: arrays at least this long have their coordinates read in two threads
+_THREADED = 200_000
 
 
 def intersects_xy(geoms: np.ndarray, g: np.ndarray, x: np.ndarray,
