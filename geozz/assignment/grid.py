@@ -39,7 +39,6 @@ import re
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
@@ -131,8 +130,7 @@ def regular(geoms: np.ndarray, ids: np.ndarray, *, tolerance: float = TOLERANCE)
     full = within & (b[:, 0] <= x0 + tol) & (b[:, 1] <= y0 + tol) \
         & (b[:, 2] >= x1 - tol) & (b[:, 3] >= y1 - tol)
     full[full] = shapely.area(geoms[pos[full]]) >= size[full] ** 2 - 4 * size[full] * tol
-    keys = pd.DataFrame({"s": size, "i": i, "j": j})
-    within &= ~keys.duplicated(keep=False).to_numpy()
+    within &= ~_repeated(size, i, j)
     for s in np.unique(size[within]):
         of = within & (size == s)
         span = (int(i[of].max()) - int(i[of].min()) + 1) * (int(j[of].max())
@@ -140,6 +138,19 @@ def regular(geoms: np.ndarray, ids: np.ndarray, *, tolerance: float = TOLERANCE)
         if span > _MAX_KEYS:
             within &= ~of
     return Regular(pos[within], size[within], i[within], j[within], full[within])
+
+
+def _repeated(size: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Where ``(size, i, j)`` occurs more than once (every occurrence)."""
+    order = np.lexsort((j, i, size))
+    s, a, b = size[order], i[order], j[order]
+    same = (s[1:] == s[:-1]) & (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+    rep = np.zeros(len(size), dtype=bool)
+    rep[1:] |= same
+    rep[:-1] |= same
+    out = np.empty(len(size), dtype=bool)
+    out[order] = rep
+    return out
 
 
 class _Table:
