@@ -42,8 +42,8 @@ from .errors import InputError, Issue
 from .problems import vocabulary
 
 __all__ = ["available", "path", "load", "longgang", "haidian", "problems_path",
-           "simulate_problems", "sf311_path", "sf311_tracts", "sf311_problems", "SF311_CATEGORIES",
-           "SF311_TZ"]
+           "simulate_problems", "zones", "sf311_path", "sf311_tracts", "sf311_problems",
+           "SF311_CATEGORIES", "SF311_TZ"]
 
 _NAMES = {"longgang": "龙岗区", "haidian": "海淀区"}
 
@@ -103,6 +103,30 @@ def haidian() -> Area:
 def problems_path(name: str) -> Path:
     """The simulated problem records CSV of a bundled district."""
     return path(name) / "problems_simulated.csv"
+
+
+def zones(name: str) -> gpd.GeoDataFrame | None:
+    """The demo zones (片区) of a bundled district as admin areas, or None when it has none.
+
+    No street (街道) boundaries are in the bundled data, so the Longgang demo has five
+    invented zones: the Voronoi cells of five real OSM landmarks (龙口水库, 大运山公园,
+    龙岗区体育中心, 荷坳服务区, 爱联), clipped to the boundary, each named
+    ``"<landmark>片区（模拟）"`` (simulated). They stand at the street level of
+    :func:`geozz.units.read_admin`, so units are split at their borders and the area
+    tables and maps rank them.
+
+    Examples
+    --------
+    >>> z = zones("longgang")
+    >>> len(z), z["street"].str.endswith("（模拟）").all(), zones("haidian") is None
+    (5, np.True_, True)
+    """
+    from .units import read_admin
+
+    f = path(name) / "zones_simulated.geojson"
+    if not f.is_file():
+        return None
+    return read_admin(f, levels={"county": "区县", "street": "片区"})
 
 
 # --- San Francisco 311 --------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_demo_writes_maps_and_consistent_counts(district, tmp_path, monkeypatch)
     for name in ("overview.html", "stars_grid.html", "stars_road.html", "stars_river.html",
                  "ratings.csv", "ledger.csv", "rejects.csv", ".geozz-publication"):
         assert (out / name).is_file(), name
-    units = gz.build_units(gz.datasets.load(district))
+    units = gz.build_units(gz.datasets.load(district), admin=gz.datasets.zones(district))
     check_counts(result.output, out, gz.datasets.problems_path(district), len(units))
     assert pd.read_csv(out / "ratings.csv")["period"].nunique() == 12
     assert str(out / "overview.html") in result.output

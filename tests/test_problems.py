@@ -113,9 +113,9 @@ def test_bundled_records_count_in_equals_count_out():
     problems, rejects = gz.read_problems(path, merge=False)
     assert len(problems) + (rejects["kind"] == "record").sum() == n
     # the simulator breaks one row in 200, in turn three ways (data/build_districts.py)
-    assert (len(problems), len(rejects)) == (13931, 69)
+    assert (len(problems), len(rejects)) == (29862, 138)
     assert rejects["reason"].value_counts().to_dict() == {
-        "missing_coordinates": 23, "unmapped_category": 23, "bad_time": 23}
+        "missing_coordinates": 46, "unmapped_category": 46, "bad_time": 46}
     assert problems.index.is_unique and problems.index.name == "problem_id"
     assert set(problems["category"]) <= set(gz.problems.CATEGORIES)
     assert set(problems["status"]) <= set(gz.problems.STATUSES)

@@ -128,7 +128,11 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
         out = out_root / name
         bar.done()
         bar.step("units")
-        units = gz.datasets.sf311_tracts() if sf else gz.build_units(area, grid_size=grid_size)
+        if sf:
+            units = gz.datasets.sf311_tracts()
+        else:  # a bundled district's demo zones (片区), when it has them
+            zones = gz.datasets.zones(district) if osm_file is None else None
+            units = gz.build_units(area, grid_size=grid_size, admin=zones)
         bar.done()
         bar.step("problems")
         extra = {}
@@ -219,6 +223,13 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
          f"({shown[0]} … {shown[-1]}); maps show {period or shown[-1]}")
     share3 = (ratings.loc[ratings["period"] == (period or shown[-1]), "stars"] >= 3).mean()
     echo(f"units at 3★ or better in {period or shown[-1]}: {share3:.0%} (target 80%)")
+    if "areas_table" in written:  # the areas below the target, in any period
+        areas = pd.read_csv(written["areas_table"])
+        below = areas[~areas["meets_target"].astype(bool)]
+        echo(f"areas below the 80% target: {len(below)} of {len(areas)} area-{word}"
+             + (": " + "; ".join(f"{a} in {', '.join(map(str, g['period']))}"
+                                 for a, g in below.groupby("area", sort=False))
+                if len(below) else ""))
     m = density.meta
     echo(f"density: {len(density.labels)} {word} of {density.shape[0]} × {density.shape[1]} "
          f"pixels of {DENSITY_CELL:g} m ({m['used']} problems on it, {m['outside']} off it, "
