@@ -31,9 +31,8 @@ def rasters(problems, units, ratings, scratch: Path, *, shown: str, freq: str):
     """Density (one band per period) and Gi* hot spots (per period, with their runs) of a
     run, written to ``scratch``; and the map layers of the period shown.
 
-    Returns ``(extra files by name, overlays)``.
+    Returns ``(files by name, map overlays, density surface, Gi* table, hot runs)``.
     """
-    import numpy as np
 
     import geozz as gz
     from geozz._io import write_csv
@@ -50,19 +49,13 @@ def rasters(problems, units, ratings, scratch: Path, *, shown: str, freq: str):
         regular = len(gz.raster.grid_frame(cells).cells) == len(cells)
     except gz.errors.InputError:
         regular = False
-    periods = sorted(gi["period"].unique())
-    bands = [gz.raster.grid_surface(gi[gi["period"] == p].set_index("unit_id")["code"], cells,
-                                    label=p, units_text="Gi* class",
-                                    cell_size=None if regular else DENSITY_CELL)
-             for p in periods]
-    hot = gz.raster.Surface(np.concatenate([b.values for b in bands]), bands[0].transform,
-                            bands[0].crs, periods, bands[0].nodata, "Gi* class")
+    hot = gz.raster.hotspot_surface(gi, cells, cell_size=None if regular else DENSITY_CELL)
     gz.raster.write(hot, scratch / "hotspots.tif")
     overlays = []
     if shown in density.labels:
         overlays.append(gz.raster.image_layer(density, band=shown, show=False,
                                               name=f"问题密度 Density {shown}"))
-    if shown in periods:
+    if shown in hot.labels:
         overlays.append(gz.raster.image_layer(hot, band=shown, kind="hotspot", show=False,
                                               name=f"热点 Gi* hot spots {shown}"))
     files = {n: scratch / n for n in ("density.tif", "hotspots.tif", "hotspots.csv")}

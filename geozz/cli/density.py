@@ -49,7 +49,6 @@ __all__ = ["density"]
 def density(ctx: click.Context, problems_file: Path, out: Path, cell_size, bandwidth, by,
             freq, kernel_shape, units_file, align, zonal_out, hot_prefix, tz) -> None:
     """Kernel density of the problems (problems per km²) as a GeoTIFF, with hot spots."""
-    import numpy as np
 
     import geozz as gz
     from geozz._io import write_csv
@@ -93,13 +92,7 @@ def density(ctx: click.Context, problems_file: Path, out: Path, cell_size, bandw
             hot = gi.merge(runs.reset_index(), on="unit_id", how="left")
             base = hot_prefix.with_suffix("")
             write_csv(base.with_suffix(".csv"), hot)
-            periods = sorted(gi["period"].unique())
-            bands = [gz.raster.grid_surface(gi[gi["period"] == p].set_index("unit_id")["code"],
-                                            units, label=p, units_text="Gi* class")
-                     for p in periods]
-            stack = gz.raster.Surface(
-                np.concatenate([b.values for b in bands]),
-                bands[0].transform, bands[0].crs, periods, bands[0].nodata, "Gi* class")
+            stack = gz.raster.hotspot_surface(gi, units)
             gz.raster.write(stack, base.with_suffix(".tif"))
         bar.done()
     m = surface.meta

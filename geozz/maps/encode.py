@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 
 from ..assignment.grid import regular
+from ..errors import InputError, Issue
 
 __all__ = ["MAX_FIT_ERROR", "Packer", "encode_geometry", "encode_ratings", "encode_text",
            "shift_geometry"]
@@ -281,6 +282,11 @@ class Packer:
     ({'b': 0, 'w': 2}, {'b': 4, 'w': 2, 's': 1})
     >>> list(zlib.decompress(base64.b64decode(pk.text())))
     [1, 44, 0, 1, 254, 5, 255, 0]
+    >>> pk.add(np.array([70000]), width=2)
+    Traceback (most recent call last):
+    ...
+    geozz.errors.InputError: 1 problem in the input:
+      field 'map data': expected whole numbers in 0…65535, got '70000…70000'. Fix: ...
     """
 
     def __init__(self):
@@ -291,7 +297,13 @@ class Packer:
         """Append ``values`` (``width`` bytes each, two's complement when ``signed``);
         returns the page's reference to them."""
         kind = {(1, False): "<u1", (2, False): "<u2", (1, True): "<i1", (2, True): "<i2"}
-        raw = np.ascontiguousarray(np.asarray(values).astype(kind[width, signed]))
+        values = np.asarray(values)
+        info = np.iinfo(kind[width, signed])
+        if len(values) and (values.min() < info.min or values.max() > info.max):
+            raise InputError(Issue(field="map data", expected=f"whole numbers in {info.min}"
+                                   f"…{info.max}", got=f"{values.min()}…{values.max()}",
+                                   fix="check the ratings: a score or count is out of range"))
+        raw = np.ascontiguousarray(values.astype(kind[width, signed]))
         planes = raw.view(np.uint8).reshape(-1, width).T.tobytes()
         ref = {"b": self.size, "w": width}
         if signed:

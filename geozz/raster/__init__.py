@@ -29,11 +29,12 @@ Examples
 from __future__ import annotations
 
 from .density import density, kernel
-from .hotspots import HOTSPOT_CLASSES, HOTSPOT_CODES, classes, gistar, grid_surface, hot_runs
+from .hotspots import (HOTSPOT_CLASSES, HOTSPOT_CODES, classes, gistar, grid_surface,
+                       hot_runs, hotspot_surface)
 from .overlay import image_layer
 from .surface import Surface, cog_available, grid_frame, read, write
 from .zonal import STATS, per_residents, zonal
 
 __all__ = ["Surface", "density", "kernel", "write", "read", "grid_frame", "cog_available",
-           "classes", "gistar", "hot_runs", "grid_surface", "HOTSPOT_CLASSES",
-           "HOTSPOT_CODES", "zonal", "per_residents", "STATS", "image_layer"]
+           "classes", "gistar", "hot_runs", "grid_surface", "hotspot_surface",
+           "HOTSPOT_CLASSES", "HOTSPOT_CODES", "zonal", "per_residents", "STATS", "image_layer"]

@@ -9,7 +9,8 @@
 * :func:`hot_runs` — the cells hot in several consecutive periods: the 回潮 view, where
   the rectification keeps not holding;
 * :func:`grid_surface` — per-cell values on the grid-aligned frame, for the maps and
-  GeoTIFFs (one pixel per cell).
+  GeoTIFFs (one pixel per cell); :func:`hotspot_surface` — the Gi* classes of every
+  period as one band each.
 
 Examples
 --------
@@ -34,7 +35,8 @@ from scipy.stats import norm
 from ..errors import InputError, Issue
 from .surface import Surface, grid_frame
 
-__all__ = ["classes", "gistar", "hot_runs", "grid_surface", "HOTSPOT_CLASSES",
+__all__ = ["classes", "gistar", "hot_runs", "grid_surface", "hotspot_surface",
+           "HOTSPOT_CLASSES",
            "HOTSPOT_CODES"]
 
 #: hot-spot bins, hottest first, as GIS hot-spot analysis names them
@@ -293,3 +295,35 @@ def grid_surface(values: pd.Series, units: gpd.GeoDataFrame, *, label: str = "va
                     fill=np.nan, dtype="float32") if shapes else \
         np.full((frame.height, frame.width), np.nan, dtype=np.float32)
     return Surface(out[None], frame.transform, frame.crs, [label], float("nan"), units_text)
+
+
+def hotspot_surface(gi: pd.DataFrame, units: gpd.GeoDataFrame, *,
+                    cell_size: float | None = None) -> Surface:
+    """The Gi* classes of :func:`gistar` as a raster: one band per period, for GeoTIFFs.
+
+    Each band holds the :data:`HOTSPOT_CODES` (3 hot 99 % … -3 cold 99 %) of the cells of
+    one period, laid out as :func:`grid_surface` lays them (``cell_size`` as there: None
+    for a geozz grid, one pixel per cell; a size in metres to burn other polygons).
+    The bands are labelled with the periods, in order.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, pandas as pd
+    >>> from geozz.units import grid
+    >>> cells = grid(gpd.GeoSeries([shapely.box(800000, 2500000, 800200, 2500100)],
+    ...                            crs=32650), size=100)
+    >>> gi = pd.DataFrame({"unit_id": list(cells.index) * 2, "period": ["2024-02"] * 2
+    ...                    + ["2024-01"] * 2, "code": [3, 0, -1, 1]})
+    >>> s = hotspot_surface(gi, cells)
+    >>> s.labels, s.values[:, 0].tolist()
+    (['2024-01', '2024-02'], [[-1.0, 1.0], [3.0, 0.0]])
+    """
+    periods = sorted(gi["period"].unique())
+    if not periods:
+        raise InputError(Issue(field="gi", expected="Gi* rows of at least one period",
+                               got="no rows", fix="pass the result of gz.raster.gistar"))
+    bands = [grid_surface(gi[gi["period"] == p].set_index("unit_id")["code"], units,
+                          label=str(p), units_text="Gi* class", cell_size=cell_size)
+             for p in periods]
+    return Surface(np.concatenate([b.values for b in bands]), bands[0].transform,
+                   bands[0].crs, [str(p) for p in periods], bands[0].nodata, "Gi* class")
