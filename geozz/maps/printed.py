@@ -137,9 +137,10 @@ def static_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, path: str | Path,
     unit_types : iterable of str, optional
         Default every type present.
     raster : Surface or path, optional
-        A raster of :mod:`geozz.raster` (or any GeoTIFF) drawn over the units at 60 %
-        opacity, reprojected to the map's CRS, with a colour bar; zero and nodata are
-        transparent.
+        A raster of :mod:`geozz.raster` (or any GeoTIFF) drawn over the units, its opacity
+        rising with the value (transparent at zero, 80 % at the top, so the stars under a
+        faint density stay readable), reprojected to the map's CRS, with a colour bar;
+        zero and nodata are transparent.
     raster_band, raster_label
         Band (label or position) and colour-bar label (default the band's units).
     dpi : int, default 200
@@ -251,11 +252,22 @@ def _draw_raster(fig, ax, raster, band, crs, label) -> None:
     dst = np.where(dst > 0, dst, np.nan)
     x0, y1 = transform.c, transform.f
     x1, y0 = x0 + width * transform.a, y1 + height * transform.e
-    img = ax.imshow(dst, extent=(x0, x1, y0, y1), cmap="YlOrRd", alpha=0.6, zorder=10,
+    img = ax.imshow(dst, extent=(x0, x1, y0, y1), cmap=_fading("YlOrRd"), zorder=10,
                     interpolation="nearest")
     img.geozz_extent = (x0, y0, x1, y1)
     bar = fig.colorbar(img, ax=ax, shrink=0.5, pad=0.01)
     bar.set_label(str(label or s.units or s.labels[b]), parse_math=False)
+
+
+def _fading(name: str, *, most: float = 0.8):
+    """A matplotlib colour map whose opacity rises from 0 at the low end to ``most``: a
+    faint density leaves the stars under it readable."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+
+    rgba = colormaps[name](np.linspace(0, 1, 256))
+    rgba[:, 3] = np.linspace(0, most, 256) ** 0.7 * most ** 0.3
+    return ListedColormap(rgba, name=f"{name}_fading")
 
 
 def board_url(base_url: str, unit_id) -> str:
