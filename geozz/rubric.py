@@ -61,7 +61,7 @@ def available_rubrics() -> list[str]:
     Examples
     --------
     >>> available_rubrics()
-    ['default', 'quarterly4', 'village']
+    ['annual', 'default', 'quarterly4', 'village']
     """
     files = resources.files("geozz.resources")
     # a bundled TOML file is a rubric when it has the rubric's [shares] table (the
@@ -289,7 +289,7 @@ def load_rubric(rubric: str | Path | Rubric = "default") -> Rubric:
     Traceback (most recent call last):
     ...
     geozz.errors.RubricError: 1 problem in the input:
-      field 'rubric': expected a bundled rubric name (['default', 'quarterly4', 'village']) or a .toml file, got 'defualt'. Fix: check the spelling or give the path of your rubric file
+      field 'rubric': expected a bundled rubric name (['annual', 'default', 'quarterly4', 'village']) or a .toml file, got 'defualt'. Fix: check the spelling or give the path of your rubric file
     >>> import os, tempfile
     >>> f = os.path.join(tempfile.mkdtemp(), "mine.toml")
     >>> _ = open(f, "w", encoding="utf-8").write(

@@ -36,7 +36,7 @@ def printed(pattern: str, text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in match.groups())
 
 
-def check_counts(text: str, out: Path, records: Path, n_units: int) -> None:
+def check_counts(text: str, out: Path, records: Path, n_units: int) -> tuple[int, ...]:
     rows, read, rejected = printed(r"(\d+) rows: (\d+) read, (\d+) rejected", text)
     n_problems, merged = printed(r"problems: (\d+) \((\d+) repeat reports merged\)", text)
     rejects = pd.read_csv(out / "rejects.csv", dtype=str)
@@ -65,6 +65,10 @@ def check_counts(text: str, out: Path, records: Path, n_units: int) -> None:
     (share,) = printed(r"units at 3★ or better in \S+: (\d+)%", text)
     assert share == round(100 * (ratings.loc[ratings["period"].astype(str) == shown, "stars"]
                                  >= 3).mean())
+    stars = printed(r"stars in \S+: 5★ (\d+), 4★ (\d+), 3★ (\d+), 2★ (\d+), 1★ (\d+)", text)
+    of_shown = ratings.loc[ratings["period"].astype(str) == shown, "stars"].value_counts()
+    assert stars == tuple(int(of_shown.get(s, 0)) for s in (5, 4, 3, 2, 1))
+    return stars
 
 
 @pytest.mark.parametrize("district", ["longgang", "haidian"])
@@ -77,8 +81,14 @@ def test_demo_writes_maps_and_consistent_counts(district, tmp_path, monkeypatch)
                  "ratings.csv", "ledger.csv", "rejects.csv", ".geozz-publication"):
         assert (out / name).is_file(), name
     units = gz.build_units(gz.datasets.load(district), admin=gz.datasets.zones(district))
-    check_counts(result.output, out, gz.datasets.problems_path(district), len(units))
-    assert pd.read_csv(out / "ratings.csv")["period"].nunique() == 12
+    stars = check_counts(result.output, out, gz.datasets.problems_path(district), len(units))
+    ratings = pd.read_csv(out / "ratings.csv")
+    assert ratings["period"].nunique() == 12
+    if district == "longgang":  # calibrated: every month spans the five levels, and a
+        # demo zone misses the 80 % target in spring
+        assert all(stars) and (ratings.groupby("period")["stars"].nunique() == 5).all()
+        assert "areas below the 80% target: 3 of 60 area-months: 爱联片区（模拟） in " \
+               "2024-04, 2024-05, 2024-06" in result.output
     assert str(out / "overview.html") in result.output
     # nothing else in the parent: no temporary siblings left behind
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [district]
@@ -92,7 +102,8 @@ def test_demo_publishes_sf311_by_tract_with_its_rasters(tmp_path):
     plain = tmp_path / "cases.csv"  # the records, decompressed for the csv module
     plain.write_bytes(gzip.decompress((gz.datasets.sf311_path()
                                        / "cases_sample.csv.gz").read_bytes()))
-    check_counts(result.output, out, plain, len(tracts))
+    stars = check_counts(result.output, out, plain, len(tracts))
+    assert "rubric annual" in result.output and all(stars)  # each case counts in its year
     # the sample's real problems, every one in a tract; the pages say nothing is simulated
     assert "outside every unit (3415 + 0" in result.output
     page = (out / "overview.html").read_text(encoding="utf-8")

@@ -340,10 +340,10 @@ def test_deductions_refuse_unknown_types_and_bad_counts():
 
 
 def test_bundled_rubrics_are_listed_and_a_wrong_name_lists_them():
-    assert available_rubrics() == ["default", "quarterly4", "village"]
+    assert available_rubrics() == ["annual", "default", "quarterly4", "village"]
     with pytest.raises(RubricError) as err:
         load_rubric("vilage")
-    assert "['default', 'quarterly4', 'village']" in str(err.value)
+    assert "['annual', 'default', 'quarterly4', 'village']" in str(err.value)
     assert "check the spelling" in str(err.value)
 
 
@@ -432,3 +432,29 @@ def test_tables_of_the_wrong_kind(tmp_path):
     assert fields(err) == ["maps", "shares.grid.clean", "shares.grid.build", "per_problem",
                            "extra"]
     assert "'per_problem': expected a table of rubric category = points" in str(err.value)
+
+
+def test_annual_rubric_adds_up_the_months_of_a_year():
+    import geozz as gz
+
+    units = gz.datasets.sf311_tracts()
+    problems, _ = gz.datasets.sf311_problems()
+    ledger = gz.assign(problems, units)
+    rb = load_rubric("annual")
+    assert rb.period_mean == "sum" and rb.shares == load_rubric().shares
+    monthly = gz.rate(ledger, units, freq="M")
+    monthly["year"] = monthly["period"].astype(str).str[:4]
+    lost = (100 - monthly["score"]).groupby([monthly["unit_id"], monthly["year"]]).sum()
+    yearly = gz.rate(ledger, units, freq="Y", rubric="annual")
+    yearly = yearly.set_index(["unit_id", yearly["period"].astype(str)])["score"]
+    mean = gz.rate(ledger, units, freq="Y")
+    mean = mean.set_index(["unit_id", mean["period"].astype(str)])["score"]
+    lost.index = lost.index.set_names(yearly.index.names)
+    small = lost[lost < 5]  # below the smallest share: no category hits its limit (扣完为止)
+    assert len(small) > 1000
+    assert np.allclose(100 - yearly.loc[small.index], small)
+    # a whole year: the default takes the mean of twelve months, the annual rubric their sum
+    whole = lost.index.get_level_values(1).isin([str(y) for y in range(2009, 2016)])
+    hit = lost[(lost >= 2) & whole].index
+    assert len(hit) > 500 and (yearly.loc[hit] < mean.loc[hit]).all()
+    assert set(gz.rate(ledger, units, freq="Y", rubric="annual")["stars"]) == {1, 2, 3, 4, 5}

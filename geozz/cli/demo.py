@@ -145,7 +145,10 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
         ledger = gz.assign(problems, units)
         bar.done()
         bar.step("rate")
-        ratings = gz.rate(ledger, units, freq=freq)
+        # the SF 311 sample holds a few cases per tract and year: each counts once in its
+        # year (the annual rubric adds the months up) rather than a twelfth (the mean)
+        rubric = "annual" if sf else "default"
+        ratings = gz.rate(ledger, units, freq=freq, rubric=rubric)
         if period is not None and period not in set(ratings["period"].astype(str)) \
                 and district in DEFAULT_RUNS and district != DEFAULT_RUNS[0]:
             period = None  # a month of the default run is not a year of SF 311
@@ -213,7 +216,10 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
          + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in corridors))
     shown = sorted(ratings["period"].unique())
     echo(f"ratings: {len(ratings)} rows = {len(units)} units x {len(shown)} {word} "
-         f"({shown[0]} … {shown[-1]}); maps show {period or shown[-1]}")
+         f"({shown[0]} … {shown[-1]}), rubric {rubric}; maps show {period or shown[-1]}")
+    counts = ratings.loc[ratings["period"] == (period or shown[-1]), "stars"].value_counts()
+    echo("stars in " + str(period or shown[-1]) + ": "
+         + ", ".join(f"{s}★ {int(counts.get(s, 0))}" for s in (5, 4, 3, 2, 1)))
     share3 = (ratings.loc[ratings["period"] == (period or shown[-1]), "stars"] >= 3).mean()
     echo(f"units at 3★ or better in {period or shown[-1]}: {share3:.0%} (target 80%)")
     if "areas_table" in written:  # the areas below the target, in any period
