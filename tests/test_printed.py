@@ -90,6 +90,9 @@ def test_static_map_places_a_raster_in_another_crs(rated):
         assert abs(y0 - sy0) < 300 and abs(y1 - sy1) < 300
         assert x0 < ux1 and x1 > ux0 and y0 < uy1 and y1 > uy0
         assert any(t.get_text() == "problems per km²" for t in texts(fig))
+        # faint density is faint: the stars under it keep their colours
+        alpha = img.to_rgba(np.array([0.0, 0.05, 0.5, 1.0]), norm=False)[:, 3]
+        assert alpha[0] == 0 and alpha[1] < 0.1 and alpha[1] < alpha[2] < alpha[3] <= 0.8
     finally:
         plt.close(fig)
 
