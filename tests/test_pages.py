@@ -411,3 +411,37 @@ def test_a_large_grid_is_one_canvas_that_draws_finds_and_recolours_every_cell(
     assert "2024-03" in popup and str(int(row["score"])) in popup
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()
+
+
+def test_the_areas_page_opens_on_the_areas_with_their_shares_and_target(browser, tmp_path):
+    zones = gz.datasets.zones("longgang")
+    units = gz.build_units(gz.datasets.longgang(), admin=zones)
+    problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    ledger = gz.assign(problems, units)
+    ratings = gz.rate(ledger, units)
+    out = tmp_path / "public"
+    gz.publish(units, ratings, ledger, out, simulated=True, title="龙岗区", unit_pages=False)
+    table = gz.rating.areas(ratings, units, level="street")
+    context, page, errors, requests, _ = open_offline(browser, out / "areas.html")
+    # the units are in the layer control but off: the areas alone, with the share legend
+    assert page.evaluate(COUNT_JS)["shapes"] == 0
+    legend = page.inner_text(".gz-area-legend")
+    assert "target 80%" in legend and "≥ 90%" in legend and "< 60%" in legend
+    labels = lambda: sorted(page.eval_on_selector_all(  # noqa: E731
+        ".gz-area-label", "els => els.map(e => e.textContent)"))
+    for period in ("2024-05", "2024-12"):
+        page.select_option("#gz-period", label=period)
+        rows = table[table["period"] == period]
+        want = sorted(f"{r.area} {round(100 * r.share_3star)}%"
+                      + ("" if r.meets_target else " ✗") for r in rows.itertuples())
+        assert labels() == want
+    page.select_option("#gz-period", label="2024-05")
+    assert "爱联片区（模拟） 79% ✗" in labels()
+    # switching the areas off hides their labels and legend; the units come back on demand
+    page.click(".leaflet-control-layers label:has-text(\"辖区达标\") input")
+    page.wait_for_function("() => !document.querySelector('.gz-area-label')", timeout=5000)
+    assert not page.is_visible(".gz-area-legend")
+    page.click(".leaflet-control-layers label:has-text(\"网格\") input")
+    assert page.evaluate(COUNT_JS)["shapes"] == (units["unit_type"] == "grid").sum()
+    assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    context.close()

@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.ops import polylabel
 
 from ..rating.indicators import CLOSED
 from ..rating.periods import label_bounds
@@ -130,7 +131,26 @@ def areas_layer(units: gpd.GeoDataFrame, table: pd.DataFrame, periods: list[str]
         values.append(per)
     return {"kind": "areas", "label": "辖区达标 Areas: share at 3★+", "names": area_names,
             "shapes": [_polys(g) for g in shapes.to_numpy()], "scale": 10 ** 5,
+            "label_at": _label_points(shapes.to_numpy()),
             "values": values, "target": float(target), "show": show}
+
+
+def _label_points(geoms) -> list:
+    """Where each area's label goes, ``[lat, lon]``: the pole of inaccessibility of its
+    largest part (inside it, unlike the centre of its box), or None for an empty area."""
+    out = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            out.append(None)
+            continue
+        parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+        if not parts:
+            p = shapely.point_on_surface(g)
+        else:
+            big = max(parts, key=lambda p: p.area)
+            p = polylabel(big, tolerance=max(big.length, 1e-9) / 1000)
+        out.append([round(p.y, 5), round(p.x, 5)])
+    return out
 
 
 def _fmt(v) -> str:

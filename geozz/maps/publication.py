@@ -318,7 +318,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     if table is not None:
         shown_areas = [dict(x, show=True) if x["kind"] == "areas" else x for x in layers]
         pages["areas"] = ("areas.html", page(None, f"{name} 辖区达标 areas",
-                                             extra_layers=shown_areas))
+                                             extra_layers=shown_areas, show_units=False))
     for utype in [t for t in UNIT_TYPES if t in set(units["unit_type"])]:
         label = LABELS.get(utype, utype)
         pages[utype] = (f"stars_{utype}.html", page([utype], f"{name} {label}"))

@@ -324,13 +324,19 @@ def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
          unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
          simulated: bool, credit: str, decimals: int, m, all_periods: bool = True,
          heading: str | None = None, pages: str | None = None, extra_layers=(),
-         assets_prefix: str | None = None, canvas_cells: int | None = None):
-    """The star map of units and ratings already checked (see :func:`star_map`)."""
+         assets_prefix: str | None = None, canvas_cells: int | None = None,
+         show_units: bool = True):
+    """The star map of units and ratings already checked (see :func:`star_map`).
+
+    ``show_units=False`` leaves the unit layers switched off (in the layer control): the
+    admin-area page opens on its areas alone.
+    """
     config, _, bounds = map_config(units, ratings, period=period, unit_types=unit_types,
                                    tiles=tiles, title=title, simulated=simulated,
                                    credit=credit, decimals=decimals, all_periods=all_periods,
                                    heading=heading, pages=pages, canvas_cells=canvas_cells)
     config["extra_layers"] = list(extra_layers)
+    config["show_units"] = bool(show_units)
     if m is None:
         m = new_map(bounds, config["tiles"])
     else:

@@ -401,11 +401,49 @@
         r("排名 Rank", v[3] === null ? "\u2014" : String(v[3]));
         return t;
       }, {sticky: true});
+      /* each area's name and share, on it; and a legend of the share bins while shown */
+      function label(a) {
+        var v = x.values[period][a];
+        return x.names[a] + " " + (v[0] === null ? "\u2014" : Math.round(v[0] * 100) + "%")
+          + (v[0] !== null && !v[2] ? " \u2717" : "");
+      }
+      var labels = L.layerGroup();
+      group.eachLayer(function (layer) {
+        var tipLabel = L.tooltip({permanent: true, direction: "center", className: "gz-area-label",
+                                  interactive: false});
+        tipLabel.setLatLng(x.label_at && x.label_at[layer.area] ? x.label_at[layer.area] : layer.getBounds().getCenter());
+        tipLabel.setContent(esc(label(layer.area)));
+        layer.gzLabel = tipLabel;
+        labels.addLayer(tipLabel);
+      });
+      var box = el("div", "gz-legend gz-area-legend");
+      box.appendChild(el("div", "gz-title", x.label));
+      box.appendChild(el("div", "gz-note", "目标 target " + Math.round(x.target * 100)
+                                         + "%; \u2717 未达标 below it"));
+      [[0.9, "\u2265 90%"], [0.8, "80\u201390%"], [0.7, "70\u201380%"], [0.6, "60\u201370%"],
+       [0, "< 60%"], [null, "无评分 no rating"]].forEach(function (b) {
+        var line = el("div"), swatch = el("i");
+        swatch.style.background = shareColour(b[0]);
+        line.appendChild(swatch); line.appendChild(document.createTextNode(b[1]));
+        box.appendChild(line);
+      });
+      box.style.display = "none";
+      var stack = document.getElementById("gz-raster-legends");
+      if (!stack) {
+        stack = el("div", "gz-raster-legends"); stack.id = "gz-raster-legends";
+        document.body.appendChild(stack);
+      }
+      stack.appendChild(box);
+      group.on("add", function () { box.style.display = ""; labels.addTo(map); });
+      group.on("remove", function () { box.style.display = "none"; labels.remove(); });
       control.addOverlay(group, esc(x.label));
       if (x.show) group.addTo(map);
       return function (p) {
         period = p;
-        group.eachLayer(function (layer) { layer.setStyle({fillColor: shareColour(x.values[p][layer.area][0])}); });
+        group.eachLayer(function (layer) {
+          layer.setStyle({fillColor: shareColour(x.values[p][layer.area][0])});
+          layer.gzLabel.setContent(esc(label(layer.area)));
+        });
       };
     }
   };
@@ -542,7 +580,10 @@
         e.layer.setStyle(shapes[k].line ? {weight: cfg.types[types[k]].weight + 2, color: cfg.colours[state(current).stars[k]]}
                                         : {weight: cfg.types[types[k]].weight, color: "#555"});
       });
-      if (g.getLayers().length) { g.addTo(map); control.addOverlay(g, esc(cfg.types[t].label)); }
+      if (g.getLayers().length) {
+        if (cfg.show_units !== false) g.addTo(map);
+        control.addOverlay(g, esc(cfg.types[t].label));
+      }
     });
     /* the canvas grids: the cell under the mouse by arithmetic, its tooltip, outline and popup */
     var overShape = false, hovered = -1, gridTip = L.tooltip({sticky: true}), outline = null;
