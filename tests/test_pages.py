@@ -182,8 +182,12 @@ def test_index_filters_sorts_and_links_every_unit(browser, world, folder):
     assert float(first) == pytest.approx(last["score"].min())
     hrefs = page.eval_on_selector_all("#gz-units tbody a", "els => els.map(e => e.getAttribute('href'))")
     assert all((folder / h).is_file() for h in hrefs) and len(set(hrefs)) == len(units)
-    red = page.locator("#gz-list-red li").count()
-    assert red == int((last["list"] == "red").sum())
+    # the red list: every unit of it, the first ten shown and the ties folded
+    red = int((last["list"] == "red").sum())
+    assert page.locator("#gz-list-red li").count() == red and red > 10
+    assert page.locator("#gz-list-red li:visible").count() == 10
+    page.click("#gz-list-red summary")
+    assert page.locator("#gz-list-red li:visible").count() == red
     assert errors == []
     context.close()
 

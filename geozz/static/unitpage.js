@@ -130,13 +130,20 @@
       var rows = d.rows.filter(function (r) { return r[8] === which; });
       var box = el("div"); box.id = "gz-list-" + which;
       box.appendChild(el("h3", "gz-" + which, which === "red" ? "红榜 Red list (best)" : "黑榜 Black list (worst)"));
-      var ul = el("ul");
-      rows.forEach(function (r) {
+      /* ties share a place, so a list can be long: the first SHOWN, the rest folded */
+      var SHOWN = 10, ul = el("ul"), more = el("ul");
+      rows.forEach(function (r, q) {
         var li = el("li"), a = el("a", null, r[1] + " " + STARS[r[5]] + " " + (r[4] === null ? "\u2014" : r[4]));
         a.href = d.pages + r[7]; li.appendChild(a); li.appendChild(document.createTextNode(" · " + r[2]));
-        ul.appendChild(li);
+        (q < SHOWN ? ul : more).appendChild(li);
       });
-      box.appendChild(ul); main.appendChild(box);
+      box.appendChild(ul);
+      if (rows.length > SHOWN) {
+        var fold = el("details"), sum = el("summary", null, "另有 " + (rows.length - SHOWN)
+          + " 个并列 and " + (rows.length - SHOWN) + " more (ties share a place)");
+        fold.appendChild(sum); fold.appendChild(more); box.appendChild(fold);
+      }
+      main.appendChild(box);
     });
     var filters = el("div", "gz-filters");
     function select(id, label, values) {
