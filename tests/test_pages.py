@@ -206,8 +206,8 @@ def test_unit_page_shows_its_shape_deductions_history_and_problems(browser, worl
     deds = page.inner_text("#gz-deductions")
     row = last.iloc[0]
     for c in [c for c in ratings.columns if c.startswith("ded_") and c != "ded_extra"]:
-        if row[c] > 0:
-            assert c[4:] in deds
+        if row[c] > 0:  # each by its Chinese and English name, with its points
+            assert f"{gz.problems.category_label(c[4:])}\t-{row[c]:g}" in deds
     # one point in the history per rated month
     assert page.locator("#gz-history circle").count() == int(
         ratings.loc[ratings["unit_id"] == uid, "score"].notna().sum())

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
+from ..problems.fields import category_label
 from ..rating.indicators import CLOSED
 from ..rating.periods import label_bounds
 from ..units.registry import LABELS
@@ -93,7 +94,8 @@ def points_layer(points: pd.DataFrame, categories: list[str], *, decimals: int =
     flat = np.column_stack([np.diff(np.r_[0, x]), np.diff(np.r_[0, y]),
                             pts["period"].to_numpy(), pts["state"].to_numpy(), cat])
     return {"kind": "problems", "label": "问题点 Problems", "heat_label": "热力图 Heat map",
-            "scale": scale, "points": flat.reshape(-1).tolist(), "categories": categories,
+            "scale": scale, "points": flat.reshape(-1).tolist(),
+            "categories": [category_label(c) for c in categories],
             "show": False}
 
 
@@ -193,9 +195,9 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
             ["排名 Rank", "—" if value("rank") is None else str(int(value("rank")))],
             ["趋势 Trend", "—" if delta is None else (f"▲ +{_fmt(delta)}" if delta > 0 else
                                                       f"▼ {_fmt(delta)}" if delta < 0 else "= 0")],
-            ["问题 Problems found / closed / overdue",
+            ["问题 Problems found / closed / still overdue",
              " / ".join(str(int(value(c) or 0)) for c in ("found", "closed", "overdue"))]]
-    deds = [[c, _fmt(value(f"ded_{c}"))] for c in categories
+    deds = [[category_label(c), _fmt(value(f"ded_{c}"))] for c in categories
             if value(f"ded_{c}") is not None and float(value(f"ded_{c}")) > 0]
     if value("ded_extra") is not None and float(value("ded_extra")) > 0:
         deds.append(["附加扣分 extra (overdue, open, recurrence, reopened)",
@@ -219,7 +221,8 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
     data = {"heading": f"{name} — {title}", "unit_id": str(unit_id), "period": period,
             "stars": stars, "colours": COLOURS, "info": info, "deductions": deds,
             "history": hist, "shape": shapes[pos], "neighbours": [shapes[k] for k in neighbours],
-            "problems": probs, "categories": categories, "scale": scale,
+            "problems": probs, "categories": [category_label(c) for c in categories],
+            "scale": scale,
             "credit": credit, "tiles": tiles, "notes": notes,
             "nav": [["« 总览 Overview", "../overview.html"], ["单元列表 All units", "../index.html"]]}
     return standalone(f"{name} {period}", "geozzUnitPage", data,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Issue
+from ..problems.fields import category_label
 from ..schema import check_ratings, check_units
 from ..units import REGISTRY, UNIT_TYPES
 from ..units.registry import LABELS
@@ -291,7 +292,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
         "geometry": {k: enc[k] for k in ("grids", "shapes", "lines", "scale", "n_grid")},
         "periods": periods, "shown": shown_at,
         "ratings": encode_ratings(ratings, ids, periods, cats, packer=packer),
-        "categories": cats,
+        "categories": [category_label(c) for c in cats],
         "colours": [NO_RATING_COLOUR] + [STAR_COLOURS[n] for n in (1, 2, 3, 4, 5)],
         "credit": str(credit) + (f" · {tile_credit}" if tile_credit else ""),
         "tiles": tile_url,

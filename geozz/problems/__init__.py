@@ -82,7 +82,7 @@ from .._io import as_path
 from ..errors import InputError, Issue
 from .fields import (CATEGORIES, COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS,
                      REJECT_KINDS, REJECT_REASONS, SOURCES, STATUSES, VOCABULARY_KINDS,
-                     vocabulary, vocabulary_table)
+                     category_label, vocabulary, vocabulary_table)
 from .fields import OUT_COLUMNS as OUT_COLUMNS
 from .fields import REQUIRED_FIELDS as REQUIRED_FIELDS
 from .readers import RawTable, read_raw
@@ -95,6 +95,7 @@ from .times import check_tz
 from .validate import _check_options, _validate
 
 __all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vocabulary_table",
+           "category_label",
            "save", "load", "store", "CATEGORIES", "INTERNAL_FIELDS", "VOCABULARY_KINDS",
            "fill_deadlines", "states", "add_working_time", "load_deadline_rules",
            "WorkCalendar", "DeadlineRules", "STATES", "merge_duplicates", "link_recurrence",

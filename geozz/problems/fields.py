@@ -108,6 +108,19 @@ CATEGORIES = tuple(vocabulary()["categories"])
 VOCABULARY_KINDS = ("columns", "categories", "sources", "statuses")
 
 
+def category_label(code: str) -> str:
+    """How a category is shown on maps and pages: its Chinese name and its English one,
+    or the code itself for a category the vocabulary does not know (a rubric's own).
+
+    Examples
+    --------
+    >>> category_label("exposed_garbage"), category_label("my_category")
+    ('暴露垃圾 Exposed garbage', 'my_category')
+    """
+    v = vocabulary()["categories"].get(str(code))
+    return f"{v['zh']} {v['en']}" if v else str(code)
+
+
 def vocabulary_table(kind: str = "categories") -> pd.DataFrame:
     """What :func:`~geozz.problems.read_problems` recognises, as a printable table.
 
