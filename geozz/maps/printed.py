@@ -412,7 +412,7 @@ def _board(plt, unit, uid, row, period, qr, *, url, title, contact):
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.add_patch(plt.Rectangle((0, 0.86), 1, 0.14, color=band))
+    ax.add_patch(plt.Rectangle((0.02, 0.86), 0.96, 0.13, color=band))  # inside the frame
     ax.add_patch(plt.Rectangle((0.02, 0.01), 0.96, 0.98, fill=False, lw=3, ec="#333"))
     _text(ax, 0.5, 0.95, title or "环境卫生责任区 公示牌", ha="center", va="center",
           fontsize=17, fontweight="bold")
