@@ -207,7 +207,8 @@ def test_unit_page_shows_its_shape_deductions_history_and_problems(browser, worl
     row = last.iloc[0]
     for c in [c for c in ratings.columns if c.startswith("ded_") and c != "ded_extra"]:
         if row[c] > 0:  # each by its Chinese and English name, with its points
-            assert f"{gz.problems.category_label(c[4:])}\t-{row[c]:g}" in deds
+            names = gz.problems.vocabulary()["categories"][c[4:]]
+            assert f"{names['zh']} {names['en']}\t-{row[c]:g}" in deds
     # one point in the history per rated month
     assert page.locator("#gz-history circle").count() == int(
         ratings.loc[ratings["unit_id"] == uid, "score"].notna().sum())
