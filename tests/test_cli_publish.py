@@ -64,6 +64,10 @@ def test_map_writes_one_page_with_the_problem_points(files, browser):
     context, page, errors, requests, _ = open_offline(browser, page_file)
     assert page.evaluate(COUNT_JS)["shapes"] == int((units["unit_type"] == "grid").sum())
     assert page.locator(".marker-cluster").count() > 0  # the problems, clustered
+    legend = page.inner_text(".gz-problem-legend")  # shown with them: the status colours
+    assert all(s in legend for s in ("未整改 open", "逾期 overdue", "已整改 rectified"))
+    page.click(".leaflet-control-layers label:has-text(\"问题点\") input")
+    assert not page.is_visible(".gz-problem-legend")
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()
     code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",

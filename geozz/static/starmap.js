@@ -318,6 +318,29 @@
     return v === null ? "#bdbdbd" : v >= 0.9 ? "#1a9850" : v >= 0.8 ? "#91cf60" : v >= 0.7 ? "#fee08b"
       : v >= 0.6 ? "#fc8d59" : "#d73027";
   }
+  /* a legend box of a switchable layer, in the stack at the lower right, shown while the
+     layer is on; rows are [colour, text] */
+  function sideLegend(layer, cls, title, note, rows) {
+    var stack = document.getElementById("gz-raster-legends");
+    if (!stack) {
+      stack = el("div", "gz-raster-legends"); stack.id = "gz-raster-legends";
+      document.body.appendChild(stack);
+    }
+    var box = el("div", "gz-legend " + cls);
+    box.appendChild(el("div", "gz-title", title));
+    if (note) box.appendChild(el("div", "gz-note", note));
+    rows.forEach(function (r) {
+      var line = el("div"), swatch = el("i");
+      swatch.style.background = r[0];
+      line.appendChild(swatch); line.appendChild(document.createTextNode(r[1]));
+      box.appendChild(line);
+    });
+    box.style.display = "none";
+    stack.appendChild(box);
+    layer.on("add", function () { box.style.display = ""; });
+    layer.on("remove", function () { box.style.display = "none"; });
+    return box;
+  }
   var EXTRA = {
     /* problem points of the period by status, clustered at low zoom; a heat view beside */
     problems: function (map, control, x, cfg) {
@@ -329,6 +352,8 @@
       if (!map.options.maxZoom) map.options.maxZoom = 19;  // clustering needs a zoom range
       var cluster = L.markerClusterGroup({maxClusterRadius: 40, disableClusteringAtZoom: 17});
       var heat = L.heatLayer([], {radius: 18, blur: 15, maxZoom: 17});
+      sideLegend(cluster, "gz-problem-legend", x.label, "本期 this period",
+                 STATUS.map(function (st) { return [st[1], st[0]]; }));
       control.addOverlay(cluster, esc(x.label));
       control.addOverlay(heat, esc(x.heat_label));
       if (x.show) cluster.addTo(map);
@@ -359,25 +384,8 @@
       }
       var layer = L.imageOverlay(x.url, x.bounds, {opacity: 1, interactive: false, pane: "gzRaster"});
       layer.geozzLabel = x.label;
-      var stack = document.getElementById("gz-raster-legends");
-      if (!stack) {
-        stack = el("div", "gz-raster-legends"); stack.id = "gz-raster-legends";
-        document.body.appendChild(stack);
-      }
-      var box = el("div", "gz-legend gz-raster-legend");
-      box.appendChild(el("div", "gz-title", x.label));
-      if (x.units) box.appendChild(el("div", "gz-note", x.units));
-      x.legend.forEach(function (r) {
-        var line = el("div"), swatch = el("i");
-        swatch.style.background = r[0];
-        line.appendChild(swatch); line.appendChild(document.createTextNode(r[1]));
-        box.appendChild(line);
-      });
-      box.style.display = "none";
-      stack.appendChild(box);
+      var box = sideLegend(layer, "gz-raster-legend", x.label, x.units, x.legend);
       (window.geozzImageLayers = window.geozzImageLayers || []).push({layer: layer, legend: box, cfg: x});
-      layer.on("add", function () { box.style.display = ""; });
-      layer.on("remove", function () { box.style.display = "none"; });
       control.addOverlay(layer, esc(x.label));
       if (x.show) layer.addTo(map);
       return function () {};
@@ -416,26 +424,12 @@
         layer.gzLabel = tipLabel;
         labels.addLayer(tipLabel);
       });
-      var box = el("div", "gz-legend gz-area-legend");
-      box.appendChild(el("div", "gz-title", x.label));
-      box.appendChild(el("div", "gz-note", "目标 target " + Math.round(x.target * 100)
-                                         + "%; \u2717 未达标 below it"));
-      [[0.9, "\u2265 90%"], [0.8, "80\u201390%"], [0.7, "70\u201380%"], [0.6, "60\u201370%"],
-       [0, "< 60%"], [null, "无评分 no rating"]].forEach(function (b) {
-        var line = el("div"), swatch = el("i");
-        swatch.style.background = shareColour(b[0]);
-        line.appendChild(swatch); line.appendChild(document.createTextNode(b[1]));
-        box.appendChild(line);
-      });
-      box.style.display = "none";
-      var stack = document.getElementById("gz-raster-legends");
-      if (!stack) {
-        stack = el("div", "gz-raster-legends"); stack.id = "gz-raster-legends";
-        document.body.appendChild(stack);
-      }
-      stack.appendChild(box);
-      group.on("add", function () { box.style.display = ""; labels.addTo(map); });
-      group.on("remove", function () { box.style.display = "none"; labels.remove(); });
+      sideLegend(group, "gz-area-legend", x.label, "目标 target " + Math.round(x.target * 100)
+                 + "%; \u2717 未达标 below it",
+                 [[0.9, "\u2265 90%"], [0.8, "80\u201390%"], [0.7, "70\u201380%"], [0.6, "60\u201370%"],
+                  [0, "< 60%"], [null, "无评分 no rating"]].map(function (b) { return [shareColour(b[0]), b[1]]; }));
+      group.on("add", function () { labels.addTo(map); });
+      group.on("remove", function () { labels.remove(); });
       control.addOverlay(group, esc(x.label));
       if (x.show) group.addTo(map);
       return function (p) {
