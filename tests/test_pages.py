@@ -450,3 +450,32 @@ def test_the_areas_page_opens_on_the_areas_with_their_shares_and_target(browser,
     assert page.evaluate(COUNT_JS)["shapes"] == (units["unit_type"] == "grid").sum()
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()
+
+
+def test_on_a_phone_the_heading_control_and_legend_keep_apart(browser, world, folder):
+    units, _, _, ratings = world
+    uid = ratings["unit_id"].iloc[0]
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 760})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((folder / "overview.html").as_uri())
+    page.wait_for_function("() => window.geozzMap")
+    boxes = {name: page.locator(sel).bounding_box() for name, sel in
+             [("heading", "#gz-heading"), ("control", ".leaflet-control-layers"),
+              ("legend", "#gz-legend")]}
+
+    def apart(a, b):
+        return a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"] \
+            or a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+
+    assert apart(boxes["heading"], boxes["control"])
+    assert apart(boxes["control"], boxes["legend"])
+    for b in boxes.values():  # all on the screen
+        assert b["x"] >= 0 and b["x"] + b["width"] <= 390 and b["y"] + b["height"] <= 760
+    page.goto((folder / "units" / gz.maps.page_name(uid)).as_uri())
+    page.wait_for_function("() => window.geozzUnit !== undefined")
+    m = page.locator("#gz-map").bounding_box()
+    assert m["x"] >= 0 and m["x"] + m["width"] <= 390
+    assert errors == []
+    context.close()
