@@ -33,7 +33,6 @@ def rasters(problems, units, ratings, scratch: Path, *, shown: str, freq: str):
 
     Returns ``(files by name, map overlays, density surface, Gi* table, hot runs)``.
     """
-
     import geozz as gz
     from geozz._io import write_csv
 
@@ -217,11 +216,12 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
     shown = sorted(ratings["period"].unique())
     echo(f"ratings: {len(ratings)} rows = {len(units)} units x {len(shown)} {word} "
          f"({shown[0]} … {shown[-1]}), rubric {rubric}; maps show {period or shown[-1]}")
-    counts = ratings.loc[ratings["period"] == (period or shown[-1]), "stars"].value_counts()
-    echo("stars in " + str(period or shown[-1]) + ": "
-         + ", ".join(f"{s}★ {int(counts.get(s, 0))}" for s in (5, 4, 3, 2, 1)))
-    share3 = (ratings.loc[ratings["period"] == (period or shown[-1]), "stars"] >= 3).mean()
-    echo(f"units at 3★ or better in {period or shown[-1]}: {share3:.0%} (target 80%)")
+    on_map = period or shown[-1]
+    stars = ratings.loc[ratings["period"] == on_map, "stars"]
+    counts = stars.value_counts()
+    echo(f"stars in {on_map}: " + ", ".join(f"{s}★ {int(counts.get(s, 0))}"
+                                            for s in (5, 4, 3, 2, 1)))
+    echo(f"units at 3★ or better in {on_map}: {(stars >= 3).mean():.0%} (target 80%)")
     if "areas_table" in written:  # the areas below the target, in any period
         areas = pd.read_csv(written["areas_table"])
         below = areas[~areas["meets_target"].astype(bool)]

@@ -36,8 +36,7 @@ from ..errors import InputError, Issue
 from .surface import Surface, grid_frame
 
 __all__ = ["classes", "gistar", "hot_runs", "grid_surface", "hotspot_surface",
-           "HOTSPOT_CLASSES",
-           "HOTSPOT_CODES"]
+           "HOTSPOT_CLASSES", "HOTSPOT_CODES"]
 
 #: hot-spot bins, hottest first, as GIS hot-spot analysis names them
 HOTSPOT_CLASSES = ("hot 99%", "hot 95%", "hot 90%", "not significant", "cold 90%",
@@ -326,4 +325,4 @@ def hotspot_surface(gi: pd.DataFrame, units: gpd.GeoDataFrame, *,
                           label=str(p), units_text="Gi* class", cell_size=cell_size)
              for p in periods]
     return Surface(np.concatenate([b.values for b in bands]), bands[0].transform,
-                   bands[0].crs, [str(p) for p in periods], bands[0].nodata, "Gi* class")
+                   bands[0].crs, [b.labels[0] for b in bands], bands[0].nodata, "Gi* class")
