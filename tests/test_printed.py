@@ -150,6 +150,67 @@ def test_signboards_for_units_at_three_stars_or_better(rated, tmp_path):
     assert b"13800138000" not in b2["pdf"][0].read_bytes()
 
 
+def test_a_board_drawn_after_others_is_the_board_drawn_alone(tmp_path):
+    """The boards reuse one figure and its shared parts, already drawn: each PNG must be
+    the pixels of its board drawn on a new figure (no text, row or code left over from
+    the board before; QR codes of other sizes in turn)."""
+    from geozz.maps.printed import _Board, _qr, cjk_font
+
+    boards = [({"name": "爱联一号网格 " * 3, "unit_type": "grid", "responsible": "龙岗街道环卫所",
+                "admin": "爱联片区"}, "G200-E1-N2", {"stars": 4, "score": 92.0}),
+              ({"name": "龙岗河", "unit_type": "river", "responsible": None, "admin": None},
+               "W-" + "x" * 60, {"stars": 5, "score": 99.5}),
+              ({"name": HOSTILE, "unit_type": "road", "responsible": "", "admin": "横岗"},
+               "R-1", {"stars": 3, "score": 80.0})]
+    with plt.rc_context({"font.family": [cjk_font()]}):
+        board = _Board(plt, title=None, contact="12345")
+        try:
+            for k, (unit, uid, row) in enumerate(boards):
+                url = board_url("https://example.gov.cn/public/", uid)
+                board.fill(unit, uid, row, "2024-05", _qr(url), url=url)
+                board.save_png(tmp_path / f"reused{k}.png")
+                fig = _board(plt, unit, uid, row, "2024-05", _qr(url), url=url, title=None,
+                             contact="12345")
+                try:
+                    fig.savefig(tmp_path / f"alone{k}.png", dpi=150)
+                finally:
+                    plt.close(fig)
+                reused = np.asarray(Image.open(tmp_path / f"reused{k}.png").convert("RGB"))
+                alone = np.asarray(Image.open(tmp_path / f"alone{k}.png").convert("RGB"))
+                assert reused.shape == alone.shape
+                assert (reused != alone).any(axis=2).sum() == 0, uid
+        finally:
+            plt.close(board.fig)
+
+
+def test_boards_drawn_in_two_processes_are_the_boards_drawn_in_one(rated, tmp_path):
+    units, _, ratings = rated
+    some = units.iloc[:80]
+    seen = []
+    kw = dict(period="2024-05", base_url="https://example.gov.cn/public/", contact="12345")
+    one = gz.maps.signboards(some, ratings, tmp_path / "one", workers=1, **kw)
+    two = gz.maps.signboards(some, ratings, tmp_path / "two", workers=2,
+                             progress=lambda done, total: seen.append((done, total)), **kw)
+    assert [p.name for p in one["png"]] == [p.name for p in two["png"]]
+    assert len(one["png"]) >= 40
+    for a, b in zip(one["png"], two["png"]):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    pages = [len(re.findall(rb"/Type /Page\b", r["pdf"][0].read_bytes())) for r in (one, two)]
+    assert pages == [len(one["png"])] * 2
+    assert seen[-1] == (2 * len(one["png"]), 2 * len(one["png"]))
+    assert not list((tmp_path / "two").glob(".tmp-*"))
+
+
+def test_a_board_that_fails_in_the_second_process_is_an_error_here(rated, tmp_path):
+    units, _, ratings = rated
+    kw = dict(period="2024-05", base_url="https://example.gov.cn/public/")
+    first = gz.maps.signboards(units.iloc[:60], ratings, tmp_path / "a", formats=["png"],
+                               **kw)["png"][0]
+    (tmp_path / "b" / first.name).mkdir(parents=True)  # a folder where a board must go
+    with pytest.raises(OutputError, match="signboards"):
+        gz.maps.signboards(units.iloc[:60], ratings, tmp_path / "b", workers=2, **kw)
+
+
 def test_signboards_need_a_base_url_and_known_formats(rated, tmp_path):
     units, _, ratings = rated
     with pytest.raises(InputError) as err:
