@@ -39,7 +39,15 @@ columns empty so that no field lands in the wrong column):
   (the one with the stray quote) is rejected, and reading starts again on the next line,
   so the records the quote would have swallowed are read as themselves. Legitimate
   multi-line quoted descriptions therefore still work;
-- a line the :mod:`csv` module cannot read (a field over 131,072 characters).
+- a line the :mod:`csv` module cannot read for another reason.
+
+A field longer than the :mod:`csv` module reads (``csv.field_size_limit()``, 131,072
+characters unless raised) rejects its own record as ``field_too_long`` (``field``: the
+column; ``value``: the length and the limit): the record is followed to its end as the
+:mod:`csv` module would read it, however many lines its quoted field runs over, so the
+records after it keep their row and line numbers. Where that field is an unbalanced quote
+(it runs over lines that read alone are records, or ends the file without the header's
+number of fields) only its first line is rejected, as ``malformed_record``, as above.
 
 Encoding. UTF-8 (with or without BOM) is used when the file decodes as UTF-8. A file with
 a few undecodable bytes among valid UTF-8 text stays UTF-8: the bytes become U+FFFD;

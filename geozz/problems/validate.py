@@ -263,6 +263,8 @@ def _rejects(raw: RawTable, frame: pd.DataFrame, file: str, bad: np.ndarray,
 
 _EXPECT = {
     "malformed_record": "a record with the header's fields",
+    "field_too_long": "fields the csv module reads (at most csv.field_size_limit() "
+                      "characters, 131,072 unless raised)",
     "bad_geometry": "a Point geometry",
     "missing_category": "a problem category",
     "unmapped_category": "a category that maps to a canonical code",
@@ -281,6 +283,8 @@ _EXPECT = {
 }
 _FIX = {
     "malformed_record": "repair the line: one value per column, quotes closed",
+    "field_too_long": "shorten the field (attach long texts as files), or raise "
+                      "csv.field_size_limit() before reading",
     "bad_geometry": "give the feature a point geometry",
     "missing_category": "fill in the category",
     "unmapped_category": "add the value to categories={...} in read_problems",

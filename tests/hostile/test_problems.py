@@ -117,8 +117,10 @@ def test_200kb_field_in_a_txt_file(tmp_path):
     f.write_text("\n".join("\t".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
     problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H3"]
-    assert rejects[["row", "line", "reason"]].values.tolist() == [[2, 3, "malformed_record"]]
-    assert "field larger than field limit" in rejects.loc[0, "value"]
+    assert rejects[["row", "line", "reason", "field"]].values.tolist() == [
+        [2, 3, "field_too_long", "问题描述"]]
+    assert rejects.loc[0, "value"] == ("200,000 characters in 问题描述, over the limit of "
+                                       "131,072 (csv.field_size_limit())")
 
 
 def test_blank_lines_are_not_records(tmp_path):
@@ -461,3 +463,55 @@ def test_count_check_bites(tmp_path, monkeypatch):
     monkeypatch.setattr(gp, "read_raw", lying)
     with pytest.raises(InvariantError, match="2 records in the file, 1 problems"):
         gz.read_problems(f, merge=False)
+
+
+# ------------------------------------------------------------------ over-long fields (issue 27)
+
+BIG = {"one_line": "长" * 200_000,
+       "megabytes": "x" * 3_000_000,
+       # a quoted description over 20,000 lines, with separators inside
+       "many_lines": '"' + "一行文字,带逗号\t和制表符\n" * 20_000 + '尾"'}
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv"])
+@pytest.mark.parametrize("where", [0, 3, 6])  # the first, a middle, the last record
+@pytest.mark.parametrize("big", list(BIG))
+def test_an_over_long_field_rejects_its_own_record_only(tmp_path, suffix, where, big):
+    sep = "," if suffix == "csv" else "\t"
+    # every record's source is unknown: its field note tells its row and line
+    rows = [rec(i + 1, 来源="微信") for i in range(7)]
+    rows[where] = rec(where + 1, 来源="微信", 问题描述=BIG[big])
+    f = tmp_path / f"p.{suffix}"
+    f.write_text("\n".join(sep.join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
+    problems, rejects = gz.read_problems(f, merge=False)
+    good = [f"H{i + 1}" for i in range(7) if i != where]
+    assert problems.index.tolist() == good
+    assert len(problems) + len(records(rejects)) == 7  # count in = count out
+    span = BIG[big].count("\n")  # physical lines the bad record takes beyond its first
+    expected = [[i + 1, i + 2 + (span if i > where else 0),
+                 "record" if i == where else "field",
+                 "field_too_long" if i == where else "unmapped_source",
+                 "问题描述" if i == where else "来源"] for i in range(7)]
+    assert rejects[["row", "line", "kind", "reason", "field"]].values.tolist() == expected
+    value = rejects.loc[rejects["kind"] == "record", "value"].item()
+    assert "问题描述" in value and "131,072" in value
+    assert f"{len(BIG[big].strip(chr(34))):,} characters" in value
+    assert problems["reporter"].tolist() == [f"人{h[1:]}" for h in good]
+
+
+def test_an_unbalanced_quote_past_the_csv_limit_rejects_its_line_only(tmp_path):
+    rows = [rec(1), rec(2, 问题描述='"' + "y" * 200_000), rec(3), rec(4, 经度="x")]
+    f = write(tmp_path, [line(r) for r in rows])
+    problems, rejects = gz.read_problems(f, merge=False)
+    assert problems.index.tolist() == ["H1", "H3"]
+    assert rejects[["row", "line", "reason"]].values.tolist() == [
+        [2, 3, "malformed_record"], [4, 5, "bad_coordinates"]]
+    assert rejects.loc[0, "value"].startswith("unbalanced quote")
+
+
+def test_strict_names_the_over_long_field_and_the_limit(tmp_path):
+    f = write(tmp_path, [line(rec(1, 问题描述="长" * 140_000))])
+    with pytest.raises(InputError) as err:
+        gz.read_problems(f, strict=True, merge=False)
+    text = str(err.value)
+    assert "row 1, line 2, field '问题描述'" in text and "field_size_limit" in text
