@@ -465,6 +465,65 @@ def test_count_check_bites(tmp_path, monkeypatch):
         gz.read_problems(f, merge=False)
 
 
+# ------------------------------------------------------------------ made ids (issue 27)
+
+def test_a_made_id_never_takes_the_real_id_of_another_record(tmp_path):
+    # p.csv: record 1 has no id, so it would be "p-1", the id record 2 carries; the same
+    # for record 4 ("p-4", carried by record 3). Record 5 repeats record 2's real id.
+    f = write(tmp_path, [line(rec(1, 编号="")), line(rec(2, 编号="p-1")),
+                         line(rec(3, 编号="p-4")), line(rec(4, 编号="")),
+                         line(rec(5, 编号="p-1"))])
+    problems, rejects = gz.read_problems(f, merge=False)
+    assert problems.index.tolist() == ["p-1.1", "p-1", "p-4", "p-4.1"]
+    assert problems["reporter"].tolist() == ["人1", "人2", "人3", "人4"]
+    assert rejects[["row", "line", "kind", "reason", "field", "value"]].values.tolist() == [
+        [5, 6, "record", "duplicate_id", "编号", "p-1"]]
+    assert len(problems) + len(records(rejects)) == 5
+
+
+def test_a_rejected_record_keeps_its_id_from_a_made_one(tmp_path):
+    # record 2 carries "p-1" but is rejected: the made id of record 1 still avoids it,
+    # so that the record, once repaired, does not clash with an id given away meanwhile
+    f = write(tmp_path, [line(rec(1, 编号="")), line(rec(2, 编号="p-1", 经度="x"))])
+    problems, rejects = gz.read_problems(f, merge=False)
+    assert problems.index.tolist() == ["p-1.1"]
+    assert rejects[["row", "reason", "value"]].values.tolist() == [[2, "bad_coordinates", "x"]]
+
+
+def test_made_ids_of_every_reader_avoid_the_real_ones(tmp_path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    for r in (["编号", "问题类型", "发现时间", "经度", "纬度"],
+              [None, "暴露垃圾", "2024-05-01 08:00", 114.2, 22.69],
+              ["x-1", "乱堆乱放", "2024-05-01 09:00", 114.21, 22.7]):
+        wb.active.append(r)
+    wb.save(tmp_path / "x.xlsx")
+    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [114.2, 22.69]},
+              "properties": {"id": i, "category": "暴露垃圾", "found_at": "2024-05-01 08:00"}}
+             for i in (None, "g-1")]
+    (tmp_path / "g.geojson").write_text(json.dumps({"type": "FeatureCollection",
+                                                    "features": feats}))
+    reqs = [{"service_request_id": i, "service_name": "垃圾", "lat": 22.7, "long": 114.2,
+             "requested_datetime": "2024-05-01 08:00"} for i in (None, "o-1")]
+    (tmp_path / "o.json").write_text(json.dumps(reqs, ensure_ascii=False), encoding="utf-8")
+    for name, ids in (("x.xlsx", ["x-1.1", "x-1"]), ("g.geojson", ["g-1.1", "g-1"]),
+                      ("o.json", ["o-1.1", "o-1"])):
+        problems, rejects = gz.read_problems(tmp_path / name, merge=False,
+                                             categories={"垃圾": "exposed_garbage"})
+        assert problems.index.tolist() == ids, name
+        assert rejects.empty, name
+
+
+def test_ids_taken_by_a_file_read_before(tmp_path):
+    f = write(tmp_path, [line(rec(1)), line(rec(2, 编号="")), line(rec(3))])
+    problems, rejects = gz.read_problems(f, merge=False, taken_ids={"H1", "p-2", "other"})
+    assert problems.index.tolist() == ["p-2.1", "H3"]
+    assert rejects[["row", "line", "kind", "reason", "value"]].values.tolist() == [
+        [1, 2, "record", "duplicate_id", "H1"]]
+    with pytest.raises(InputError, match="field 'taken_ids': expected a collection of ids"):
+        gz.read_problems(f, taken_ids="H1")
+
+
 # ------------------------------------------------------------------ over-long fields (issue 27)
 
 BIG = {"one_line": "长" * 200_000,
