@@ -559,12 +559,22 @@ def test_an_over_long_field_rejects_its_own_record_only(tmp_path, suffix, where,
 
 
 def test_an_unbalanced_quote_past_the_csv_limit_rejects_its_line_only(tmp_path):
-    rows = [rec(1), rec(2, 问题描述='"' + "y" * 200_000), rec(3), rec(4, 经度="x")]
+    # record 2 opens a quote that record 4's quoted description closes: read whole,
+    # records 2-4 would be one record of 13 fields with a 200,000-character field
+    rows = [rec(1), rec(2, 问题描述='"' + "y" * 200_000), rec(3), rec(4, 问题描述='"满溢"'),
+            rec(5, 经度="x")]
     f = write(tmp_path, [line(r) for r in rows])
     problems, rejects = gz.read_problems(f, merge=False)
-    assert problems.index.tolist() == ["H1", "H3"]
+    assert problems.index.tolist() == ["H1", "H3", "H4"]
+    assert problems.loc["H4", "description"] == "满溢"
     assert rejects[["row", "line", "reason"]].values.tolist() == [
-        [2, 3, "malformed_record"], [4, 5, "bad_coordinates"]]
+        [2, 3, "malformed_record"], [5, 6, "bad_coordinates"]]
+    assert rejects.loc[0, "value"].startswith("unbalanced quote")
+    # the last record opens a quote that runs to the end of the file
+    g = write(tmp_path, [line(rec(1)), line(rec(2, 问题描述='"' + "y" * 200_000))], name="g.csv")
+    problems, rejects = gz.read_problems(g, merge=False)
+    assert problems.index.tolist() == ["H1"]
+    assert rejects[["row", "line", "reason"]].values.tolist() == [[2, 3, "malformed_record"]]
     assert rejects.loc[0, "value"].startswith("unbalanced quote")
 
 
