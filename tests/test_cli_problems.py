@@ -127,6 +127,44 @@ def test_problems_command_rejects_an_id_repeated_in_a_later_file(tmp_path):
         [str(second), "duplicate_id", "A1"]]
 
 
+def test_problems_command_two_files_of_one_name_without_ids_lose_nothing(tmp_path):
+    # two months exported as records.csv into two folders, with no id column: each file
+    # makes records-1, records-2 ...; the second file's made ids avoid the first's
+    for month, n in (("05", 2), ("06", 1)):
+        (tmp_path / month).mkdir()
+        (tmp_path / month / "records.csv").write_text(
+            "问题类型,发现时间,经度,纬度\n" + "".join(
+                f"暴露垃圾,2024-{month}-0{i + 1} 09:00,114.2{i},22.7{i}\n" for i in range(n)),
+            encoding="utf-8")
+    out = tmp_path / "p.parquet"
+    code, text = run("problems", str(tmp_path / "05" / "records.csv"),
+                     str(tmp_path / "06" / "records.csv"), "-o", str(out))
+    assert code == 0
+    assert "3 problems, 0 records rejected" in text
+    assert gz.problems.load(out).index.tolist() == ["records-1", "records-2", "records-1.1"]
+    assert not (tmp_path / "p_rejects.csv").exists()
+
+
+def test_problems_command_an_id_of_an_earlier_file_costs_one_record_with_its_line(tmp_path):
+    # b.csv: A1 repeats a.csv's A1; A2 is a repeat report of the same place and time.
+    # Merged first and rejected after, A2 would go with A1 and be counted nowhere.
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(HEADER + "A1,暴露垃圾,2024-05-06 09:00,114.25,22.72,,\n",
+                     encoding="utf-8")
+    second.write_text(HEADER + "A1,暴露垃圾,2024-05-06 09:00,114.25,22.72,,\n"
+                      "A2,暴露垃圾,2024-05-06 10:00,114.25,22.72,,\n", encoding="utf-8")
+    out = tmp_path / "p.parquet"
+    code, text = run("problems", str(first), str(second), "-o", str(out))
+    assert code == 0
+    assert f"{second}: 2 records: 1 read, 1 rejected" in text
+    back = gz.problems.load(out)
+    assert back.index.tolist() == ["A1", "A2"]
+    assert int(back["report_count"].sum()) + 1 == 3  # count in = count out
+    rejects = pd.read_csv(tmp_path / "p_rejects.csv", dtype=str)
+    assert rejects[["file", "row", "line", "reason", "value"]].values.tolist() == [
+        [str(second), "1", "2", "duplicate_id", "A1"]]
+
+
 def test_problems_command_refuses_an_unknown_output_format(tmp_path):
     result = CliRunner().invoke(main, ["problems", str(SF / "cases_sample.csv.gz"), "-o",
                                        str(tmp_path / "p.shp")])

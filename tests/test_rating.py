@@ -353,3 +353,43 @@ def test_a_ledger_without_lifecycle_columns_counts_nothing_closed(units):
     no_names = units.drop(columns=["name", "admin"])
     r = gz.rate(ledger, no_names)
     assert r["name"].eq("").all() and r["admin"].eq("").all()
+
+
+def test_a_period_without_problems_in_the_judged_time_is_rated_full(units):
+    # records in May and July: June has none, yet it is judged (as_of is July 10th)
+    led = ledger_of([("A", "grid", "piles", "2024-05-10"), ("A", "grid", "piles", "2024-07-10")])
+    june = gz.rate(led, units, periods=["2024-06"])
+    assert june[["unit_id", "period", "score", "stars", "grade", "rank", "found"]] \
+        .values.tolist() == [["A", "2024-06", 100, 5, "优秀", 1, 0],
+                             ["B", "2024-06", 100, 5, "优秀", 1, 0],
+                             ["R", "2024-06", 100, 5, "优秀", 1, 0]]
+    full = gz.rate(led, units)
+    pd.testing.assert_frame_equal(june, full[full["period"] == "2024-06"]
+                                  .reset_index(drop=True))
+    # August after its end: judged, nothing found
+    aug = gz.rate(led, units, periods=["2024-08"], as_of="2024-08-31 23:59")
+    assert aug["score"].tolist() == [100] * 3 and aug["found"].tolist() == [0] * 3
+    assert aug["stars"].notna().all()
+
+
+def test_a_period_outside_the_judged_time_is_refused_by_name(units):
+    led = ledger_of([("A", "grid", "piles", "2024-05-10"), ("A", "grid", "piles", "2024-07-10")])
+    with pytest.raises(InputError) as err:
+        gz.rate(led, units, periods=["2024-06", "2024-08"])
+    assert [(i.field, i.got) for i in err.value.issues] == [("periods", ["2024-08"])]
+    assert "as_of 2024-07-10 00:00 (a later period has no score yet)" in str(err.value)
+    with pytest.raises(InputError) as err:  # before the ledger's first record
+        gz.rate(led, units, periods=["2024-03", "2024-05"])
+    assert [(i.field, i.got) for i in err.value.issues] == [("periods", ["2024-03"])]
+    assert "no record before 2024-05-10 00:00" in str(err.value)
+    with pytest.raises(InputError) as err:  # a quarter, as_of given: Q3 begins after
+        gz.rate(led, units, freq="Q", periods=["2024Q3"], as_of="2024-06-30")
+    assert [(i.field, i.got) for i in err.value.issues] == [("periods", ["2024Q3"])]
+    with pytest.raises(InputError) as err:  # a custom range is asked for too
+        gz.rate(led, units, freq=("2024-08-01", "2024-08-31"))
+    assert [(i.field, i.got) for i in err.value.issues] == [("freq", ["2024-08-01..2024-08-31"])]
+    with pytest.raises(InputError, match="field 'as_of': expected a moment of judgement "
+                                         "to rate 2024-06"):
+        gz.rate(led.iloc[:0], units, periods=["2024-06"])
+    assert gz.rate(led.iloc[:0], units, periods=["2024-06"], as_of="2024-06-30")[
+        "score"].tolist() == [100] * 3

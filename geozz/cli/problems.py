@@ -15,13 +15,27 @@ import click
 
 from ._common import echo_for, out_path, pairs, parse_bbox, print_rejects, stages
 
-__all__ = ["problems", "combine"]
+__all__ = ["problems", "combine", "report_ids"]
+
+
+def report_ids(problems) -> set[str]:
+    """Every record id in ``problems``: the index and, of merged problems, the ids of all
+    their reports (``report_ids``, joined with ``;``)."""
+    ids = set(problems.index.astype(str))
+    if "report_ids" in problems and "report_count" in problems:
+        many = problems["report_count"].to_numpy() > 1
+        for joined in problems["report_ids"][many].dropna():
+            ids.update(str(joined).split(";"))
+    return ids
 
 
 def combine(parts: list[tuple[str, object, object]]):
     """Concatenate ``(file, problems, rejects)`` of several files into one problems frame and
     one rejects table. An id already used by an earlier file is a ``duplicate_id`` reject
     of the later file (its row number is not known after validation; the value is the id).
+    The command itself reads each file with ``taken_ids=`` the ids of the files before
+    (:func:`report_ids`), so such a record is rejected with its row and line, before
+    repeat reports are merged, and this is only a safety net.
     """
     import geopandas as gpd
     import pandas as pd
@@ -113,11 +127,12 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
                    merge=not no_merge, recurrence=not no_recurrence)
     echo = echo_for(ctx)
     parts, failed = [], []
+    taken: set[str] = set()  # ids of the files read so far: never taken twice
     with stages(["read", "save"], ctx.obj["quiet"]) as bar:
         bar.step("read")
         for path in files:
             try:
-                got, rej = gz.read_problems(path, **options)
+                got, rej = gz.read_problems(path, taken_ids=taken, **options)
             except GeozzError as exc:
                 if not isinstance(exc, ValueError):  # not the input's fault: stop
                     raise
@@ -125,6 +140,7 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
                 click.echo(f"{path}: not read:\n{exc}", err=True)
                 continue
             parts.append((str(path), got, rej))
+            taken |= report_ids(got)
             n_rec = int((rej["kind"] == "record").sum()) if len(rej) else 0
             n_rep = int(got["report_count"].sum()) if "report_count" in got else len(got)
             echo(f"{path}: {n_rep + n_rec} records: {n_rep} read, {n_rec} rejected"

@@ -39,7 +39,21 @@ columns empty so that no field lands in the wrong column):
   (the one with the stray quote) is rejected, and reading starts again on the next line,
   so the records the quote would have swallowed are read as themselves. Legitimate
   multi-line quoted descriptions therefore still work;
-- a line the :mod:`csv` module cannot read (a field over 131,072 characters).
+- a line the :mod:`csv` module cannot read for another reason.
+
+A field longer than the :mod:`csv` module reads (``csv.field_size_limit()``, 131,072
+characters unless raised) rejects its own record as ``field_too_long`` (``field``: the
+column; ``value``: the length and the limit): the record is followed to its end as the
+:mod:`csv` module would read it, however many lines its quoted field runs over, so the
+records after it keep their row and line numbers. Where that field is an unbalanced quote
+(it runs over lines that read alone are records, or ends the file without the header's
+number of fields) only its first line is rejected, as ``malformed_record``, as above.
+
+Ids. A record without an id (no id column, or an empty cell) gets ``<file stem>-<row>``.
+A made id never takes an id that a record of the file carries (kept or rejected) or one
+of ``taken_ids=`` (the files read before): it becomes ``<file stem>-<row>.1`` (``.2`` …)
+instead. A record whose own id an earlier kept record of the file, or ``taken_ids``,
+already has is a ``duplicate_id`` reject.
 
 Encoding. UTF-8 (with or without BOM) is used when the file decodes as UTF-8. A file with
 a few undecodable bytes among valid UTF-8 text stays UTF-8: the bytes become U+FFFD;
@@ -72,7 +86,7 @@ np.True_
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -111,6 +125,7 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
                   sheet: str | int | None = None, dayfirst: bool | None = None,
                   extent=None, far: float = 50_000, deadlines=None,
                   merge: bool | Mapping = True, recurrence: bool | Mapping = True,
+                  taken_ids: Iterable[str] | None = None,
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read problem records from a file into Problems and rejects.
 
@@ -167,6 +182,11 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     recurrence : bool or mapping, default True
         Link a problem to one of its category rectified within 50 m in the previous 90
         days (回潮: ``recurrence_of``, ``recurrent``; :func:`link_recurrence`).
+    taken_ids : iterable of str, optional
+        Ids already used by other inputs read together (all the report ids of the files
+        read before, as ``geozz problems a.csv b.csv`` passes them): a record carrying
+        one is a ``duplicate_id`` reject, with its row and line, and an id made for a
+        record without one avoids them.
 
     Returns
     -------
@@ -188,13 +208,15 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     """
     path = as_path(path, what="records file")
     tz = check_tz(tz)
-    _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far)
+    taken = _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far,
+                           taken_ids=taken_ids)
     steps = _lifecycle_options(deadlines=deadlines, merge=merge, recurrence=recurrence)
     known = {n for names in COLUMN_NAMES.values() for n in names} | set(columns or {})
     raw = read_raw(path, encoding=encoding, sheet=sheet, known_names=known, columns=columns)
     problems, rejects = _validate(raw, file=str(path), coords=coords, categories=categories,
                                   sources=sources, statuses=statuses, columns=columns, tz=tz,
-                                  strict=strict, dayfirst=dayfirst, extent=extent, far=far)
+                                  strict=strict, dayfirst=dayfirst, extent=extent, far=far,
+                                  taken_ids=taken)
     return _lifecycle(problems, steps), rejects
 
 
@@ -206,6 +228,7 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
                strict: bool = False, dayfirst: bool | None = None,
                extent=None, far: float = 50_000, deadlines=None,
                merge: bool | Mapping = True, recurrence: bool | Mapping = True,
+               taken_ids: Iterable[str] | None = None,
                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a DataFrame of raw records; the engine behind :func:`read_problems`.
 
@@ -225,7 +248,8 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
         raise InputError(Issue(file=file, expected="a pandas DataFrame",
                                got=type(frame).__name__, fix="pass a DataFrame"))
     tz = check_tz(tz)
-    _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far)
+    taken = _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far,
+                           taken_ids=taken_ids)
     steps = _lifecycle_options(deadlines=deadlines, merge=merge, recurrence=recurrence)
     frame = frame.reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), None)
@@ -233,7 +257,8 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
                    n_records=len(frame))
     problems, rejects = _validate(raw, file=file, coords=coords, categories=categories,
                                   sources=sources, statuses=statuses, columns=columns, tz=tz,
-                                  strict=strict, dayfirst=dayfirst, extent=extent, far=far)
+                                  strict=strict, dayfirst=dayfirst, extent=extent, far=far,
+                                  taken_ids=taken)
     return _lifecycle(problems, steps), rejects
 
 

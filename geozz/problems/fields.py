@@ -27,6 +27,7 @@ from ..errors import InputError, Issue
 #: reject reason -> kind: "record" (the record is not a problem) or "field" (it is)
 REJECT_KINDS: dict[str, str] = {
     "malformed_record": "record",
+    "field_too_long": "record",
     "bad_geometry": "record",
     "missing_coordinates": "record",
     "bad_coordinates": "record",

@@ -61,20 +61,82 @@ def _find_columns(frame: pd.DataFrame, columns: Mapping[str, str] | None,
 
 
 def _check_options(*, coords: object, dayfirst: object, extent: object = None,
-                   far: object = 50_000) -> None:
+                   far: object = 50_000, taken_ids: object = None) -> frozenset[str]:
+    """Check the reading options before reading; return ``taken_ids`` as a set of text."""
     issues = _positions.option_issues(coords=coords, extent=extent, far=far)
     if dayfirst not in (None, True, False):
         issues.append(Issue(field="dayfirst", expected="True, False or None", got=dayfirst,
                             fix="pass dayfirst=True for 13/05/2024, False for 05/13/2024"))
+    taken: frozenset[str] = frozenset()
+    if taken_ids is not None:
+        try:
+            if isinstance(taken_ids, (str, bytes)):
+                raise TypeError
+            taken = frozenset(str(i).strip() for i in taken_ids
+                              if not (pd.api.types.is_scalar(i) and pd.isna(i)))
+        except TypeError:
+            issues.append(Issue(field="taken_ids", expected="a collection of ids (a set "
+                                "or list of text)", got=type(taken_ids).__name__,
+                                fix="pass taken_ids=set(earlier_problems.index), or "
+                                    "leave it out"))
     if issues:
         raise InputError(issues)
+    return taken
+
+
+def _make_ids(own: pd.Series, rows: np.ndarray, *, stem: str,
+              taken: frozenset[str] = frozenset()) -> pd.Series:
+    """Each record's problem id: its own, else one made from the file name and row.
+
+    A record without an id gets ``<file stem>-<row>``. A made id is never an id that a
+    record of the file carries (whether that record is kept or rejected) nor one of
+    ``taken``: such a made id gets ``.1``, ``.2`` ... until it is free, so a made id
+    never takes a record's real id from it.
+
+    Parameters
+    ----------
+    own : Series of str
+        The ids the records carry (NA where none), cleaned.
+    rows : ndarray of int
+        The 1-based record number of each.
+    stem : str
+        The file name without its suffix.
+    taken : frozenset of str
+        Ids used by other inputs read together.
+
+    Returns
+    -------
+    Series of str
+        The id of every record, on the index of ``own``.
+
+    Examples
+    --------
+    >>> own = pd.Series([pd.NA, "p-1", pd.NA], dtype="string")
+    >>> _make_ids(own, np.array([1, 2, 3]), stem="p").tolist()
+    ['p-1.1', 'p-1', 'p-3']
+    >>> _make_ids(own, np.array([1, 2, 3]), stem="p", taken=frozenset({"p-3"})).tolist()
+    ['p-1.1', 'p-1', 'p-3.1']
+    """
+    made = pd.Series([f"{stem}-{r}" for r in rows], index=own.index, dtype="string")
+    need = own.isna().to_numpy()
+    reserved = set(own[~need]) | set(taken)
+    clash = need & made.isin(reserved).to_numpy()
+    if clash.any():
+        reserved |= set(made[need])
+        for i in np.flatnonzero(clash):
+            k = 1
+            while f"{made.iat[i]}.{k}" in reserved:
+                k += 1
+            made.iat[i] = f"{made.iat[i]}.{k}"
+            reserved.add(made.iat[i])
+    return own.where(~need, made)
 
 
 def _validate(raw: RawTable, *, file: str, coords: str,
               categories: Mapping[str, str] | None, sources: Mapping[str, str] | None,
               statuses: Mapping[str, str] | None, columns: Mapping[str, str] | None,
               tz: str, strict: bool, dayfirst: bool | None, extent: object = None,
-              far: float = 50_000,
+              far: float = 50_000, taken_ids: frozenset[str] = frozenset(),
               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     frame = raw.frame.reset_index(drop=True)
     cols = _find_columns(frame, columns, file)
@@ -164,15 +226,14 @@ def _validate(raw: RawTable, *, file: str, coords: str,
     source = mapped("source", src_table, "unmapped_source", None)
     status = mapped("status", st_table, "unmapped_status", "open")
 
-    stem = Path(file).stem
-    auto = pd.Series([f"{stem}-{r}" for r in raw.rows], index=frame.index, dtype="string")
-    if "problem_id" in cols:
-        pid = text["problem_id"].where(text["problem_id"].notna(), auto)
-    else:
-        pid = auto
-    # a repeat of an id already taken by an earlier good row (rejects take no id)
-    reject(pid.where(reason.isna()).duplicated(keep="first") & pid.where(reason.isna())
-           .notna(), "duplicate_id", "problem_id", pid)
+    own = text["problem_id"] if "problem_id" in cols else \
+        pd.Series(pd.NA, index=frame.index, dtype="string")
+    pid = _make_ids(own, raw.rows, stem=Path(file).stem, taken=taken_ids)
+    # a repeat of an id already taken by an earlier good row (rejects take no id) or by
+    # another input read together; a made id is never one of them
+    live = pid.where(reason.isna())
+    reject((live.duplicated(keep="first") & live.notna())
+           | (own.notna() & own.isin(list(taken_ids))), "duplicate_id", "problem_id", pid)
 
     bad = reason.notna().to_numpy()
     good = ~bad
@@ -263,11 +324,13 @@ def _rejects(raw: RawTable, frame: pd.DataFrame, file: str, bad: np.ndarray,
 
 _EXPECT = {
     "malformed_record": "a record with the header's fields",
+    "field_too_long": "fields the csv module reads (at most csv.field_size_limit() "
+                      "characters, 131,072 unless raised)",
     "bad_geometry": "a Point geometry",
     "missing_category": "a problem category",
     "unmapped_category": "a category that maps to a canonical code",
     "bad_time": "a date and time between 1678 and 2261",
-    "duplicate_id": "an id not used by an earlier row",
+    "duplicate_id": "an id not used by an earlier row (or by an input read before)",
     "unmapped_source": f"a source that maps to one of {SOURCES} (kept in source_raw)",
     "unmapped_status": f"a status that maps to one of {STATUSES} (kept in status_raw)",
     "bad_deadline": "a deadline date and time between 1678 and 2261 (left empty)",
@@ -281,6 +344,8 @@ _EXPECT = {
 }
 _FIX = {
     "malformed_record": "repair the line: one value per column, quotes closed",
+    "field_too_long": "shorten the field (attach long texts as files), or raise "
+                      "csv.field_size_limit() before reading",
     "bad_geometry": "give the feature a point geometry",
     "missing_category": "fill in the category",
     "unmapped_category": "add the value to categories={...} in read_problems",

@@ -68,6 +68,81 @@ def _as_of(value, found_at: pd.Series, tz, issues: list) -> pd.Timestamp:
     return ts.tz_localize(tz) if ts.tz is None else ts.tz_convert(tz)
 
 
+def _judged(wanted: list[pd.Period] | None, rng, freq, found_at: pd.Series,
+            as_of: pd.Timestamp, tz, issues: list) -> None:
+    """Check that every period asked for lies in the time the ledger judges.
+
+    That time runs from the start of the period holding the first record of the ledger
+    to ``as_of``. A period asked for that begins after ``as_of`` has no score yet; one
+    that ends before the first record is not covered by the ledger (every unit would
+    score full marks from no records at all). Either is an issue naming the periods; a
+    ledger with no records and no ``as_of`` judges no time at all.
+
+    Parameters
+    ----------
+    wanted : list of Period or None
+        The periods asked for (``periods=``), or None with a custom range.
+    rng : (Timestamp, Timestamp) or None
+        The custom range (first and last day, naive), or None.
+    freq : str or tuple
+        ``freq=`` as given (the field named for a custom range).
+    found_at : Series
+        The ledger's ``found_at``.
+    as_of : Timestamp
+        The moment of judgement (NaT: none).
+    tz : tzinfo or None
+        The ledger's time zone.
+    issues : list of Issue
+        Appended to.
+
+    Examples
+    --------
+    >>> found = pd.Series(pd.to_datetime(["2024-05-10 09:00"]).tz_localize("Asia/Shanghai"))
+    >>> issues = []
+    >>> _judged([pd.Period("2024-04", "M"), pd.Period("2024-05", "M"),
+    ...          pd.Period("2024-06", "M")], None, "M", found, found.max(),
+    ...         found.dt.tz, issues)
+    >>> [(i.field, i.got) for i in issues]
+    [('periods', ['2024-06']), ('periods', ['2024-04'])]
+    """
+    from .periods import week_label
+
+    field = "periods" if rng is None else "freq"
+    if rng is not None:
+        first_day, last_day = rng
+        spans = [(f"{first_day:%Y-%m-%d}..{last_day:%Y-%m-%d}", first_day,
+                  last_day + pd.Timedelta(days=1))]
+    else:
+        spans = [(week_label(p) if freq == "W" else str(p), p.start_time,
+                  (p + 1).start_time) for p in wanted]
+    if tz is not None:
+        spans = [(label, a.tz_localize(tz, ambiguous=False, nonexistent="shift_forward"),
+                  b.tz_localize(tz, ambiguous=False, nonexistent="shift_forward"))
+                 for label, a, b in spans]
+    if pd.isna(as_of):
+        labels = ", ".join(label for label, _, _ in spans)
+        issues.append(Issue(field="as_of", expected=f"a moment of judgement to rate {labels} "
+                            "at: the ledger has no records to take it from",
+                            fix="pass as_of= (e.g. the end of the period) to rate a period "
+                                "without problems"))
+        return
+    first = found_at.min()
+    after = [label for label, a, _ in spans if a > as_of]
+    before = [label for label, _, b in spans if pd.notna(first) and b <= first]
+    if after:
+        issues.append(Issue(field=field, expected="periods that begin by the moment of "
+                            f"judgement, as_of {as_of:%Y-%m-%d %H:%M} (a later period has "
+                            "no score yet)", got=after,
+                            fix="rate it once its records are in, or pass as_of= a moment "
+                                "within it"))
+    if before:
+        issues.append(Issue(field=field, expected="periods the ledger covers: it holds no "
+                            f"record before {first:%Y-%m-%d %H:%M}, so every unit would "
+                            "score full marks unseen", got=before,
+                            fix="rate it with the ledger that holds the records of that "
+                                "period"))
+
+
 def _validity(units: pd.DataFrame, tz, issues: list) -> tuple[np.ndarray, np.ndarray]:
     """``valid_from`` / ``valid_to`` as ns (UTC); open ends as the int64 extremes.
 
@@ -242,7 +317,13 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
         The periods to rate, written like the labels above; default every period from
         the first to the last problem's. A period rated here is identical to the same
         period of a full run (the period before is computed for recurrence and changes,
-        and ``as_of`` defaults to the same moment).
+        and ``as_of`` defaults to the same moment). Each must lie in the time the ledger
+        judges, from the start of the period of its first record to ``as_of``: a period
+        there without problems is rated (every unit full score, ``found`` 0); a period
+        that begins after ``as_of`` has no score yet and one that ends before the first
+        record is not covered by the ledger: both are an ``InputError`` naming them (so
+        is a custom range ``freq=`` outside that time). A ledger without records needs
+        ``as_of``.
     as_of : datetime-like, optional
         The moment of judgement (overdue, closed, still open); a period is judged at its
         end or at ``as_of``, the earlier. Default the latest ``found_at`` or
@@ -279,7 +360,7 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
         A rubric that cannot be loaded (:func:`geozz.rubric.load_rubric`).
     InputError
         Listing together: a bad ``freq``, ``periods``, ``as_of``, ``normalise`` or
-        ``lists``; unit types the rubric does not rate; ledger unit ids missing from
+        ``lists``; periods asked for outside the time the ledger judges; unit types the rubric does not rate; ledger unit ids missing from
         ``units`` (rows of unit types ``units`` does not have are left out);
         ``valid_from`` / ``valid_to`` that are not dates; units without a size to
         normalise by; adjustments that are rejected or do not fit one rated period.
@@ -343,6 +424,8 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
         latest = pd.concat([latest, ledger["rectified_at"].dt.tz_convert(tz)],
                            ignore_index=True)
     as_of = _as_of(as_of, latest, tz, issues)
+    if wanted is not None or rng is not None:
+        _judged(wanted, rng, freq, ledger["found_at"], as_of, tz, issues)
     units = units.set_axis(units.index.astype(str), axis=0)  # ids compared as text
     vfrom, vto = _validity(units, tz, issues)
     size = _exposure(units, mode, issues)

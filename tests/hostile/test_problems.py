@@ -117,8 +117,10 @@ def test_200kb_field_in_a_txt_file(tmp_path):
     f.write_text("\n".join("\t".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
     problems, rejects = gz.read_problems(f, merge=False)
     assert problems.index.tolist() == ["H1", "H3"]
-    assert rejects[["row", "line", "reason"]].values.tolist() == [[2, 3, "malformed_record"]]
-    assert "field larger than field limit" in rejects.loc[0, "value"]
+    assert rejects[["row", "line", "reason", "field"]].values.tolist() == [
+        [2, 3, "field_too_long", "问题描述"]]
+    assert rejects.loc[0, "value"] == ("200,000 characters in 问题描述, over the limit of "
+                                       "131,072 (csv.field_size_limit())")
 
 
 def test_blank_lines_are_not_records(tmp_path):
@@ -461,3 +463,124 @@ def test_count_check_bites(tmp_path, monkeypatch):
     monkeypatch.setattr(gp, "read_raw", lying)
     with pytest.raises(InvariantError, match="2 records in the file, 1 problems"):
         gz.read_problems(f, merge=False)
+
+
+# ------------------------------------------------------------------ made ids (issue 27)
+
+def test_a_made_id_never_takes_the_real_id_of_another_record(tmp_path):
+    # p.csv: record 1 has no id, so it would be "p-1", the id record 2 carries; the same
+    # for record 4 ("p-4", carried by record 3). Record 5 repeats record 2's real id.
+    f = write(tmp_path, [line(rec(1, 编号="")), line(rec(2, 编号="p-1")),
+                         line(rec(3, 编号="p-4")), line(rec(4, 编号="")),
+                         line(rec(5, 编号="p-1"))])
+    problems, rejects = gz.read_problems(f, merge=False)
+    assert problems.index.tolist() == ["p-1.1", "p-1", "p-4", "p-4.1"]
+    assert problems["reporter"].tolist() == ["人1", "人2", "人3", "人4"]
+    assert rejects[["row", "line", "kind", "reason", "field", "value"]].values.tolist() == [
+        [5, 6, "record", "duplicate_id", "编号", "p-1"]]
+    assert len(problems) + len(records(rejects)) == 5
+
+
+def test_a_rejected_record_keeps_its_id_from_a_made_one(tmp_path):
+    # record 2 carries "p-1" but is rejected: the made id of record 1 still avoids it,
+    # so that the record, once repaired, does not clash with an id given away meanwhile
+    f = write(tmp_path, [line(rec(1, 编号="")), line(rec(2, 编号="p-1", 经度="x"))])
+    problems, rejects = gz.read_problems(f, merge=False)
+    assert problems.index.tolist() == ["p-1.1"]
+    assert rejects[["row", "reason", "value"]].values.tolist() == [[2, "bad_coordinates", "x"]]
+
+
+def test_made_ids_of_every_reader_avoid_the_real_ones(tmp_path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    for r in (["编号", "问题类型", "发现时间", "经度", "纬度"],
+              [None, "暴露垃圾", "2024-05-01 08:00", 114.2, 22.69],
+              ["x-1", "乱堆乱放", "2024-05-01 09:00", 114.21, 22.7]):
+        wb.active.append(r)
+    wb.save(tmp_path / "x.xlsx")
+    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [114.2, 22.69]},
+              "properties": {"id": i, "category": "暴露垃圾", "found_at": "2024-05-01 08:00"}}
+             for i in (None, "g-1")]
+    (tmp_path / "g.geojson").write_text(json.dumps({"type": "FeatureCollection",
+                                                    "features": feats}))
+    reqs = [{"service_request_id": i, "service_name": "垃圾", "lat": 22.7, "long": 114.2,
+             "requested_datetime": "2024-05-01 08:00"} for i in (None, "o-1")]
+    (tmp_path / "o.json").write_text(json.dumps(reqs, ensure_ascii=False), encoding="utf-8")
+    for name, ids in (("x.xlsx", ["x-1.1", "x-1"]), ("g.geojson", ["g-1.1", "g-1"]),
+                      ("o.json", ["o-1.1", "o-1"])):
+        problems, rejects = gz.read_problems(tmp_path / name, merge=False,
+                                             categories={"垃圾": "exposed_garbage"})
+        assert problems.index.tolist() == ids, name
+        assert rejects.empty, name
+
+
+def test_ids_taken_by_a_file_read_before(tmp_path):
+    f = write(tmp_path, [line(rec(1)), line(rec(2, 编号="")), line(rec(3))])
+    problems, rejects = gz.read_problems(f, merge=False, taken_ids={"H1", "p-2", "other"})
+    assert problems.index.tolist() == ["p-2.1", "H3"]
+    assert rejects[["row", "line", "kind", "reason", "value"]].values.tolist() == [
+        [1, 2, "record", "duplicate_id", "H1"]]
+    with pytest.raises(InputError, match="field 'taken_ids': expected a collection of ids"):
+        gz.read_problems(f, taken_ids="H1")
+
+
+# ------------------------------------------------------------------ over-long fields (issue 27)
+
+BIG = {"one_line": "长" * 200_000,
+       "megabytes": "x" * 3_000_000,
+       # a quoted description over 20,000 lines, with separators inside
+       "many_lines": '"' + "一行文字,带逗号\t和制表符\n" * 20_000 + '尾"'}
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv"])
+@pytest.mark.parametrize("where", [0, 3, 6])  # the first, a middle, the last record
+@pytest.mark.parametrize("big", list(BIG))
+def test_an_over_long_field_rejects_its_own_record_only(tmp_path, suffix, where, big):
+    sep = "," if suffix == "csv" else "\t"
+    # every record's source is unknown: its field note tells its row and line
+    rows = [rec(i + 1, 来源="微信") for i in range(7)]
+    rows[where] = rec(where + 1, 来源="微信", 问题描述=BIG[big])
+    f = tmp_path / f"p.{suffix}"
+    f.write_text("\n".join(sep.join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
+    problems, rejects = gz.read_problems(f, merge=False)
+    good = [f"H{i + 1}" for i in range(7) if i != where]
+    assert problems.index.tolist() == good
+    assert len(problems) + len(records(rejects)) == 7  # count in = count out
+    span = BIG[big].count("\n")  # physical lines the bad record takes beyond its first
+    expected = [[i + 1, i + 2 + (span if i > where else 0),
+                 "record" if i == where else "field",
+                 "field_too_long" if i == where else "unmapped_source",
+                 "问题描述" if i == where else "来源"] for i in range(7)]
+    assert rejects[["row", "line", "kind", "reason", "field"]].values.tolist() == expected
+    value = rejects.loc[rejects["kind"] == "record", "value"].item()
+    assert "问题描述" in value and "131,072" in value
+    assert f"{len(BIG[big].strip(chr(34))):,} characters" in value
+    assert problems["reporter"].tolist() == [f"人{h[1:]}" for h in good]
+
+
+def test_an_unbalanced_quote_past_the_csv_limit_rejects_its_line_only(tmp_path):
+    # record 2 opens a quote that record 4's quoted description closes: read whole,
+    # records 2-4 would be one record of 13 fields with a 200,000-character field
+    rows = [rec(1), rec(2, 问题描述='"' + "y" * 200_000), rec(3), rec(4, 问题描述='"满溢"'),
+            rec(5, 经度="x")]
+    f = write(tmp_path, [line(r) for r in rows])
+    problems, rejects = gz.read_problems(f, merge=False)
+    assert problems.index.tolist() == ["H1", "H3", "H4"]
+    assert problems.loc["H4", "description"] == "满溢"
+    assert rejects[["row", "line", "reason"]].values.tolist() == [
+        [2, 3, "malformed_record"], [5, 6, "bad_coordinates"]]
+    assert rejects.loc[0, "value"].startswith("unbalanced quote")
+    # the last record opens a quote that runs to the end of the file
+    g = write(tmp_path, [line(rec(1)), line(rec(2, 问题描述='"' + "y" * 200_000))], name="g.csv")
+    problems, rejects = gz.read_problems(g, merge=False)
+    assert problems.index.tolist() == ["H1"]
+    assert rejects[["row", "line", "reason"]].values.tolist() == [[2, 3, "malformed_record"]]
+    assert rejects.loc[0, "value"].startswith("unbalanced quote")
+
+
+def test_strict_names_the_over_long_field_and_the_limit(tmp_path):
+    f = write(tmp_path, [line(rec(1, 问题描述="长" * 140_000))])
+    with pytest.raises(InputError) as err:
+        gz.read_problems(f, strict=True, merge=False)
+    text = str(err.value)
+    assert "row 1, line 2, field '问题描述'" in text and "field_size_limit" in text

@@ -192,7 +192,7 @@ def read_photos(folder: Path, *, encoding: str | None = None,
     cat_col = src_col = None
     matched: dict[str, dict[str, object]] = {}
     orphans: list[tuple[dict[str, object], str, str]] = []  # values, reason, why
-    bad_rows: list[str] = []
+    bad_rows: list[tuple[str, str | None, str]] = []  # reason, field, why
     damaged = False
     for k, sc in enumerate(sidecars):
         t = read_text(sc, encoding=encoding)
@@ -215,7 +215,8 @@ def read_photos(folder: Path, *, encoding: str | None = None,
                 if out not in side_cols:
                     side_cols.append(out)
         for m in t.malformed:
-            bad_rows.append(f"{sc.name} line {m['line']}: {m['value']}")
+            bad_rows.append((m["reason"], m["field"],
+                             f"{sc.name} line {m['line']}: {m['value']}"))
         for line, rec in zip(t.lines, t.frame.to_dict("records")):
             values = {rename[(k, c)]: v for c, v in rec.items() if c != fcol}
             key = str(rec.get(fcol) or "").strip().replace("\\", "/").removeprefix("./")
@@ -264,9 +265,9 @@ def read_photos(folder: Path, *, encoding: str | None = None,
         marks[len(records)] = (reason, "photo", why)
         records.append([values.get(c) for c in names])
         rows.append(j)
-    for j, why in enumerate(bad_rows, start=n + len(orphans) + 1):
-        malformed.append({"row": j, "line": j, "reason": "malformed_record",
-                          "field": None, "value": why})
+    for j, (reason, fld, why) in enumerate(bad_rows, start=n + len(orphans) + 1):
+        malformed.append({"row": j, "line": j, "reason": reason, "field": fld,
+                          "value": why})
     rows_arr = np.array(rows, dtype=int)
     return RawTable(frame=_frame(records, names), rows=rows_arr, lines=rows_arr.copy(),
                     n_records=n + len(orphans) + len(bad_rows), malformed=malformed,

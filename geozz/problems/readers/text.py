@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -85,6 +86,103 @@ def _split_line(line: str, delimiter: str) -> list[str] | None:
         return None
 
 
+def _scan_long_record(lines: list[str], s: int, delimiter: str,
+                      ncol: int, limit: int) -> tuple[int, int, int] | None:
+    """Where the record starting on line ``s`` ends, and its longest field.
+
+    For a record the :mod:`csv` module refused because a field is longer than its
+    ``field_size_limit``: the record is followed the way the :mod:`csv` module reads it
+    (default dialect, not strict: ``"`` opens a quoted field at the start of a field,
+    ``""`` inside is one quote, a quoted field runs over line ends), without a limit.
+
+    Parameters
+    ----------
+    lines : list of str
+        The physical lines of the file, each with its line end.
+    s : int
+        Index of the record's first line.
+    delimiter : str
+        The field separator.
+    ncol : int
+        Fields in the header.
+    limit : int
+        The longest field the :mod:`csv` module reads (``csv.field_size_limit()``).
+
+    Returns
+    -------
+    tuple of int or None
+        ``(end, field, length)``: the index of the line after the record, the 0-based
+        position of its first field over ``limit`` and that field's length in
+        characters. None when the record is not one: a quoted field runs over several
+        lines and a later line, read alone, has the header's number of fields, or the
+        record spans lines or ends the file inside quotes without having the header's
+        number of fields (an unbalanced quote: only line ``s`` is bad), or no field is
+        over ``limit``.
+
+    Examples
+    --------
+    >>> _scan_long_record(['a,"b\\n', 'cc"" d"\\n', 'x,y\\n'], 0, ",", 2, 3)
+    (2, 1, 7)
+    >>> _scan_long_record(['a,"bbbb\\n', 'x,y\\n'], 0, ",", 2, 3) is None
+    True
+    """
+    special = re.compile('"|' + re.escape(delimiter) + r"|\r\n|\r|\n")
+    start, unquoted, quoted, after_quote = range(4)
+    state, length, fields, longest = start, 0, 0, None
+    k, n = s, len(lines)
+
+    def end_field() -> None:
+        nonlocal state, length, fields, longest
+        if longest is None and length > limit:
+            longest = (fields, length)
+        fields += 1
+        state, length = start, 0
+
+    while k < n:
+        text, pos, done = lines[k], 0, False
+        for m in special.finditer(text):
+            plain, tok = m.start() - pos, m.group()
+            pos = m.end()
+            if plain:
+                length += plain
+                if state != quoted:
+                    state = unquoted  # text after a closing quote is taken as it is
+            if state == quoted:
+                if tok == '"':
+                    state = after_quote
+                else:  # a separator or a line end inside the quotes is text
+                    length += len(tok)
+            elif tok == '"':
+                if state == start:
+                    state = quoted
+                else:  # '""' in a quoted field, or a quote inside an unquoted one
+                    length += 1
+                    state = quoted if state == after_quote else state
+            elif tok == delimiter:
+                end_field()
+            else:  # a line end outside quotes ends the record
+                done = True
+                break
+        if not done:
+            length += len(text) - pos
+            if state != start and state != quoted:
+                state = unquoted
+        k += 1
+        if done or state != quoted:
+            break
+        if k < n:  # the quote runs on: is the next line a record of its own?
+            alone = _split_line(lines[k], delimiter)
+            if alone is not None and len(alone) == ncol:
+                return None
+    open_quote = state == quoted  # the file ended inside a quoted field
+    end_field()
+    if fields != ncol and (k - s > 1 or open_quote):
+        return None
+    if longest is None:  # no field over the limit after all: not ours to place
+        return None
+    return k, longest[0], longest[1]
+
+
 def read_text(path: Path, *, encoding: str | None = None) -> RawTable:
     """Read a delimited text file record by record (stdlib :mod:`csv`).
 
@@ -125,11 +223,14 @@ def read_text(path: Path, *, encoding: str | None = None) -> RawTable:
     malformed: list[dict] = []
     row = 0
 
-    def bad(line_no: int, why: str) -> None:
+    def bad(line_no: int, why: str, reason: str = "malformed_record",
+            column: str | None = None) -> None:
         nonlocal row
         row += 1
-        malformed.append({"row": row, "line": line_no + 1, "reason": "malformed_record",
-                          "field": None, "value": why})
+        malformed.append({"row": row, "line": line_no + 1, "reason": reason,
+                          "field": column, "value": why})
+
+    limit = csv.field_size_limit()
 
     pos = h + 1
     n = len(lines)
@@ -145,8 +246,20 @@ def read_text(path: Path, *, encoding: str | None = None) -> RawTable:
                 break
             except csv.Error as exc:
                 s = base + before
-                bad(s, f"unreadable record: {exc}")
                 pos = s + 1
+                got = _scan_long_record(lines, s, delim, ncol, limit) \
+                    if "field limit" in str(exc) else None
+                if got is not None:  # the whole record, however many lines, and no more
+                    pos, at, size = got
+                    column = names[at] if at < ncol else f"field {at + 1}"
+                    bad(s, f"{size:,} characters in {column}, over the limit of {limit:,} "
+                        "(csv.field_size_limit())", "field_too_long", column)
+                elif "field limit" in str(exc):
+                    bad(s, "unbalanced quote: a quoted field runs on past the csv module's "
+                        f"limit of {limit:,} characters; the following lines are read as "
+                        "records of their own")
+                else:
+                    bad(s, f"unreadable record: {exc}")
                 break
             s, e = base + before, base + reader.line_num
             if not "".join(fields).strip():
