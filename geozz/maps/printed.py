@@ -45,7 +45,7 @@ from ..errors import InputError, Issue, OutputError
 from ..units.registry import LABELS, UNIT_TYPES
 from .star import NO_RATING_COLOUR, OSM_CREDIT, STAR_COLOURS, STAR_LABELS, _periods, page_name
 
-__all__ = ["static_map", "static_figure", "signboards", "board_url", "cjk_font", "FORMATS"]
+__all__ = ["static_map", "static_maps", "static_figure", "signboards", "board_url", "cjk_font", "FORMATS"]
 
 #: the file types of the printed outputs
 FORMATS = ("png", "pdf")
@@ -152,18 +152,27 @@ def static_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, path: str | Path,
     -------
     Path
     """
-    out = as_path(path, field="path")
-    kind = _check_suffix(out)
-    fig = static_figure(units, ratings, period=period, title=title, credit=credit,
-                        unit_types=unit_types, raster=raster, raster_band=raster_band,
-                        raster_label=raster_label, simulated=simulated)
+    return static_maps(units, ratings, [path], period=period, title=title, credit=credit,
+                       unit_types=unit_types, raster=raster, raster_band=raster_band,
+                       raster_label=raster_label, dpi=dpi, simulated=simulated)[0]
+
+
+def static_maps(units: gpd.GeoDataFrame, ratings: pd.DataFrame, paths, **options
+                ) -> list[Path]:
+    """:func:`static_map` to several files (``overview.png`` and ``overview.pdf``, say)
+    from one figure, drawn once; ``options`` as for :func:`static_map`."""
+    outs = [as_path(p, field="path") for p in paths]
+    kinds = [_check_suffix(out) for out in outs]
+    dpi = options.pop("dpi", 200)
+    fig = static_figure(units, ratings, **options)
     _, plt = _mpl()
     try:
-        with plt.rc_context({"pdf.fonttype": 42}), atomic_path(out) as tmp:
-            fig.savefig(tmp, format=kind, dpi=dpi)
+        for out, kind in zip(outs, kinds):
+            with plt.rc_context({"pdf.fonttype": 42}), atomic_path(out) as tmp:
+                fig.savefig(tmp, format=kind, dpi=dpi)
     finally:
         plt.close(fig)
-    return out
+    return outs
 
 
 def static_figure(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *,
@@ -570,9 +579,10 @@ class _Board:
         renderer = canvas.get_renderer()
         for a in self.own:
             a.draw(renderer)
-        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-        Image.fromarray(rgb).save(path, format="png", compress_level=1,
-                                  dpi=(self.dpi, self.dpi))
+        width, height = canvas.get_width_height(physical=True)
+        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw",
+                                 "RGBA", 0, 1).convert("RGB")
+        image.save(path, format="png", compress_level=1, dpi=(self.dpi, self.dpi))
 
 
 def _board(plt, unit, uid, row, period, qr, *, url, title, contact):

@@ -239,7 +239,7 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
     """The signboards and static overview of a publication, made in ``scratch``: their
     names in the folder and where they are now."""
     from ..raster import Surface
-    from .printed import signboards as boards, static_map
+    from .printed import signboards as boards, static_maps
 
     out: dict[str, Path] = {}
     if signboards:
@@ -256,12 +256,13 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
     if static:
         surfaces = [x for x in ([overlays] if isinstance(overlays, Surface)
                                 else list(overlays or ())) if isinstance(x, Surface)]
-        for fname in ("overview.png", "overview.pdf"):
-            out[fname] = static_map(units, ratings, scratch / fname, period=period,
-                                    title=f"{title} 星级评价" if title else None,
-                                    credit=credit, simulated=simulated,
-                                    raster=static_raster if static_raster is not None
-                                    else surfaces[0] if surfaces else None)
+        names = ("overview.png", "overview.pdf")
+        made = static_maps(units, ratings, [scratch / n for n in names], period=period,
+                           title=f"{title} 星级评价" if title else None, credit=credit,
+                           simulated=simulated,
+                           raster=static_raster if static_raster is not None
+                           else surfaces[0] if surfaces else None)
+        out.update(zip(names, made))
     return out
 
 
