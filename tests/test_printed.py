@@ -201,14 +201,19 @@ def test_boards_drawn_in_two_processes_are_the_boards_drawn_in_one(rated, tmp_pa
     assert not list((tmp_path / "two").glob(".tmp-*"))
 
 
-def test_a_board_that_fails_in_the_second_process_is_an_error_here(rated, tmp_path):
+def test_a_board_that_fails_in_the_second_process_is_the_error_of_one_process(rated,
+                                                                            tmp_path):
     units, _, ratings = rated
     kw = dict(period="2024-05", base_url="https://example.gov.cn/public/")
     first = gz.maps.signboards(units.iloc[:60], ratings, tmp_path / "a", formats=["png"],
                                **kw)["png"][0]
-    (tmp_path / "b" / first.name).mkdir(parents=True)  # a folder where a board must go
-    with pytest.raises(OutputError, match="signboards"):
-        gz.maps.signboards(units.iloc[:60], ratings, tmp_path / "b", workers=2, **kw)
+    for workers in (1, 2):
+        (tmp_path / f"b{workers}" / first.name).mkdir(parents=True)  # where a board goes
+        with pytest.raises(IsADirectoryError) as err:
+            gz.maps.signboards(units.iloc[:60], ratings, tmp_path / f"b{workers}",
+                               workers=workers, **kw)
+        assert ("in the second process" in "".join(getattr(err.value, "__notes__", [])))\
+            == (workers == 2)
 
 
 def test_signboards_need_a_base_url_and_known_formats(rated, tmp_path):

@@ -31,8 +31,6 @@ True
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import as_path, atomic_path
+from .._parallel import Background, cpus
 from ..errors import InputError, Issue, OutputError
 from ..units.registry import LABELS, UNIT_TYPES
 from .star import NO_RATING_COLOUR, OSM_CREDIT, STAR_COLOURS, STAR_LABELS, _periods, page_name
@@ -332,10 +331,11 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
     dpi : int, default 150
         PNG resolution (the board is A5 portrait).
     workers : int, optional
-        ``2`` draws the PNGs in a second process while this one draws the PDF (about
-        twice as fast on two cores); ``1`` draws both here. Default ``2`` when both
-        formats are asked for, there are 40 boards or more and the machine has more
-        than one CPU.
+        ``2`` draws the PNGs in a second process (forked, see :mod:`geozz._parallel`)
+        while this one draws the PDF (about twice as fast on two cores); ``1`` draws
+        both here. Default ``2`` when both formats are asked for and there are 40 boards
+        or more; one process where the machine has one CPU or cannot fork. Either way
+        the files are the same, and an error is raised here as it was raised there.
     progress : callable, optional
         Called with ``(done, total)``, boards of both formats counted.
 
@@ -399,31 +399,34 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
         written["pdf"] = [folder / "signboards.pdf"]
     total = len(boards) * len(formats)
     if workers is None:
-        workers = 2 if len(formats) == 2 and len(boards) >= _PARALLEL_FROM \
-            and (os.cpu_count() or 1) > 1 else 1
-    if workers > 1 and len(formats) == 2:  # the PNGs in a second process, the PDF here
-        ctx = multiprocessing.get_context(_START_METHOD)
-        counter, errors = ctx.Value("i", 0), ctx.SimpleQueue()
-        child = ctx.Process(target=_draw_in_child, args=("png", boards, written["png"], style,
-                                                         counter, errors), daemon=True)
-        child.start()
+        workers = 2 if len(formats) == 2 and len(boards) >= _PARALLEL_FROM else 1
+    if workers > 1 and len(formats) == 2 and cpus() > 1:
+        # the PNGs in a second process while this one draws the PDF
+        drawn = {"png": 0, "pdf": 0}
+
+        def tick(kind):
+            def report(done, _total):
+                drawn[kind] = done
+                if progress is not None:
+                    progress(drawn["png"] + drawn["pdf"], total)
+            return report
+
+        pngs = Background(_draw, "png", boards, written["png"], style, progress=tick("png"))
         try:
-            _draw("pdf", boards, written["pdf"], style, progress=None if progress is None
-                  else lambda k: progress(k + counter.value, total))
+            pdf_tick = tick("pdf")
+
+            def pdf_progress(done, n):
+                pdf_tick(done, n)
+                pngs.poll()
+
+            _draw("pdf", boards, written["pdf"], style, progress=pdf_progress)
         finally:
-            child.join()
-        if child.exitcode != 0:
-            problem = errors.get() if not errors.empty() else f"exit code {child.exitcode}"
-            raise OutputError(Issue(file=str(folder), field="signboards",
-                                    expected="the PNG boards drawn", got=problem,
-                                    fix="run again with workers=1 to see the error here"))
-        if progress is not None:
-            progress(total, total)
+            pngs.result()
     else:
         offset = 0
         for kind in formats:
             _draw(kind, boards, written[kind], style, progress=None if progress is None
-                  else lambda k, o=offset: progress(o + k, total))
+                  else lambda k, _n, o=offset: progress(o + k, total))
             offset += len(boards)
     return written
 
@@ -432,9 +435,6 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
 _BOARD_FIELDS = ("name", "unit_type", "responsible", "admin_street", "admin")
 #: the number of boards from which the PNGs are drawn in a second process
 _PARALLEL_FROM = 40
-#: how the second process starts: forked where that exists (no second import of the
-#: libraries), else spawned
-_START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def _draw(kind: str, boards, targets: list[Path], style: dict, *, progress=None) -> None:
@@ -451,7 +451,7 @@ def _draw(kind: str, boards, targets: list[Path], style: dict, *, progress=None)
                     with atomic_path(target) as tmp:
                         board.save_png(tmp)
                     if progress is not None:
-                        progress(k + 1)
+                        progress(k + 1, len(boards))
             else:
                 from matplotlib.backends.backend_pdf import PdfPages
 
@@ -460,22 +460,9 @@ def _draw(kind: str, boards, targets: list[Path], style: dict, *, progress=None)
                         board.fill(unit, uid, row, style["period"], qr, url=url)
                         pdf.savefig(board.fig)
                         if progress is not None:
-                            progress(k + 1)
+                            progress(k + 1, len(boards))
         finally:
             plt.close(board.fig)
-
-
-def _draw_in_child(kind, boards, targets, style, counter, errors) -> None:
-    """:func:`_draw` in a worker process: counts the boards drawn in ``counter``, puts
-    the error's text in ``errors`` and exits non-zero when one happens."""
-    try:
-        def count(k):
-            counter.value = k
-
-        _draw(kind, boards, targets, style, progress=count)
-    except BaseException as exc:  # reported by the parent, which raises
-        errors.put(f"{type(exc).__name__}: {exc}")
-        raise SystemExit(1) from None
 
 
 def _qr(url: str) -> np.ndarray:
