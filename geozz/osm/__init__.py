@@ -43,8 +43,9 @@ from ..area import Area, boundary_frame
 from ..errors import GeozzError, InputError, Issue, OSMError
 from . import boundary as _boundary
 from .features import read_features
-from .network import geodesic_length, road_sections
+from .network import geodesic_length, road_sections, street_graph
 from .place import read_place
+from .reader import read_file
 
 __all__ = ["read_osm", "read_place", "RIVER_TYPES", "BOUNDARY_SOURCES"]
 
@@ -131,17 +132,9 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
                             if isinstance(i, Issue) and i.file is None else i
                             for i in exc.issues]) from None
     declared = _osmfile.declared_bounds(path)  # also refuses what is not OSM data
-    with _osmfile.xml_path(path) as xml:
-        try:
-            sections, road_junctions = road_sections(xml)
-            layers = read_features(xml, river_types=river_types)
-        except GeozzError:
-            raise
-        except Exception as exc:  # the XML parser's own message is kept in the chain
-            text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise OSMError(Issue(file=str(path), expected="a complete OSM XML or PBF file",
-                                 got=f"{type(exc).__name__}: {text}",
-                                 fix=_osmfile.FIX_DAMAGED)) from exc
+    data = read_file(path, river_types=river_types)
+    sections, road_junctions = road_sections(street_graph(data.roads, data.nodes))
+    layers = read_features(data)
     rivers = layers.pop("rivers")
     lines = list(sections.geometry.values) + list(rivers.geometry.values)
     how, extra = "given", {}
