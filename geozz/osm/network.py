@@ -1,6 +1,6 @@
 """Road sections between intersections, from osmnx's street graph.
 
-:func:`street_graph` builds the unsimplified street graph osmnx would build from the same
+:func:`build_graph` builds the unsimplified street graph osmnx would build from the same
 ways (``osmnx.graph_from_xml(..., simplify=False, retain_all=True, bidirectional=True)``,
 ``highway`` ways only, ``area=yes`` left out) from the ways pyosmium read: their nodes and
 edges become GeoDataFrames in osmnx's format and ``osmnx.convert.graph_from_gdfs`` makes
@@ -14,7 +14,7 @@ Examples
 >>> from geozz import datasets
 >>> from geozz.osm.reader import read_file
 >>> data = read_file(datasets.path("haidian") / "beijing_haidian.osm.pbf", river_types=())
->>> graph = street_graph(data.roads, data.nodes)
+>>> graph = build_graph(data.roads, data.nodes)
 >>> graph.graph["crs"], graph.number_of_edges() > 2 * len(data.roads)
 ('epsg:4326', True)
 >>> sections, junctions = road_sections(graph)
@@ -41,7 +41,7 @@ from pyproj import Geod
 
 from .reader import NODE_TAGS, Line
 
-__all__ = ["street_graph", "road_sections", "SECTION_COLUMNS", "geodesic_length"]
+__all__ = ["build_graph", "road_sections", "SECTION_COLUMNS", "geodesic_length"]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _empty() -> gpd.GeoDataFrame:
                             geometry=gpd.GeoSeries([], crs=4326), crs=4326)
 
 
-def street_graph(roads: Sequence[Line], node_tags: Mapping[int, dict] | None = None
+def build_graph(roads: Sequence[Line], node_tags: Mapping[int, dict] | None = None
                  ) -> nx.MultiDiGraph:
     """The unsimplified street graph of the road ways, as osmnx builds it.
 
@@ -97,9 +97,10 @@ def street_graph(roads: Sequence[Line], node_tags: Mapping[int, dict] | None = N
         osmnx's graph format: nodes keyed by OSM id with ``x``, ``y`` (WGS-84) and their
         tags; each way segment an edge both ways (``reversed`` False / True, ``oneway``
         False) with ``osmid``, ``highway``, ``name`` (when the way has one) and
-        ``length`` (great circle, metres); keys numbered per node pair in file order, as
-        ``osmnx.graph_from_xml(path, simplify=False, retain_all=True,
-        bidirectional=True)`` numbers them. Simplify it with ``osmnx.simplify_graph``.
+        ``length`` (great circle, metres), added in file order (each way forward, then
+        backward), the edges ``osmnx.graph_from_xml(path, simplify=False,
+        retain_all=True, bidirectional=True)`` gives for the road ways. Simplify it with
+        ``osmnx.simplify_graph``.
     """
     graph_attrs = {"crs": ox.settings.default_crs,
                    "created_with": f"geozz (pyosmium) and osmnx {ox.__version__}"}
@@ -160,7 +161,7 @@ def road_sections(raw: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, list[tuple[fl
     Parameters
     ----------
     raw : networkx.MultiDiGraph
-        From :func:`street_graph` (not changed).
+        From :func:`build_graph` (not changed).
 
     Returns
     -------

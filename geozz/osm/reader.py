@@ -31,10 +31,12 @@ Examples
 >>> from geozz import datasets
 >>> data = read_file(datasets.path("longgang") / "shenzhen_longgang.osm.pbf",
 ...                  river_types=("river",))
->>> data.counts["roads"]["ways"] == data.counts["roads"]["whole"], data.dropped
-(True, {})
->>> sorted({line.tags.get("name") for line in data.rivers})
-['龙岗河']
+>>> data.counts["roads"]
+{'ways': 515, 'whole': 515, 'cut': 0, 'dropped': 0, 'pieces': 515}
+>>> data.dropped  # admin relations reaching beyond the export
+{'area relations with member ways missing from the file': 6}
+>>> [(line.osmid, line.tags["name"], len(line.nodes)) for line in data.rivers][:1]
+[(330766463, '龙岗河', 135)]
 """
 
 from __future__ import annotations
@@ -69,14 +71,14 @@ _RELATION_TYPES = ("multipolygon", "boundary")
 
 #: why something was dropped or repaired (the keys of ``OSMData.dropped`` / ``repaired``)
 REASONS = {
-    "road_nodes": "road way with fewer than two of its nodes in the file",
-    "river_nodes": "river way with fewer than two of its nodes in the file",
-    "area_nodes": "area whose ring has nodes missing from the file",
-    "area_members": "area relation with member ways missing from the file",
-    "area_open": "area relation whose rings do not close",
-    "area_invalid": "area whose rings are invalid and cannot be made valid",
-    "area_small": "area ring with fewer than three distinct nodes",
-    "repaired": "area with invalid rings, made valid",
+    "road_nodes": "road ways with fewer than two of their nodes in the file",
+    "river_nodes": "river ways with fewer than two of their nodes in the file",
+    "area_nodes": "areas with ring nodes missing from the file",
+    "area_members": "area relations with member ways missing from the file",
+    "area_open": "area relations whose rings do not close",
+    "area_invalid": "areas whose rings are invalid and cannot be made valid",
+    "area_small": "areas with fewer than three distinct nodes",
+    "repaired": "areas with invalid rings, made valid",
 }
 
 
