@@ -62,7 +62,19 @@ def geodesic_length(geoms) -> list[float]:
     >>> geodesic_length([shapely.LineString([(114.0, 22.0), (114.0, 22.001)])])
     [110.73]
     """
-    return [round(float(_GEOD.geometry_length(g)), 3) for g in geoms]
+    geoms = np.asarray(list(geoms), dtype=object)
+    if not len(geoms):
+        return []
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) < 2:
+        return [0.0] * len(geoms)
+    # every segment of every part in one call, then summed per part and per line in order
+    seg = np.asarray(_GEOD.line_lengths(coords[:, 0], coords[:, 1]), dtype=float)
+    seg = np.where(part[1:] == part[:-1], seg, 0.0)
+    per_part = np.bincount(part[1:], weights=seg, minlength=len(parts))
+    per_geom = np.bincount(owner, weights=per_part, minlength=len(geoms))
+    return [round(float(v), 3) for v in per_geom]
 
 
 def _first(values):
@@ -192,22 +204,25 @@ def road_sections(raw: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, list[tuple[fl
                               edge_attr_aggs={"osmid": _joined, "name": _first,
                                               "highway": _first, "length": sum})
     ring_nodes = {n for ring in rings.values() for n in ring}
+    xy = {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
+    edges = [(u, v, d) for u, v, d in graph.edges(data=True) if u not in ring_nodes]
+    geoms = np.array([d["geometry"] if "geometry" in d else
+                      shapely.LineString([xy[u], xy[v]]) for u, v, d in edges], dtype=object)
+    forward = np.array([u <= v for u, v, _d in edges], dtype=bool)
+    # one row per undirected section, drawn from its lower node id; path order from the
+    # lower node id: its osm_id/name/highway win
+    if len(geoms):
+        geoms[~forward] = shapely.reverse(geoms[~forward])
+    keys = shapely.to_wkb(shapely.normalize(geoms)) if len(geoms) else []
     rows: dict = {}
-    for u, v, d in graph.edges(data=True):
-        if u in ring_nodes:
-            continue
-        geom = d.get("geometry")
-        if geom is None:
-            geom = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"])
-                                       for n in (u, v)])
-        forward = u <= v  # path order from the lower node id: its osm_id/name/highway win
-        if not forward:  # one row per undirected section, drawn from its lower node id
-            u, v, geom = v, u, shapely.reverse(geom)
+    for (u, v, d), geom, fwd, wkb in zip(edges, geoms, forward, keys):
+        if not fwd:
+            u, v = v, u
         row = {"osm_id": str(d["osmid"]), "name": _scalar(d.get("name")),
                "highway": _scalar(d.get("highway")), "u": int(u), "v": int(v),
                "geometry": geom}
-        key = (row["u"], row["v"], shapely.normalize(geom).wkb)
-        rank = (not forward, row["osm_id"])
+        key = (row["u"], row["v"], wkb)
+        rank = (not fwd, row["osm_id"])
         if key not in rows or rank < rows[key][0]:
             rows[key] = (rank, row)
     rows_list = [row for _rank, row in rows.values()]
@@ -226,22 +241,25 @@ def _scalar(value):
     return None if value is None else str(value)
 
 
+def _neighbours(raw: nx.MultiDiGraph, n) -> set:
+    return raw.succ[n].keys() | raw.pred[n].keys()
+
+
 def _isolated_rings(raw: nx.MultiDiGraph) -> dict[int, list[int]]:
     """Components that are one closed way with no intersection: every node degree 2."""
     rings = {}
     for comp in nx.weakly_connected_components(raw):
-        if all(len(set(raw.predecessors(n)) | set(raw.successors(n))) == 2 for n in comp):
+        if all(len(_neighbours(raw, n)) == 2 for n in comp):
             rings[min(comp)] = sorted(comp)
     return rings
 
 
 def _ring_row(raw: nx.MultiDiGraph, nodes: list[int]) -> dict:
     start = nodes[0]
-    und = nx.Graph(raw.to_undirected(as_view=True))
     cycle = [start]
     prev, cur = None, start
     while True:
-        nxt = min(n for n in und.neighbors(cur) if n != prev)
+        nxt = min(n for n in _neighbours(raw, cur) if n != prev)
         if nxt == start:
             break
         cycle.append(nxt)

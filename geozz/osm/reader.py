@@ -15,10 +15,10 @@ its edge keep only the nodes inside, and its relations miss the member ways outs
   each run of two or more consecutive nodes that are in the file (a road cut by the box
   ends at the box; one leaving and coming back gives two pieces); a way with fewer than two
   nodes in the file is dropped;
-- an area libosmium cannot assemble (it gives an empty area for broken rings, nothing for
-  an area missing nodes or member ways) is rebuilt from its ways' lines as osmnx does
-  (``polygonize``, holes cut out) and made valid with ``shapely.make_valid``; one that
-  still gives no polygon is dropped.
+- an area libosmium cannot assemble because its rings are broken (it gives an empty area)
+  is rebuilt from its ways' lines as osmnx does (``polygonize``, holes cut out) and made
+  valid with ``shapely.make_valid``; one that still gives no polygon is dropped, and so is
+  an area missing nodes or member ways (libosmium gives nothing; osmnx drops it too).
 
 Every drop and repair is counted per reason in :attr:`OSMData.dropped` and
 :attr:`OSMData.repaired`, with the ids, and the counts of what was read add up:
@@ -34,7 +34,7 @@ Examples
 >>> data.counts["roads"]
 {'ways': 515, 'whole': 515, 'cut': 0, 'dropped': 0, 'pieces': 515}
 >>> data.dropped  # admin relations reaching beyond the export
-{'area relations with member ways missing from the file': 6}
+{'area relations with member ways or their nodes missing from the file': 6}
 >>> [(line.osmid, line.tags["name"], len(line.nodes)) for line in data.rivers][:1]
 [(330766463, '龙岗河', 135)]
 """
@@ -74,7 +74,7 @@ REASONS = {
     "road_nodes": "road ways with fewer than two of their nodes in the file",
     "river_nodes": "river ways with fewer than two of their nodes in the file",
     "area_nodes": "areas with ring nodes missing from the file",
-    "area_members": "area relations with member ways missing from the file",
+    "area_members": "area relations with member ways or their nodes missing from the file",
     "area_open": "area relations whose rings do not close",
     "area_invalid": "areas whose rings are invalid and cannot be made valid",
     "area_small": "areas with fewer than three distinct nodes",
@@ -322,9 +322,12 @@ def _read(path, source, kind: str, rivers_of: set, values: dict[str, str]) -> OS
     # areas: what libosmium assembled, else repaired from the lines, else dropped
     candidates = [(f"way/{i}", tags) for i, (tags, _n, _c) in closed_ways.items()]
     candidates += [(f"relation/{i}", tags) for i, (tags, _m) in relations.items()]
-    failed_relations = [i for i, _ in relations.items()
-                        if assembled.get(f"relation/{i}", (None, None))[1] is None]
-    members = _member_ways(source, kind, failed_relations, relations)
+    # libosmium gives no area for a relation missing member ways or their nodes (nothing to
+    # rebuild from), an empty one for rings that are there but broken: only those are
+    # rebuilt, from their member ways read again
+    broken = [i for i in relations if f"relation/{i}" in assembled
+              and assembled[f"relation/{i}"][1] is None]
+    members = _member_ways(source, kind, broken, relations)
     area_counts = {"read": len(candidates), "assembled": 0, "repaired": 0, "dropped": 0}
     for osm_id, tags in sorted(candidates, key=lambda c: _id_key(c[0])):
         geom = assembled.get(osm_id, (None, None))[1]
@@ -334,6 +337,8 @@ def _read(path, source, kind: str, rivers_of: set, values: dict[str, str]) -> OS
             num = int(osm_id.partition("/")[2])
             if osm_id.startswith("way/"):
                 geom, why = _repair_way(*closed_ways[num][1:])
+            elif osm_id not in assembled:
+                geom, why = None, "area_members"
             else:
                 geom, why = _repair_relation(relations[num][1], members)
             if geom is None:
