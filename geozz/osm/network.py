@@ -25,7 +25,6 @@ Examples
 from __future__ import annotations
 
 import logging
-import warnings
 from collections import defaultdict
 from itertools import groupby
 
