@@ -1,11 +1,11 @@
-"""Opening an OpenStreetMap file: what it is, what it declares, and plain XML for osmnx.
+"""Opening an OpenStreetMap file: what it is and what it declares.
 
-pyosmium (libosmium) does the reading: the header's declared box
-(:func:`declared_bounds`) and the PBF → XML conversion (:func:`xml_path`), because
-osmnx reads OSM XML only. What no library does is kept here: recognising the format
-from the file's first bytes, so that a misnamed file still works and a file that is not
-OSM data at all (a shapefile zip, a CSV, a GPX track) raises
-:class:`~geozz.errors.OSMError` (also a :class:`ValueError`) naming the file and the fix.
+pyosmium (libosmium) reads the file (:mod:`geozz.osm.reader`) and its header, with the
+declared box (:func:`declared_bounds`). What no library does is kept here: recognising
+the format from the file's first bytes, so that a misnamed file still works and a file
+that is not OSM data at all (a shapefile zip, a CSV, a GPX track, a web page saved
+instead of the download) raises :class:`~geozz.errors.OSMError` (also a
+:class:`ValueError`) naming the file and a fix that fits the cause.
 
 Every box is ``(minlon, minlat, maxlon, maxlat)`` in WGS-84 degrees.
 
@@ -16,32 +16,25 @@ Examples
 >>> _ = f.write_text('<osm version="0.6"><bounds minlat="22.6" minlon="114.1" '
 ...                  'maxlat="22.7" maxlon="114.2"/><node id="1" lat="22.65" lon="114.15"/>'
 ...                  '</osm>')
->>> declared_bounds(f)
-(114.1, 22.6, 114.2, 22.7)
->>> with xml_path(f) as p:
-...     p == str(f)
-True
+>>> sniff(f), declared_bounds(f)
+('xml', (114.1, 22.6, 114.2, 22.7))
 """
 
 from __future__ import annotations
 
 import bz2
-import contextlib
 import gzip
 import lzma
 import os
-import shutil
 import struct
-import tempfile
 import zlib
 from pathlib import Path
-from typing import Iterator
 
 import osmium
 
 from .errors import Issue, OSMError
 
-__all__ = ["declared_bounds", "xml_path", "sniff"]
+__all__ = ["declared_bounds", "sniff", "osmium_error", "OSMIUM_FORMAT"]
 
 #: ``(minlon, minlat, maxlon, maxlat)`` in WGS-84 degrees.
 Bounds = tuple[float, float, float, float]
@@ -57,10 +50,11 @@ FIX_DAMAGED = "the file looks damaged or truncated; download or export it again"
 
 # The largest BlobHeader the PBF specification allows (wiki.openstreetmap.org/wiki/PBF_Format).
 _PBF_MAX_HEADER = 64 * 1024
-_CHUNK = 1024 * 1024
+# how much of a compressed file is decompressed to see what it holds
+_PEEK = 256
 
 # libosmium's name for each format, so that a misnamed file is read as what it is
-_OSMIUM_FORMAT = {"pbf": "pbf", "xml": "osm", "bz2": "osm.bz2", "gz": "osm.gz"}
+OSMIUM_FORMAT = {"pbf": "pbf", "xml": "osm", "bz2": "osm.bz2", "gz": "osm.gz"}
 
 # Errors the stdlib decompressors raise for damaged input.
 _DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
@@ -135,86 +129,28 @@ def declared_bounds(path: PathLike) -> Bounds | None:
     return values
 
 
-@contextlib.contextmanager
-def xml_path(path: PathLike) -> Iterator[str]:
-    """Give a plain OSM XML file for ``path``, the only input osmnx reads.
-
-    Plain XML is given as it is; ``.osm.bz2`` / ``.osm.gz`` are decompressed and
-    ``.osm.pbf`` converted by pyosmium (header, so the declared box, included) into a
-    temporary ``.osm`` file that is deleted when the ``with`` block ends.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Any OSM file :func:`sniff` recognises.
-
-    Yields
-    ------
-    str
-        The XML file's path, valid inside the ``with`` block.
-
-    Raises
-    ------
-    OSMError
-        The file is missing, not OSM data, fails to decompress, or is a damaged or
-        truncated PBF.
-
-    Examples
-    --------
-    >>> from geozz import datasets
-    >>> with xml_path(datasets.path("longgang") / "shenzhen_longgang.osm.pbf") as p:
-    ...     print(open(p, encoding="utf-8").read(38))
-    <?xml version='1.0' encoding='UTF-8'?>
-    """
-    kind = _sniff(path)
-    if kind == "xml":
-        yield os.fspath(path)
-        return
-    with tempfile.TemporaryDirectory(prefix="geozz-osm-", ignore_cleanup_errors=True) as tmp:
-        out = os.path.join(tmp, "data.osm")
-        if kind == "pbf":
-            _pbf_to_xml(path, out)
-        else:
-            opener = bz2.open if kind == "bz2" else gzip.open
-            try:
-                with opener(path, "rb") as src, open(out, "wb") as dst:
-                    head = src.read(_CHUNK)
-                    if not _looks_like_xml(head):
-                        raise _not_osm(path, head, inside=kind)
-                    dst.write(head)
-                    shutil.copyfileobj(src, dst, _CHUNK)
-            except _DECOMPRESS_ERRORS as exc:
-                raise _damaged(path, f"{kind} decompression failed: {exc}") from exc
-        yield out
-
-
 def _header(path: PathLike, kind: str):
     """The file's header, read by pyosmium; its errors become OSMError."""
     try:
-        reader = osmium.io.Reader(osmium.io.File(os.fspath(path), _OSMIUM_FORMAT[kind]),
+        reader = osmium.io.Reader(osmium.io.File(os.fspath(path), OSMIUM_FORMAT[kind]),
                                   osmium.osm.osm_entity_bits.NOTHING)
         try:
             return reader.header()
         finally:
             reader.close()
     except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:  # libosmium
-        raise _osmium_error(path, kind, exc) from exc
+        raise osmium_error(path, kind, exc) from exc
 
 
-def _pbf_to_xml(path: PathLike, out: str) -> None:
-    header = _header(path, "pbf")
-    try:
-        writer = osmium.SimpleWriter(out, header=header)
-        try:
-            for obj in osmium.FileProcessor(osmium.io.File(os.fspath(path), "pbf")):
-                writer.add(obj)
-        finally:
-            writer.close()
-    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:
-        raise _osmium_error(path, "pbf", exc) from exc
+def osmium_error(path: PathLike, kind: str, exc: Exception) -> OSMError:
+    """The :class:`OSMError` for an error libosmium raised while reading ``path``.
 
-
-def _osmium_error(path: PathLike, kind: str, exc: Exception) -> OSMError:
+    XML whose root is not ``<osm>`` (a GPX track, a KML) is named as such; anything else
+    libosmium refuses is damaged or truncated data (a download cut short, a broken
+    compression stream), whose fix is to fetch the file again. An extract cut by a box or
+    a polygon is never refused: its missing nodes and members are counted by
+    :func:`geozz.osm.reader.read_file`.
+    """
     text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     if "top-level element" in text:  # XML, but not OSM XML (a GPX track, a KML, …)
         return OSMError(Issue(file=str(path), expected=f"OSM XML (root element <osm>), "
@@ -251,15 +187,24 @@ def _sniff(path: PathLike) -> str:
             file=str(path), expected="a readable file", got=str(exc),
             fix="check the file's permissions",
         )) from exc
-    if head.startswith(b"BZh"):
-        return "bz2"
-    if head.startswith(b"\x1f\x8b"):
-        return "gz"
+    if head.startswith(b"BZh") or head.startswith(b"\x1f\x8b"):
+        kind = "bz2" if head.startswith(b"BZh") else "gz"
+        opener = bz2.open if kind == "bz2" else gzip.open
+        try:
+            with opener(p, "rb") as f:
+                inner = f.read(_PEEK)
+        except _DECOMPRESS_ERRORS as exc:
+            raise _damaged(path, f"{kind} decompression failed: {exc}") from exc
+        if not _looks_like_xml(inner):
+            raise _not_osm(path, inner, inside=kind)
+        _refuse_html(path, inner)
+        return kind
     if len(head) >= 5 and head[4] == 0x0A:  # BlobHeader field 1 (type), wire type 2
         size = struct.unpack(">I", head[:4])[0]
         if 0 < size <= _PBF_MAX_HEADER:
             return "pbf"
     if _looks_like_xml(head):
+        _refuse_html(path, head)
         return "xml"
     raise _not_osm(path, head)
 
@@ -267,6 +212,18 @@ def _sniff(path: PathLike) -> str:
 def _looks_like_xml(head: bytes) -> bool:
     """Whether ``head`` starts like an XML document (BOM and blanks allowed)."""
     return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
+def _refuse_html(path: PathLike, head: bytes) -> None:
+    """A web page saved instead of the data (an error or login page of a download site)."""
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:64].lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        raise OSMError(Issue(
+            file=str(path), expected=_EXPECTED_OSM,
+            got=f"a web page (HTML), starting with {head[:24]!r}",
+            fix="the download gave a web page (an error, quota or login page) instead of "
+                "the data: open the file in a browser to read it, then download the "
+                ".osm.pbf / .osm link itself"))
 
 
 def _not_osm(path: PathLike, head: bytes, inside: str | None = None) -> OSMError:
@@ -282,4 +239,3 @@ def _damaged(path: PathLike, detail: str) -> OSMError:
         file=str(path), expected="a complete, undamaged OSM file", got=detail,
         fix=FIX_DAMAGED,
     ))
-

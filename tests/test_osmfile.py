@@ -1,4 +1,4 @@
-"""Tests for geozz._osmfile: format from the first bytes, declared bounds and XML for osmnx."""
+"""Tests for geozz._osmfile: format from the first bytes, declared bounds, non-OSM files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import osmium
 import pytest
 
-from geozz._osmfile import declared_bounds, sniff, xml_path
+from geozz._osmfile import declared_bounds, sniff
+from geozz.osm.reader import read_file
 from geozz.errors import GeozzError, OSMError
 
 DATA = Path(__file__).parent / "data" / "osm"
@@ -63,27 +64,6 @@ def test_no_bounds_is_none(tmp_path):
     assert declared_bounds(f) is None
 
 
-def test_pbf_becomes_xml_with_its_header_and_every_object():
-    src = DATA / "aguascalientes.osm.pbf"
-    with xml_path(src) as xml:
-        assert xml.endswith(".osm") and Path(xml).exists()
-        assert declared_bounds(xml) == pytest.approx(BOUNDS["aguascalientes"], abs=1e-9)
-        assert _count(xml) == _count(src) == {"node": 3083, "way": 733, "relation": 10}
-        kept = Path(xml)
-    assert not kept.exists()  # the temporary file is gone after the block
-
-
-def test_bz2_becomes_plain_xml_and_plain_xml_stays(tmp_path):
-    f = tmp_path / "tiny.osm"
-    f.write_text(TINY)
-    with xml_path(f) as xml:
-        assert xml == str(f)
-    g = tmp_path / "tiny.osm.bz2"
-    g.write_bytes(bz2.compress(TINY.encode()))
-    with xml_path(g) as xml:
-        assert Path(xml).read_text() == TINY
-
-
 @pytest.mark.parametrize("content,phrase", [
     (b"", "an empty file"),
     (b"PK\x03\x04 shapefile zip", "a file starting with b'PK"),
@@ -102,8 +82,7 @@ def test_bz2_holding_no_xml(tmp_path):
     f = tmp_path / "x.osm.bz2"
     f.write_bytes(bz2.compress(b"col1,col2\n1,2\n"))
     with pytest.raises(OSMError, match="a bz2 file whose content is not XML"):
-        with xml_path(f):
-            pass
+        sniff(f)
 
 
 def test_truncated_pbf_is_damaged(tmp_path):
@@ -113,8 +92,7 @@ def test_truncated_pbf_is_damaged(tmp_path):
     assert declared_bounds(f) is None  # the header is whole
     with pytest.raises(OSMError, match="pyosmium cannot read this pbf file.*damaged or "
                                        "truncated"):
-        with xml_path(f):
-            pass
+        read_file(f, river_types=())
 
 
 def test_broken_bounds_coordinate_is_damaged(tmp_path):

@@ -1,10 +1,14 @@
 """Read an area (boundary, road sections, rivers, admin areas, water) from OpenStreetMap.
 
-``.osm``, ``.osm.bz2``, ``.osm.gz`` and ``.osm.pbf`` files are opened with pyosmium
-(header, PBF → XML) and read with osmnx: the street graph (``graph_from_xml``, simplified)
-cut into road sections between intersections, and ``features_from_xml`` for admin
-boundaries, water areas, land use and river lines. :func:`read_place` downloads the data
-of a place by name and then reads it the same way.
+``.osm``, ``.osm.bz2``, ``.osm.gz`` and ``.osm.pbf`` files are read with pyosmium in one
+pass (:mod:`geozz.osm.reader`: road and river ways with their node locations, admin, water
+and land-use areas assembled by libosmium). The road ways make osmnx's street graph
+(``osmnx.convert.graph_from_gdfs``; :func:`street_graph` gives it), which ``osmnx.simplify_graph``
+cuts into road sections between intersections (:mod:`geozz.osm.network`). An extract cut
+from a larger file by a box or a polygon is read like any other: a way crossing its edge
+keeps its parts inside, an area that cannot be assembled is repaired or left out, and
+``area.meta`` counts each per reason. :func:`read_place` downloads the data of a place by
+name and then reads it the same way.
 
 The boundary is, in this order: the caller's ``boundary=``; an admin polygon in the file
 that holds most of its junctions; the bounds the file declares; the extent of its roads
@@ -23,6 +27,8 @@ Examples
 [116.3084, 39.9905, 116.332, 40.0123]
 >>> area.meta["boundary"], list(area.roads.columns)
 ('given', ['osm_id', 'name', 'highway', 'u', 'v', 'length_m', 'geometry'])
+>>> area.meta["read"]["roads"], area.meta["dropped"]
+({'ways': 678, 'whole': 678, 'cut': 0, 'dropped': 0, 'pieces': 678}, {})
 """
 
 from __future__ import annotations
@@ -34,19 +40,22 @@ from pathlib import Path
 from typing import Iterable
 
 import geopandas as gpd
+import networkx as nx
+import osmnx as ox
 import pandas as pd
 import shapely
 
 from .. import _osmfile
 from .._io import as_path
 from ..area import Area, boundary_frame
-from ..errors import GeozzError, InputError, Issue, OSMError
+from ..errors import InputError, Issue, OSMError
 from . import boundary as _boundary
 from .features import read_features
-from .network import geodesic_length, road_sections
+from .network import build_graph, geodesic_length, road_sections
 from .place import read_place
+from .reader import read_file
 
-__all__ = ["read_osm", "read_place", "RIVER_TYPES", "BOUNDARY_SOURCES"]
+__all__ = ["read_osm", "read_place", "street_graph", "RIVER_TYPES", "BOUNDARY_SOURCES"]
 
 log = logging.getLogger(__name__)
 
@@ -84,22 +93,31 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
         ``code``), ``water`` (``osm_id``, ``name``, ``water``) and ``landuse`` polygons,
         each possibly empty. ``meta["boundary"]`` says where the boundary came from:
         ``"given"``, ``"admin:<name>"``, ``"declared"`` or
-        ``"extent of roads and waterways"``.
+        ``"extent of roads and waterways"``. ``meta["read"]`` counts what the file held:
+        for ``roads`` and ``rivers`` the ``ways``, of which ``whole``, ``cut`` (some nodes
+        not in the file: kept as ``pieces``) and ``dropped``; for ``areas`` (admin, water
+        and land-use polygons) those ``read``, of which ``assembled``, ``repaired`` and
+        ``dropped``. ``meta["dropped"]`` and ``meta["repaired"]`` give the count per
+        reason (:data:`geozz.osm.reader.REASONS`), ``meta["dropped_ids"]`` and
+        ``meta["repaired_ids"]`` the OSM ids (``"way/…"``, ``"relation/…"``).
 
     Raises
     ------
     OSMError
-        The file is missing, a directory, empty, not OSM data, damaged or truncated; the
-        ``boundary=`` is malformed (every problem of a box listed); or the boundary does
-        not overlap any road or river of the file.
+        The file is missing, a directory, empty, not OSM data (a CSV, a GPX track, a web
+        page saved instead of the download), damaged or truncated (a broken compression
+        stream, a cut-short PBF); the ``boundary=`` is malformed (every problem of a box
+        listed); or the boundary does not overlap any road or river of the file. An
+        extract whose ways and relations cross its edge is not an error.
 
     Warns
     -----
     UserWarning
         When the boundary is the extent of the roads and waterways (the file has no
-        admin polygon holding its data and declares no bounds), and when no road and no
-        river lies inside the boundary (an area may have no mapped roads; its grid cells
-        can still be built).
+        admin polygon holding its data and declares no bounds); when ways or areas were
+        left out or repaired (the counts per reason); and when no road and no river lies
+        inside the boundary (an area may have no mapped roads; its grid cells can still
+        be built).
 
     Notes
     -----
@@ -108,6 +126,13 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
     or waterways meet); (2) the declared bounds; (3) the extent of the junctions. A PBF
     and an XML of one extract give the same Area when they carry the same header; a PBF
     converted without it (the Chinese test extracts) falls to rule 3.
+
+    A way with some nodes missing from the file (an extract cut by a box holds only the
+    nodes inside) keeps each run of two or more consecutive nodes it has: a road cut by
+    the box ends at its last node inside. A way with fewer than two nodes in the file is
+    left out. An admin, water or land-use area libosmium cannot assemble is rebuilt from
+    its ways' lines and made valid (``shapely.make_valid``), or left out when its rings
+    do not close (member ways or nodes outside the file, a broken ring).
 
     Examples
     --------
@@ -131,17 +156,9 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
                             if isinstance(i, Issue) and i.file is None else i
                             for i in exc.issues]) from None
     declared = _osmfile.declared_bounds(path)  # also refuses what is not OSM data
-    with _osmfile.xml_path(path) as xml:
-        try:
-            sections, road_junctions = road_sections(xml)
-            layers = read_features(xml, river_types=river_types)
-        except GeozzError:
-            raise
-        except Exception as exc:  # the XML parser's own message is kept in the chain
-            text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise OSMError(Issue(file=str(path), expected="a complete OSM XML or PBF file",
-                                 got=f"{type(exc).__name__}: {text}",
-                                 fix=_osmfile.FIX_DAMAGED)) from exc
+    data = read_file(path, river_types=river_types)
+    sections, road_junctions = road_sections(build_graph(data.roads, data.nodes))
+    layers = read_features(data)
     rivers = layers.pop("rivers")
     lines = list(sections.geometry.values) + list(rivers.geometry.values)
     how, extra = "given", {}
@@ -189,9 +206,75 @@ def read_osm(path: str | Path, *, boundary=None, name: str | None = None,
         warnings.warn(f"{path}: no roads (highway=*) and no rivers (waterway in "
                       f"{river_types}) inside the boundary; build_units will make grid cells "
                       "only.", UserWarning, stacklevel=2)
+    if data.dropped or data.repaired:
+        warnings.warn(_dropped_note(path, data), UserWarning, stacklevel=2)
     return Area(name=name, boundary=bframe, roads=roads, rivers=rivers,
                 admin=clipped["admin"], water=clipped["water"], landuse=clipped["landuse"],
-                source=path.name, meta={"boundary": how, **extra})
+                source=path.name,
+                meta={"boundary": how, **extra, "read": data.counts,
+                      "dropped": data.dropped, "dropped_ids": data.dropped_ids,
+                      "repaired": data.repaired, "repaired_ids": data.repaired_ids})
+
+
+def _dropped_note(path: Path, data) -> str:
+    """The warning's text: what was left out or repaired, per reason."""
+    parts = [f"{n} {reason}" for reason, n in data.dropped.items()]
+    text = f"{path}: "
+    if parts:
+        text += "left out " + "; ".join(parts)
+    if data.repaired:
+        text += ("; " if parts else "") + "; ".join(
+            f"{n} {reason}" for reason, n in data.repaired.items())
+    cut = sum(data.counts[k]["cut"] for k in ("roads", "rivers"))
+    if cut:
+        text += f" ({cut} ways cross the file's edge and keep their parts inside it)"
+    return (text + ". An extract cut by a box or a polygon holds parts of the ways and "
+            "relations crossing its edge; area.meta['dropped'] and ['dropped_ids'] list "
+            "what was left out.")
+
+
+def street_graph(path: str | Path, *, simplify: bool = True) -> nx.MultiDiGraph:
+    """The street graph of an OSM file's roads, read with pyosmium, as an osmnx graph.
+
+    The graph ``read_osm`` cuts into road sections: every ``highway`` way (not
+    ``area=yes``), both directions, as ``osmnx.graph_from_xml(path, bidirectional=True,
+    retain_all=True)`` would give it for an XML file, built with
+    ``osmnx.convert.graph_from_gdfs`` and simplified with ``osmnx.simplify_graph``; so
+    any osmnx function takes it. Ways cut at the file's edge are in it as their parts
+    inside.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf`` file.
+    simplify : bool, default True
+        Simplify with ``osmnx.simplify_graph`` (edges between intersections and dead
+        ends); else one edge per way segment.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Nodes with ``x``, ``y`` (WGS-84) and the node tags osmnx keeps; edges with
+        ``osmid``, ``highway``, ``name``, ``oneway``, ``reversed`` and ``length`` (m).
+
+    Raises
+    ------
+    OSMError
+        As :func:`read_osm`, for a file that is not OSM data or is damaged.
+
+    Examples
+    --------
+    >>> import osmnx as ox
+    >>> from geozz import datasets
+    >>> graph = street_graph(datasets.path("haidian") / "beijing_haidian.osm.pbf")
+    >>> nodes, edges = ox.graph_to_gdfs(graph)
+    >>> graph.graph["simplified"], len(edges) == graph.number_of_edges()
+    (True, True)
+    """
+    path = as_path(path, what="OSM file")
+    data = read_file(path, river_types=())
+    graph = build_graph(data.roads, data.nodes)
+    return ox.simplify_graph(graph) if simplify and graph.number_of_edges() else graph
 
 
 def _clip(frame: gpd.GeoDataFrame, poly, kinds: tuple[str, ...]) -> gpd.GeoDataFrame:

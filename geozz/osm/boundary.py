@@ -58,9 +58,8 @@ def junction_points(road_junctions: Sequence[tuple[float, float]],
     """
     count: Counter = Counter()
     for geom in rivers.geometry.values:
-        count.update({tuple(map(float, c)) for c in shapely.get_coordinates(geom)})
-    road_nodes = {tuple(map(float, c)) for g in sections.geometry.values
-                  for c in shapely.get_coordinates(g)}
+        count.update(set(map(tuple, shapely.get_coordinates(geom).tolist())))
+    road_nodes = set(map(tuple, shapely.get_coordinates(sections.geometry.values).tolist()))
     shared = {c for c, n in count.items() if n >= 2 or c in road_nodes}
     return sorted(shared | {tuple(map(float, j)) for j in road_junctions})
 

@@ -1,23 +1,26 @@
-"""Admin boundaries, water areas, land use and river lines, from ``osmnx.features_from_xml``.
+"""Admin boundaries, water areas, land use and river lines as GeoDataFrames.
+
+:func:`read_features` turns what :func:`geozz.osm.reader.read_file` read (areas assembled by
+libosmium, river ways) into the ``admin``, ``water``, ``landuse`` and ``rivers`` layers.
 
 Examples
 --------
 >>> from geozz import datasets
->>> from geozz._osmfile import xml_path
->>> with xml_path(datasets.path("longgang") / "shenzhen_longgang.osm.pbf") as xml:
-...     layers = read_features(xml, river_types=("river",))
+>>> from geozz.osm.reader import read_file
+>>> data = read_file(datasets.path("longgang") / "shenzhen_longgang.osm.pbf",
+...                  river_types=("river",))
+>>> layers = read_features(data)
 >>> sorted(layers), sorted(layers["rivers"]["name"].dropna().unique())
 (['admin', 'landuse', 'rivers', 'water'], ['龙岗河'])
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import Sequence
-
 import geopandas as gpd
-import osmnx as ox
 import pandas as pd
+import shapely
+
+from .reader import OSMData, admin_level
 
 __all__ = ["read_features", "COLUMNS", "CODE_TAGS", "WATER_TAGS"]
 
@@ -32,8 +35,6 @@ COLUMNS = {
 CODE_TAGS = ("ref:gb", "admin_code", "ref", "ISO3166-2")
 #: what makes a water area: natural=water (any water=*), waterway=riverbank, landuse=reservoir
 WATER_TAGS = {"natural": ["water"], "waterway": ["riverbank"], "landuse": ["reservoir"]}
-
-_POLYGONS = ("Polygon", "MultiPolygon")
 
 
 def empty(layer: str) -> gpd.GeoDataFrame:
@@ -52,19 +53,13 @@ def empty(layer: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
-
-
-def read_features(xml: str, *, river_types: Sequence[str]) -> dict[str, gpd.GeoDataFrame]:
-    """The ``admin``, ``water``, ``landuse`` and ``rivers`` layers of an OSM XML file, not clipped.
+def read_features(data: OSMData) -> dict[str, gpd.GeoDataFrame]:
+    """The ``admin``, ``water``, ``landuse`` and ``rivers`` layers of an OSM file, not clipped.
 
     Parameters
     ----------
-    xml : str
-        A plain OSM XML file.
-    river_types : sequence of str
-        ``waterway`` values kept as river lines.
+    data : OSMData
+        From :func:`geozz.osm.reader.read_file`.
 
     Returns
     -------
@@ -74,53 +69,38 @@ def read_features(xml: str, *, river_types: Sequence[str]) -> dict[str, gpd.GeoD
         integer, ``code`` from the first of :data:`CODE_TAGS` present); ``water``: water
         polygons (``water`` is the ``water=*`` kind, else the tag that made it water);
         ``landuse``: polygons with their ``landuse``; ``rivers``: lines (``osm_id`` the
-        way id as text, ``name``, ``waterway``). Sorted by ``osm_id``; each may be empty.
-
-    Notes
-    -----
-    osmnx assembles relations (multipolygons, admin boundaries) from the members in
-    the file; an admin relation whose ways are not all in the file does not close and
-    gives no polygon.
+        way id as text, ``name``, ``waterway``; a way cut at the file's edge gives a row
+        per piece). Sorted by ``osm_id``; each may be empty.
     """
-    tags = {"boundary": "administrative", "natural": "water", "water": True,
-            "waterway": sorted({*river_types, "riverbank"}), "landuse": True}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # osmnx's notes on unclosed rings
-        try:
-            feats = ox.features_from_xml(xml, tags=tags)
-        except ox._errors.InsufficientResponseError:  # no feature matches
-            return {layer: empty(layer) for layer in COLUMNS}
-    feats = feats.reset_index()
-    feats["osm_id"] = feats["element"].astype(str) + "/" + feats["id"].astype(str)
-    kind = feats.geometry.geom_type
-    poly = feats[kind.isin(_POLYGONS)]
     out = {}
-
-    level = pd.to_numeric(_col(poly, "admin_level"), errors="coerce")
-    admin = poly[(_col(poly, "boundary") == "administrative") & level.notna()].copy()
-    admin["admin_level"] = level[admin.index].astype("Int64")
-    code = pd.Series(None, index=admin.index, dtype=object)
-    for tag in CODE_TAGS:
-        code = code.fillna(_col(admin, tag))
-    admin["code"] = code
-    out["admin"] = admin
-
-    is_water = ((_col(poly, "natural") == "water") | (_col(poly, "waterway") == "riverbank")
-                | (_col(poly, "landuse") == "reservoir") | _col(poly, "water").notna())
-    water = poly[is_water].copy()
-    water["water"] = (_col(water, "water").fillna(_col(water, "waterway"))
-                      .fillna(_col(water, "landuse")).fillna("water"))
-    out["water"] = water
-    out["landuse"] = poly[_col(poly, "landuse").notna()].copy()
-
-    lines = feats[(kind == "LineString") & (feats["element"] == "way")
-                  & _col(feats, "waterway").isin(list(river_types))].copy()
-    lines["osm_id"] = lines["id"].astype(str)
-    out["rivers"] = lines
-
-    for layer, frame in out.items():
-        frame = frame.assign(**{c: _col(frame, c) for c in COLUMNS[layer][:-1]})
+    for layer in ("admin", "water", "landuse"):
+        rows = []
+        for osm_id, tags, geom in data.areas[layer]:
+            row = {"osm_id": osm_id, "name": tags.get("name"), "geometry": geom}
+            if layer == "admin":
+                row["admin_level"] = admin_level(tags)
+                row["code"] = next((tags[t] for t in CODE_TAGS if t in tags), None)
+            elif layer == "water":
+                row["water"] = next((tags[k] for k in ("water", "waterway", "landuse")
+                                     if k in tags), "water")
+            else:
+                row["landuse"] = tags.get("landuse")
+            rows.append(row)
+        out[layer] = rows
+    out["rivers"] = [{"osm_id": str(line.osmid), "name": line.tags.get("name"),
+                      "waterway": line.tags.get("waterway"),
+                      "geometry": shapely.LineString(line.coords)} for line in data.rivers]
+    frames = {}
+    for layer, rows in out.items():
+        if not rows:
+            frames[layer] = empty(layer)
+            continue
+        frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
         frame = frame.sort_values("osm_id", kind="stable")[COLUMNS[layer]]
-        out[layer] = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry",
-                                      crs=4326) if len(frame) else empty(layer)
-    return out
+        for col in COLUMNS[layer][:-1]:  # text, whatever the values (all missing, too)
+            if col != "admin_level":
+                frame[col] = frame[col].astype("str")
+        if layer == "admin":
+            frame["admin_level"] = frame["admin_level"].astype("Int64")
+        frames[layer] = frame.reset_index(drop=True)
+    return frames

@@ -1,16 +1,23 @@
 """Road sections between intersections, from osmnx's street graph.
 
-:func:`road_sections` builds the graph of an OSM XML file with
-``osmnx.graph_from_xml`` (all ways, unsimplified, every way two-way), keeps the
-``highway`` ways, simplifies it with ``osmnx.simplify_graph`` (a section runs from an
-intersection or dead end to the next) and returns one row per undirected section.
+:func:`build_graph` builds the unsimplified street graph osmnx would build from the same
+ways (``osmnx.graph_from_xml(..., simplify=False, retain_all=True, bidirectional=True)``,
+``highway`` ways only, ``area=yes`` left out) from the ways pyosmium read: their nodes and
+edges become GeoDataFrames in osmnx's format and ``osmnx.convert.graph_from_gdfs`` makes
+the graph. :func:`road_sections` simplifies it with ``osmnx.simplify_graph`` (a section runs
+from an intersection or dead end to the next) and returns one row per undirected section.
+A way cut at the file's edge is in the graph as the pieces pyosmium kept, so a road cut by
+the box ends at its last node in the file.
 
 Examples
 --------
 >>> from geozz import datasets
->>> from geozz._osmfile import xml_path
->>> with xml_path(datasets.path("haidian") / "beijing_haidian.osm.pbf") as xml:
-...     sections, junctions = road_sections(xml)
+>>> from geozz.osm.reader import read_file
+>>> data = read_file(datasets.path("haidian") / "beijing_haidian.osm.pbf", river_types=())
+>>> graph = build_graph(data.roads, data.nodes)
+>>> graph.graph["crs"], graph.number_of_edges() > 2 * len(data.roads)
+('epsg:4326', True)
+>>> sections, junctions = road_sections(graph)
 >>> list(sections.columns)
 ['osm_id', 'name', 'highway', 'u', 'v', 'length_m', 'geometry']
 """
@@ -18,22 +25,31 @@ Examples
 from __future__ import annotations
 
 import logging
-import warnings
 from collections import defaultdict
+from itertools import groupby
+
+from typing import Mapping, Sequence
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import osmnx as ox
+import pandas as pd
 import shapely
 from pyproj import Geod
 
-__all__ = ["road_sections", "SECTION_COLUMNS", "geodesic_length"]
+from .reader import NODE_TAGS, Line
+
+__all__ = ["build_graph", "road_sections", "SECTION_COLUMNS", "geodesic_length"]
 
 log = logging.getLogger(__name__)
 
 SECTION_COLUMNS = ["osm_id", "name", "highway", "u", "v", "length_m", "geometry"]
 
 _GEOD = Geod(ellps="WGS84")
+
+#: the way tags the street graph's edges carry (osmnx carries these among others)
+EDGE_TAGS = ("highway", "name")
 
 
 def geodesic_length(geoms) -> list[float]:
@@ -45,7 +61,19 @@ def geodesic_length(geoms) -> list[float]:
     >>> geodesic_length([shapely.LineString([(114.0, 22.0), (114.0, 22.001)])])
     [110.73]
     """
-    return [round(float(_GEOD.geometry_length(g)), 3) for g in geoms]
+    geoms = np.asarray(list(geoms), dtype=object)
+    if not len(geoms):
+        return []
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) < 2:
+        return [0.0] * len(geoms)
+    # every segment of every part in one call, then summed per part and per line in order
+    seg = np.asarray(_GEOD.line_lengths(coords[:, 0], coords[:, 1]), dtype=float)
+    seg = np.where(part[1:] == part[:-1], seg, 0.0)
+    per_part = np.bincount(part[1:], weights=seg, minlength=len(parts))
+    per_geom = np.bincount(owner, weights=per_part, minlength=len(geoms))
+    return [round(float(v), 3) for v in per_geom]
 
 
 def _first(values):
@@ -62,13 +90,89 @@ def _empty() -> gpd.GeoDataFrame:
                             geometry=gpd.GeoSeries([], crs=4326), crs=4326)
 
 
-def road_sections(xml: str) -> tuple[gpd.GeoDataFrame, list[tuple[float, float]]]:
-    """The road sections of an OSM XML file, and where its roads meet.
+def build_graph(roads: Sequence[Line], node_tags: Mapping[int, dict] | None = None
+                 ) -> nx.MultiDiGraph:
+    """The unsimplified street graph of the road ways, as osmnx builds it.
 
     Parameters
     ----------
-    xml : str
-        A plain OSM XML file (see :func:`geozz._osmfile.xml_path`).
+    roads : sequence of Line
+        The road ways (or pieces) in file order, as :func:`geozz.osm.reader.read_file`
+        gives them.
+    node_tags : mapping, optional
+        Node id → its tags among ``highway``, ``junction``, ``railway``, ``ref``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        osmnx's graph format: nodes keyed by OSM id with ``x``, ``y`` (WGS-84) and their
+        tags; each way segment an edge both ways (``reversed`` False / True, ``oneway``
+        False) with ``osmid``, ``highway``, ``name`` (when the way has one) and
+        ``length`` (great circle, metres), added in file order (each way forward, then
+        backward), the edges ``osmnx.graph_from_xml(path, simplify=False,
+        retain_all=True, bidirectional=True)`` gives for the road ways. Simplify it with
+        ``osmnx.simplify_graph``.
+    """
+    graph_attrs = {"crs": ox.settings.default_crs,
+                   "created_with": f"geozz (pyosmium) and osmnx {ox.__version__}"}
+    if not any(len(line.nodes) >= 2 for line in roads):
+        return nx.MultiDiGraph(**graph_attrs)
+    node_tags = node_tags or {}
+    us: list[int] = []
+    vs: list[int] = []
+    line_of: list[int] = []
+    rev: list[bool] = []
+    # osmnx adds each way's edges forward, then backward: the same order here, so that the
+    # edge keys (and which of two parallel edges simplify_graph keeps) are osmnx's
+    for _osmid, group in groupby(range(len(roads)), key=lambda i: roads[i].osmid):
+        group = list(group)
+        for backward in (False, True):
+            for i in group:
+                nodes = roads[i].nodes
+                a, b = (nodes[1:], nodes[:-1]) if backward else (nodes[:-1], nodes[1:])
+                us.extend(a)
+                vs.extend(b)
+                line_of.extend([i] * len(a))
+                rev.extend([backward] * len(a))
+    n = len(us)
+    u = np.asarray(us, dtype=np.int64)
+    v = np.asarray(vs, dtype=np.int64)
+    key = pd.DataFrame({"u": u, "v": v}).groupby(["u", "v"], sort=False).cumcount().to_numpy()
+    xy = {}
+    for line in roads:
+        xy.update(zip(line.nodes, line.coords))
+    node_ids = np.fromiter(xy, dtype=np.int64, count=len(xy))
+    coords = np.asarray(list(xy.values()), dtype=float).reshape(-1, 2)
+    nodes = gpd.GeoDataFrame({"y": coords[:, 1], "x": coords[:, 0]},
+                             index=pd.Index(node_ids, name="osmid"),
+                             geometry=shapely.points(coords), crs=ox.settings.default_crs)
+    for tag in NODE_TAGS:
+        values = [node_tags.get(int(i), {}).get(tag) for i in node_ids]
+        if any(val is not None for val in values):
+            nodes[tag] = values
+    pos = pd.Series(np.arange(len(node_ids)), index=node_ids)
+    iu, iv = pos.reindex(u).to_numpy(), pos.reindex(v).to_numpy()
+    columns = {"osmid": np.asarray([roads[i].osmid for i in line_of], dtype=np.int64)}
+    for tag in EDGE_TAGS:
+        values = [roads[i].tags.get(tag) for i in line_of]
+        if any(val is not None for val in values):
+            columns[tag] = values
+    columns["oneway"] = np.zeros(n, bool)
+    columns["reversed"] = np.asarray(rev, dtype=bool)
+    columns["length"] = ox.distance.great_circle(coords[iu, 1], coords[iu, 0], coords[iv, 1],
+                                                 coords[iv, 0])
+    edges = gpd.GeoDataFrame(columns, index=pd.MultiIndex.from_arrays(
+        [u, v, key], names=["u", "v", "key"]))
+    return ox.convert.graph_from_gdfs(nodes, edges, graph_attrs=graph_attrs)
+
+
+def road_sections(raw: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, list[tuple[float, float]]]:
+    """The road sections of an unsimplified street graph, and where its roads meet.
+
+    Parameters
+    ----------
+    raw : networkx.MultiDiGraph
+        From :func:`build_graph` (not changed).
 
     Returns
     -------
@@ -83,18 +187,9 @@ def road_sections(xml: str) -> tuple[gpd.GeoDataFrame, list[tuple[float, float]]
 
     Notes
     -----
-    Ways tagged ``area=yes`` (pedestrian squares) are not roads. An isolated ring (a
-    closed way touching no other road) is kept as one section from its lowest node id.
-    The XML is parsed by osmnx; its errors (``xml.sax`` / ``ElementTree``) propagate.
+    An isolated ring (a closed way touching no other road) is kept as one section from
+    its lowest node id.
     """
-    with warnings.catch_warnings():
-        # osmnx warns when a graph has no edges; an area may have no roads
-        warnings.simplefilter("ignore", UserWarning)
-        raw = ox.graph_from_xml(xml, simplify=False, retain_all=True, bidirectional=True)
-    drop = [(u, v, k) for u, v, k, d in raw.edges(keys=True, data=True)
-            if "highway" not in d or str(d.get("area", "no")) == "yes"]
-    raw.remove_edges_from(drop)
-    raw.remove_nodes_from([n for n in list(raw.nodes) if raw.degree(n) == 0])
     ways_at: dict[int, set] = defaultdict(set)
     for u, v, d in raw.edges(data=True):
         ways_at[u].add(d["osmid"])
@@ -108,29 +203,34 @@ def road_sections(xml: str) -> tuple[gpd.GeoDataFrame, list[tuple[float, float]]
                               edge_attr_aggs={"osmid": _joined, "name": _first,
                                               "highway": _first, "length": sum})
     ring_nodes = {n for ring in rings.values() for n in ring}
+    xy = {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
+    edges = [(u, v, d) for u, v, d in graph.edges(data=True) if u not in ring_nodes]
+    geoms = np.array([d["geometry"] if "geometry" in d else
+                      shapely.LineString([xy[u], xy[v]]) for u, v, d in edges], dtype=object)
+    forward = np.array([u <= v for u, v, _d in edges], dtype=bool)
+    # one row per undirected section, drawn from its lower node id; path order from the
+    # lower node id: its osm_id/name/highway win
+    if len(geoms):
+        geoms[~forward] = shapely.reverse(geoms[~forward])
+    keys = shapely.to_wkb(shapely.normalize(geoms)) if len(geoms) else []
     rows: dict = {}
-    for u, v, d in graph.edges(data=True):
-        if u in ring_nodes:
-            continue
-        geom = d.get("geometry")
-        if geom is None:
-            geom = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"])
-                                       for n in (u, v)])
-        forward = u <= v  # path order from the lower node id: its osm_id/name/highway win
-        if not forward:  # one row per undirected section, drawn from its lower node id
-            u, v, geom = v, u, shapely.reverse(geom)
+    for (u, v, d), geom, fwd, wkb in zip(edges, geoms, forward, keys):
+        if not fwd:
+            u, v = v, u
         row = {"osm_id": str(d["osmid"]), "name": _scalar(d.get("name")),
                "highway": _scalar(d.get("highway")), "u": int(u), "v": int(v),
                "geometry": geom}
-        key = (row["u"], row["v"], shapely.normalize(geom).wkb)
-        rank = (not forward, row["osm_id"])
+        key = (row["u"], row["v"], wkb)
+        rank = (not fwd, row["osm_id"])
         if key not in rows or rank < rows[key][0]:
             rows[key] = (rank, row)
     rows_list = [row for _rank, row in rows.values()]
     rows_list += [_ring_row(raw, ring) for ring in rings.values()]
     frame = gpd.GeoDataFrame(rows_list, geometry="geometry", crs=4326)
-    frame = frame.sort_values(["u", "v", "osm_id"], kind="stable").reset_index(drop=True)
     frame["length_m"] = geodesic_length(frame.geometry.values)
+    # two sections between the same ends along the same way (a loop): the shorter first
+    frame = frame.sort_values(["u", "v", "osm_id", "length_m"], kind="stable")
+    frame = frame.reset_index(drop=True)
     return frame[SECTION_COLUMNS], junctions
 
 
@@ -140,22 +240,25 @@ def _scalar(value):
     return None if value is None else str(value)
 
 
+def _neighbours(raw: nx.MultiDiGraph, n) -> set:
+    return raw.succ[n].keys() | raw.pred[n].keys()
+
+
 def _isolated_rings(raw: nx.MultiDiGraph) -> dict[int, list[int]]:
     """Components that are one closed way with no intersection: every node degree 2."""
     rings = {}
     for comp in nx.weakly_connected_components(raw):
-        if all(len(set(raw.predecessors(n)) | set(raw.successors(n))) == 2 for n in comp):
+        if all(len(_neighbours(raw, n)) == 2 for n in comp):
             rings[min(comp)] = sorted(comp)
     return rings
 
 
 def _ring_row(raw: nx.MultiDiGraph, nodes: list[int]) -> dict:
     start = nodes[0]
-    und = nx.Graph(raw.to_undirected(as_view=True))
     cycle = [start]
     prev, cur = None, start
     while True:
-        nxt = min(n for n in und.neighbors(cur) if n != prev)
+        nxt = min(n for n in _neighbours(raw, cur) if n != prev)
         if nxt == start:
             break
         cycle.append(nxt)

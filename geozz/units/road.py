@@ -212,6 +212,22 @@ def _segments(geoms: Iterable[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
     return segs[keep], seg_owner[keep]
 
 
+def _main_class(classes: np.ndarray, lengths: np.ndarray) -> str:
+    """The class with the most length (ties: the first in name order), ``""`` if none.
+
+    Examples
+    --------
+    >>> _main_class(np.array(["primary", "service", "primary"], dtype=object),
+    ...             np.array([10.0, 25.0, 15.0]))
+    'primary'
+    """
+    if not len(classes):
+        return ""
+    names, where = np.unique(classes.astype(str), return_inverse=True)
+    totals = [math.fsum(lengths[where == k]) for k in range(len(names))]
+    return str(names[int(np.argmax(totals))])
+
+
 def _orient(line: BaseGeometry, east_west: bool) -> BaseGeometry:
     """The line running from its west end (south end for a north–south road)."""
     (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
@@ -495,8 +511,7 @@ def road_corridors(roads: gpd.GeoDataFrame, boundary, *, width: float | None = N
             a, b = road.bounds[k], road.bounds[k + 1]
             centre = road.centre(a, b)
             mine = section == k
-            tally = pd.Series(seg_len[mine]).groupby(seg_hw[mine]).sum()
-            cls = str(tally.idxmax()) if len(tally) else ""  # ties: the first in name order
+            cls = _main_class(seg_hw[mine], seg_len[mine])
             w = float(width) if width is not None else _class_width(cls, widths)
             # merged back into long lines: buffering thousands of 10 m pieces is slow
             shape = shapely.line_merge(shapely.union_all(np.concatenate(
