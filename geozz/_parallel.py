@@ -137,6 +137,12 @@ class Background:
             raise exc
         return value
 
+    def cancel(self) -> None:
+        """Stop the work if it still runs (its answer is not wanted any more)."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
     def poll(self) -> None:
         """Pass on the progress reported so far (while this process does other work)."""
         if self._process is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import pytest
@@ -56,3 +57,14 @@ def test_an_error_there_is_raised_here_as_itself(parallel):
 def test_a_process_that_dies_without_an_answer_is_an_output_error():
     with pytest.raises(OutputError, match="exit code 3"):
         Background(_dies).result()
+
+
+def _sleeps():
+    time.sleep(60)
+
+
+def test_cancel_stops_the_work():
+    job = Background(_sleeps)
+    assert job.parallel
+    job.cancel()
+    assert job._process.exitcode == -signal.SIGTERM  # stopped, not waited for

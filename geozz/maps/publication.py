@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .._io import as_path, atomic_dir, write_csv, write_text
+from .._parallel import Background
 from ..errors import InputError, Issue, OutputError
 from ..problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
 from ..schema import check_ledger, check_ratings, check_units
@@ -243,11 +244,6 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
 
     out: dict[str, Path] = {}
     if signboards:
-        if not base_url:
-            raise InputError(Issue(field="base_url", expected="the address the folder will "
-                                   "be served at, for the boards' QR codes", got=base_url,
-                                   fix="pass base_url='https://…/public/' or leave "
-                                       "signboards out"))
         made = boards(units, ratings, scratch / "signboards", base_url=base_url,
                       period=period, title=None, contact=contact, progress=progress)
         for paths in made.values():
@@ -287,6 +283,22 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     cats = _categories(ratings)
     notes = [["问题点为模拟数据 The problem records are simulated.", True]] if simulated else []
     notes.append([str(credit), False])
+    if signboards and not base_url:
+        raise InputError(Issue(field="base_url", expected="the address the folder will "
+                               "be served at, for the boards' QR codes", got=base_url,
+                               fix="pass base_url='https://…/public/' or leave "
+                                   "signboards out"))
+    # printed outputs (matplotlib, the longest part) are drawn in a second process while
+    # this one makes the pages; made before the folder is touched, then copied in
+    printing = None
+    if shown is not None and (signboards or static):
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        printing = Background(_printed, units, ratings, scratch, period=shown, title=name,
+                              credit=credit, simulated=simulated, overlays=overlays,
+                              signboards=signboards, base_url=base_url, contact=contact,
+                              static=static, static_raster=static_raster,
+                              progress=progress)
+        stack.callback(printing.cancel)  # when this process fails before it is done
     # ---- layers shared by the map pages
     layers = []
     points = pd.DataFrame({"lon": [], "lat": [], "period": [], "state": [], "category": [],
@@ -359,13 +371,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     files = sorted([f for f, _ in pages.values()] + [f for f, _ in tables.values()]
                    + list(extras) + ([f"units/{page_name(u)}" for u in unit_files])
                    + ([f"assets/{a}" for a in ASSETS] if shown is not None else []))
-    # printed outputs are made before the folder is touched, then copied in
-    scratch = stack.enter_context(tempfile.TemporaryDirectory())
-    printed = _printed(units, ratings, Path(scratch), period=shown, title=name,
-                       credit=credit, simulated=simulated, overlays=overlays,
-                       signboards=signboards, base_url=base_url, contact=contact,
-                       static=static, static_raster=static_raster, progress=progress) \
-        if shown is not None else {}
+    printed = printing.result() if printing is not None else {}
     files = sorted(files + list(printed))
     marker = json.dumps({"geozz": "publication", "period": shown, "files": files},
                         ensure_ascii=False)
