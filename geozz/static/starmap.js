@@ -582,6 +582,8 @@
   };
 
   window.geozzPageName = pageName;
+  window.geozzTransverseMercator = TransverseMercator;
+  window.geozzGcj = {to: toGcj, from: fromGcj};
   window.geozzDecodeRings = decodeRings;
   /* the page's entry: inflates the packed ratings, then draws (window.geozzMap is set
      once the map is drawn) */
