@@ -179,9 +179,10 @@ def encode_geometry(geoms, ids, *, decimals: int = 5, names=None, shift=None) ->
         the rule (``names``) instead of the names.
     shift : "gcj02" or callable, optional
         ``shift(lon, lat) -> (lon, lat)`` on arrays, applied to WGS-84 coordinates before
-        they are written; ``"gcj02"`` (for a base map drawn in GCJ-02: the page shifts the
-        corners of grids placed by their projection itself, ``shift`` of the grid) or a
-        function (then grids are fitted on the shifted corners, or go as polygons).
+        they are written; ``"gcj02"`` (for a base map drawn in GCJ-02: the page shifts
+        the corners it computes for a grid placed by its projection itself, as the grid's
+        ``shift`` says) or a function (then grids are fitted on the shifted corners, or go
+        as polygons).
 
     Returns
     -------
