@@ -88,7 +88,13 @@ def test_ratings_encoding_reads_back_every_score_star_and_deduction(world):
     assert {"d", "s", "rest"} <= kinds
 
 
-def test_grid_cells_become_runs_and_the_fit_lands_on_their_corners(world):
+def test_grid_cells_become_runs_and_carry_their_projection(world):
+    """A UTM grid goes to the page as runs and the parameters of its transverse Mercator,
+    which put every run's first corner where pyproj does (to 1e-9 degrees, 0.1 mm)."""
+    from pyproj import Transformer
+
+    from geozz.maps import tmerc
+
     units = world[0]
     cells = units[units["unit_type"] == "grid"]
     enc = encode_geometry(cells.geometry, cells.index, names=cells["name"].to_numpy())
@@ -96,13 +102,155 @@ def test_grid_cells_become_runs_and_the_fit_lands_on_their_corners(world):
     assert enc["n_grid"] == int(full.sum()) and len(enc["shapes"]) == int((~full).sum())
     g = enc["grids"][0]
     assert sum(r[2] for r in g["runs"]) == g["n"] and g["names"][0] == "网格"
-    # the south-west corner of every run's first cell, from the fit, within 0.1 m
-    corner = [(run[1] - g["i0"], run[0] - g["j0"]) for run in g["runs"]]
-    lon = [np.dot(g["lon"], [1, i, j, i * i, i * j, j * j]) for i, j in corner]
-    lat = [np.dot(g["lat"], [1, i, j, i * i, i * j, j * j]) for i, j in corner]
-    xy = gpd_points(lon, lat).to_crs(cells.crs)
-    want = [(run[1] * 200, run[0] * 200) for run in g["runs"]]
-    assert np.abs(np.c_[xy.x, xy.y] - np.array(want)).max() < 0.1
+    assert cells.crs.to_epsg() == 32650 and "lon" not in g and g["shift"] is None
+    assert g["tm"] == {"a": 6378137.0, "f": 1 / 298.257223563, "lat0": 0.0, "lon0": 117.0,
+                       "k0": 0.9996, "x0": 500000.0, "y0": 0.0}
+    x = np.array([run[1] * 200.0 for run in g["runs"]])  # each run's south-west corner
+    y = np.array([run[0] * 200.0 for run in g["runs"]])
+    lon, lat = tmerc.inverse(g["tm"], x, y)
+    want = Transformer.from_crs(32650, 4326, always_xy=True).transform(x, y)
+    assert np.abs(lon - want[0]).max() < 1e-9 and np.abs(lat - want[1]).max() < 1e-9
+    assert min(g["i0"], g["j0"]) > 0 and g["i0"] == min(r[1] for r in g["runs"])
+
+
+AEA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m +no_defs"
+
+
+def county(crs, km=44.8, size=400.0, lon=114.2, lat=22.7):
+    """A geozz grid of ``km`` across in ``crs``, its south-west corner at lon/lat
+    (Longgang: 3° west of UTM zone 50's central meridian, where the zone bends most)."""
+    from pyproj import Transformer
+    from shapely import box
+
+    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
+    x0, y0 = np.floor(x / size) * size, np.floor(y / size) * size
+    return gz.units.grid(gpd.GeoSeries([box(x0, y0, x0 + km * 1000, y0 + km * 1000)],
+                                       crs=crs), size=size)
+
+
+@pytest.mark.parametrize("crs", [32650, 32750, 4547,
+                                 "+proj=tmerc +lat_0=30 +lon_0=114 +k=0.9999 +x_0=300000 "
+                                 "+y_0=-200000 +ellps=GRS80 +units=m",
+                                 "+proj=tmerc +lat_0=-20 +lon_0=10 +R=6371000 +units=m"])
+def test_the_pages_transverse_mercator_matches_pyproj_across_a_zone(crs):
+    """The series the page uses (geozz.maps.tmerc, its Python twin) against pyproj, both
+    ways, 300 km either side of the central meridian and 3,000 km along it: UTM north and
+    south, CGCS2000 Gauss-Krüger, an origin off the equator, a sphere."""
+    from pyproj import Transformer
+
+    from geozz.maps import tmerc
+
+    p = tmerc.params(crs)
+    rng = np.random.default_rng(7)
+    x = p["x0"] + rng.uniform(-300e3, 300e3, 5000)
+    y = p["y0"] + rng.uniform(-3e6, 3e6, 5000)
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+    ok = np.isfinite(lon) & (np.abs(lat) < 85)
+    got_lon, got_lat = tmerc.inverse(p, x, y)
+    assert np.abs(((got_lon - lon + 180) % 360 - 180)[ok]).max() < 1e-11
+    sphere = p["f"] == 0  # pyproj's own formula for a sphere: apart by some micrometres
+    assert np.abs((got_lat - lat)[ok]).max() < (1e-9 if sphere else 1e-12)
+    fx, fy = tmerc.forward(p, lon[ok], lat[ok])
+    tol = 1e-4 if sphere else 1e-7  # metres
+    assert np.abs(fx - x[ok]).max() < tol and np.abs(fy - y[ok]).max() < tol
+
+
+@pytest.fixture(scope="module")
+def small_page(tmp_path_factory):
+    """A star map of four cells: the page script, to call its functions."""
+    cells = county(32650, km=0.8)
+    f = tmp_path_factory.mktemp("small") / "small.html"
+    gz.star_map(cells, county_ratings(cells)).save(str(f))
+    return f
+
+
+def test_the_page_projects_as_pyproj_does_in_every_transverse_mercator(browser, small_page):
+    """The page's own transverse Mercator (both ways) and GCJ-02 (both ways) against
+    pyproj and geozz.coords, on random points: UTM north and south, CGCS2000
+    Gauss-Krüger, an origin off the equator with a negative false northing, a sphere;
+    GCJ-02 over all of China."""
+    from pyproj import Transformer
+
+    from geozz.coords import convert
+    from geozz.maps import tmerc
+
+    context, page, errors, *_ = open_offline(browser, small_page)
+    run = """([p, xy, ll]) => { const tm = window.geozzTransverseMercator(p), o = [0, 0];
+        return [xy.map(([x, y]) => { tm.inverse(x, y, o); return [o[0], o[1]]; }),
+                ll.map(([lon, lat]) => { tm.forward(lon, lat, o); return [o[0], o[1]]; })]; }"""
+    rng = np.random.default_rng(11)
+    for crs in (32650, 32750, 4547, "+proj=tmerc +lat_0=30 +lon_0=114 +k=0.9999 +x_0=300000 "
+                "+y_0=-200000 +ellps=GRS80 +units=m", "+proj=tmerc +lat_0=-20 +lon_0=10 "
+                "+R=6371000 +units=m"):
+        p = tmerc.params(crs)
+        x = p["x0"] + rng.uniform(-300e3, 300e3, 2000)
+        y = p["y0"] + rng.uniform(-3e6, 3e6, 2000)
+        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+        got_ll, got_xy = (np.array(v) for v in page.evaluate(
+            run, [p, np.c_[x, y].tolist(), np.c_[lon, lat].tolist()]))
+        sphere = p["f"] == 0
+        assert np.abs((got_ll[:, 0] - lon + 180) % 360 - 180).max() < 1e-11, crs
+        assert np.abs(got_ll[:, 1] - lat).max() < (1e-9 if sphere else 1e-12), crs
+        tol = 1e-4 if sphere else 1e-7  # metres
+        assert np.abs(got_xy - np.c_[x, y]).max() < tol, crs
+    lon, lat = rng.uniform(73, 135, 5000), rng.uniform(4, 53, 5000)
+    lon[:3], lat[:3] = [105, 60, 114], [35, 30, 60]  # x = 0 (sqrt|x|); outside the box
+    to = page.evaluate("""(ll) => ll.map(p => { const o = p.slice(); window.geozzGcj.to(o);
+        return o; })""", np.c_[lon, lat].tolist())
+    want = np.c_[convert(lon, lat, src="wgs84", dst="gcj02")]  # (n, 2)
+    assert np.abs(np.array(to) - want).max() < 1e-12
+    back = page.evaluate("""(ll) => ll.map(p => { const o = p.slice(); window.geozzGcj.from(o);
+        return o; })""", want.tolist())
+    want_back = np.c_[convert(want[:, 0], want[:, 1], src="gcj02", dst="wgs84")]
+    assert np.abs(np.array(back) - want_back).max() < 1e-11
+    assert np.abs(np.array(back) - np.c_[lon, lat]).max() < 1e-10
+    assert errors == []
+    context.close()
+
+
+def test_how_a_county_grid_goes_to_the_page_in_each_kind_of_crs():
+    """Each grid by the one rule: a transverse Mercator that reproduces pyproj is placed by
+    its projection at any extent; any other CRS by the quadratic fit while it holds (to
+    1e-6 degrees), else its cells are polygons."""
+    from pyproj import Transformer
+
+    from geozz.maps import tmerc
+    from geozz.maps.encode import MAX_FIT_ERROR
+
+    def enc(crs, km, shift=None):
+        cells = county(crs, km)
+        e = encode_geometry(cells.geometry, cells.index, shift=shift)
+        return cells, e, (e["grids"][0] if e["grids"] else None)
+
+    for crs in (32650, 4547):  # UTM, CGCS2000 Gauss-Krüger: by the projection, 44.8 km
+        cells, e, g = enc(crs, 44.8)
+        assert e["n_grid"] == len(cells) == 112 * 112 and e["shapes"] == []
+        assert g["tm"] == tmerc.params(crs) and "lon" not in g and g["shift"] is None
+    # the page shifts the corners to GCJ-02 itself; a shift it does not know: the fit
+    _, e, g = enc(32650, 44.8, shift="gcj02")
+    assert g["tm"]["lon0"] == 117.0 and g["shift"] == "gcj02"
+    cells, e, g = enc(32650, 8, shift=lambda lon, lat: (lon + 0.001, lat))
+    assert "tm" not in g and e["n_grid"] == len(cells)
+    with pytest.raises(gz.errors.InputError, match="field 'shift'"):
+        encode_geometry(cells.geometry, cells.index, shift="bd09")
+    # Albers (not a transverse Mercator): the fit, which holds over 44.8 km there
+    cells, e, g = enc(AEA, 44.8)
+    assert "tm" not in g and e["n_grid"] == len(cells)
+    i, j = np.meshgrid([0, 56, 112], [0, 56, 112])
+    i, j = i.ravel(), j.ravel()
+    lon = np.array([np.dot(g["lon"], [1, a, b, a * a, a * b, b * b]) for a, b in zip(i, j)])
+    lat = np.array([np.dot(g["lat"], [1, a, b, a * a, a * b, b * b]) for a, b in zip(i, j)])
+    want = Transformer.from_crs(AEA, 4326, always_xy=True).transform(
+        (g["i0"] + i) * 400.0, (g["j0"] + j) * 400.0)
+    assert np.abs(lon - want[0]).max() <= MAX_FIT_ERROR
+    assert np.abs(lat - want[1]).max() <= MAX_FIT_ERROR
+    # Beijing 1954 Gauss-Krüger: a transverse Mercator, but pyproj shifts its datum (tens
+    # of metres), which the page does not: the fit over 8 km, polygons over 44.8 km
+    assert tmerc.params(2435) is not None
+    cells, e, g = enc(2435, 8)
+    assert "tm" not in g and "lon" in g and e["n_grid"] == len(cells)
+    cells, e, g = enc(2435, 44.8)
+    assert g is None and e["n_grid"] == 0 and len(e["shapes"]) == len(cells)
 
 
 def gpd_points(lon, lat):
@@ -273,14 +421,19 @@ def test_gaode_tiles_shift_the_units_to_gcj02_and_osm_tiles_do_not(world):
     plain, _, _ = map_config(units, ratings, tiles=None, **opts)
     osm, _, _ = map_config(units, ratings, tiles="openstreetmap", **opts)
     gcj, _, _ = map_config(units, ratings, tiles="gaode", **opts)
-    assert osm["geometry"]["grids"] == plain["geometry"]["grids"]
+    assert osm["geometry"] == plain["geometry"]
     assert osm["tiles"].startswith("https://tile.openstreetmap.org/")
     assert "autonavi" in gcj["tiles"] and "高德" in gcj["credit"]
+    # the whole cells: the same grid, which the page shifts to GCJ-02 (browser tests)
     g0, g1 = plain["geometry"]["grids"][0], gcj["geometry"]["grids"][0]
-    lon, lat = g0["lon"][0], g0["lat"][0]  # the grid origin, WGS-84
-    want = convert(np.array([lon]), np.array([lat]), src="wgs84", dst="gcj02")
-    assert abs(g1["lon"][0] - want[0][0]) < 1e-6 and abs(g1["lat"][0] - want[1][0]) < 1e-6
-    assert abs(g1["lon"][0] - lon) > 1e-3  # Shenzhen: about 500 m apart
+    assert g0["shift"] is None and g1["shift"] == "gcj02"
+    assert {**g1, "shift": None} == g0
+    # the clipped edge cells: shifted here
+    x0, y0 = plain["geometry"]["shapes"][0][0][0][:2]
+    x1, y1 = gcj["geometry"]["shapes"][0][0][0][:2]
+    want = convert(np.array([x0 / 1e5]), np.array([y0 / 1e5]), src="wgs84", dst="gcj02")
+    assert abs(x1 / 1e5 - want[0][0]) < 2e-5 and abs(y1 / 1e5 - want[1][0]) < 2e-5
+    assert abs(x1 - x0) > 100  # Shenzhen: about 500 m apart
     with pytest.raises(gz.errors.InputError, match="field 'tiles'"):
         map_config(units, ratings, tiles="nowhere", **opts)
 
@@ -335,8 +488,8 @@ def test_a_large_grid_is_one_canvas_that_draws_finds_and_recolours_every_cell(
         browser, fine, tmp_path):
     """A large grid drawn as one canvas: the pixel at every cell's centre has its star
     colour, the cell found under any point of a cell is that cell (2 m from its corners
-    too: the fit inverted exactly), the period switcher repaints, and hovering and
-    clicking a cell give its tooltip and popup."""
+    too: the position projected back to column and row), the period switcher repaints,
+    and hovering and clicking a cell give its tooltip and popup."""
     from geozz.maps.star import CANVAS_CELLS, NO_RATING_COLOUR, STAR_COLOURS
 
     units, ratings = fine
@@ -387,7 +540,7 @@ def test_a_large_grid_is_one_canvas_that_draws_finds_and_recolours_every_cell(
             assert px[3] == 255
     assert len({tuple(px) for _, px in seen}) > 1  # not one colour everywhere
     assert page.evaluate("() => window.geozzMap.cellAt(10, 10)") == -1
-    # 2 m inside each corner of every cell: still that cell (the fit inverted exactly)
+    # 2 m inside each corner of every cell: still that cell (projected back exactly)
     b = cells.geometry.bounds.to_numpy()
     near = []
     for fx, fy in ((0.01, 0.01), (0.99, 0.01), (0.99, 0.99), (0.01, 0.99)):
@@ -415,6 +568,103 @@ def test_a_large_grid_is_one_canvas_that_draws_finds_and_recolours_every_cell(
     popup = page.inner_text(".leaflet-popup-content")
     assert "2024-03" in popup and str(int(row["score"])) in popup
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    context.close()
+
+
+def county_ratings(cells, periods=("2024-01", "2024-02")):
+    rng = np.random.default_rng(3)
+    rows = []
+    for p in periods:
+        score = np.clip(100 - rng.gamma(0.6, 8.0, len(cells)), 0, 100).round(2)
+        rows.append(pd.DataFrame({"unit_id": cells.index, "period": p, "unit_type": "grid",
+                                  "score": score, "found": np.rint(100 - score).astype(int)}))
+    r = pd.concat(rows, ignore_index=True)
+    r["stars"] = np.select([r["score"] >= 95, r["score"] >= 85, r["score"] >= 70,
+                            r["score"] >= 50], [5, 4, 3, 2], 1)
+    return r
+
+
+@pytest.mark.parametrize("crs, tiles, how", [(32650, None, "tm"), (32650, "gaode", "tm"),
+                                             (AEA, None, "fit"), (2435, None, "polygons")],
+                         ids=["utm", "utm-gaode", "albers", "beijing1954"])
+def test_a_county_grid_puts_its_far_corners_where_pyproj_does(browser, tmp_path, crs, tiles,
+                                                               how):
+    """A grid 44.8 km across (12,544 cells of 400 m, 3° west of its UTM zone's central
+    meridian) on one canvas: the page's corners of the four cells at the corners of the
+    extent are within 0.1 mm of pyproj's (0.5 m by the fit in a CRS that is not a
+    transverse Mercator; GCJ-02 over the gaode base map), and the cell found 4 m inside
+    any corner of the cells near the extent's corners is that cell, under the mouse too.
+    A transverse Mercator on another datum (Beijing 1954) goes as polygons."""
+    from pyproj import Geod, Transformer
+
+    from geozz.coords import convert
+
+    cells = county(crs)
+    f = tmp_path / "county.html"
+    gz.star_map(cells, county_ratings(cells), tiles=tiles).save(str(f))
+    context, page, errors, requests, _ = open_offline(browser, f)
+    assert len(cells) == 112 * 112
+    info = page.evaluate("""() => { const gm = window.geozzMap, c = gm.canvases[0];
+        return {canvases: gm.canvases.length, layers: gm.groups[0].getLayers().length,
+                tm: !!(c && c.g.tm), fit: !!(c && c.g.lon), n: c ? c.n : 0}; }""")
+    if how == "polygons":
+        assert info == {"canvases": 0, "layers": len(cells), "tm": False, "fit": False, "n": 0}
+        assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
+        context.close()
+        return
+    assert info == {"canvases": 1, "layers": 1, "tm": how == "tm", "fit": how == "fit",
+                    "n": len(cells)}
+    ij = np.array([[int(v) for v in uid.split("-E")[1].split("-N")] for uid in cells.index])
+    (i0, j0), (i1, j1) = ij.min(axis=0), ij.max(axis=0)
+    to_wgs = Transformer.from_crs(crs, 4326, always_xy=True)
+
+    def lonlat(x, y):
+        lon, lat = to_wgs.transform(np.asarray(x, float), np.asarray(y, float))
+        return convert(lon, lat, src="wgs84", dst="gcj02") if tiles == "gaode" else (lon, lat)
+
+    # the corners the page computes (and draws) of the extent's four corner cells
+    far = [f"G400-E{i}-N{j}" for i, j in ((i0, j0), (i1, j0), (i1, j1), (i0, j1))]
+    got = page.evaluate("""(ids) => { const gm = window.geozzMap, c = gm.canvases[0], out = {};
+        for (let k = c.first; k < c.first + c.n; k++) { const id = gm.idOf(k);
+          if (ids.includes(id)) out[id] = c.corners(k); }
+        return out; }""", far)
+    geod, worst = Geod(ellps="WGS84"), 0.0
+    for uid in far:
+        i, j = (int(v) for v in uid.split("-E")[1].split("-N"))
+        lon, lat = lonlat([i * 400, (i + 1) * 400, (i + 1) * 400, i * 400],
+                          [j * 400, j * 400, (j + 1) * 400, (j + 1) * 400])
+        ll = np.array(got[uid])
+        worst = max(worst, geod.inv(lon, lat, ll[:, 1], ll[:, 0])[2].max())
+    assert worst < (1e-4 if how == "tm" else 0.5), worst
+    # 4 m inside each corner of the cells near the extent's corners: that cell; 4 m out: none
+    near = [(i, j) for a, b in ((i0, j0), (i1, j0), (i1, j1), (i0, j1))
+            for i in range(a - 1, a + 2) for j in range(b - 1, b + 2)
+            if i0 <= i <= i1 and j0 <= j <= j1]
+    x = np.array([(i + fx) * 400 for i, j in near for fx, fy in
+                  ((0.01, 0.01), (0.99, 0.01), (0.99, 0.99), (0.01, 0.99))])
+    y = np.array([(j + fy) * 400 for i, j in near for fx, fy in
+                  ((0.01, 0.01), (0.99, 0.01), (0.99, 0.99), (0.01, 0.99))])
+    out_x = np.array([i0 * 400 - 4, (i1 + 1) * 400 + 4, (i1 + 1) * 400 + 4, i0 * 400 - 4])
+    out_y = np.array([j0 * 400 - 4, j0 * 400 - 4, (j1 + 1) * 400 + 4, (j1 + 1) * 400 + 4])
+    lon, lat = lonlat(np.r_[x, out_x], np.r_[y, out_y])
+    found = page.evaluate("""(pts) => pts.map(([lat, lon]) => {
+        const k = window.geozzMap.cellAt(lat, lon); return k >= 0 ? window.geozzMap.idOf(k) : null; })""",
+                          [[b, a] for a, b in zip(lon, lat)])
+    assert found == [f"G400-E{i}-N{j}" for i, j in near for _ in range(4)] + [None] * 4
+    # the mouse over the north-east corner cell: its tooltip and outline
+    clon, clat = lonlat([(i1 + 0.5) * 400], [(j1 + 0.5) * 400])
+    page.evaluate(f"() => window.geozzMap.map.setView([{clat[0]}, {clon[0]}], 15, {{animate: false}})")
+    xy = page.evaluate(f"""() => {{ const m = window.geozzMap.map;
+        const p = m.latLngToContainerPoint([{clat[0]}, {clon[0]}]);
+        const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }}""")
+    page.mouse.move(xy[0] - 1, xy[1] - 1)
+    page.mouse.move(*xy)
+    page.wait_for_selector(".leaflet-tooltip")
+    assert far[2] in page.inner_text(".leaflet-tooltip")
+    assert errors == []
+    hosts = {u.split("/")[2] for u in requests if not u.startswith(("file:", "data:"))}
+    assert all(h.endswith(".is.autonavi.com") for h in hosts) if tiles == "gaode" \
+        else hosts == set()  # only the base map's tiles (which fail: offline)
     context.close()
 
 

@@ -4,10 +4,16 @@ A map of 50,000 cells written as GeoJSON is tens of megabytes that the browser m
 before it draws anything. The pages geozz writes carry instead:
 
 * **regular grid cells** (a geozz grid, the whole square: :func:`geozz.assignment.grid.
-  regular`) as runs of columns per row, ``[row, first column, count]``, with a quadratic
-  map from grid index to longitude and latitude fitted on the cells' corners (checked: the
-  largest error of any corner must stay under :data:`MAX_FIT_ERROR` degrees, else the
-  cells are written as polygons). The browser makes each square from its column and row.
+  regular`) as runs of columns per row, ``[row, first column, count]``, and how the page
+  finds a corner's longitude and latitude from its column and row: in a transverse
+  Mercator CRS (UTM, Gauss-Krüger) the projection's parameters (``tm``), with which the
+  page computes every corner exactly at any extent (:mod:`geozz.maps.tmerc`; used when
+  they reproduce pyproj's transformation to WGS-84 within :data:`MAX_TM_ERROR` degrees,
+  so not for a CRS on another datum); in any other CRS a quadratic map from grid index to
+  longitude and latitude fitted on the cells' corners (``lon``, ``lat``; the largest error
+  of any corner must stay under :data:`MAX_FIT_ERROR` degrees, which holds over about
+  ten kilometres); else the cells are written as polygons. The browser makes each square
+  from its column and row.
 * **every other shape** (clipped edge cells, corridors, reaches, hexagons, an office's
   polygons) as rings of integer coordinates in units of ``10**-decimals`` degrees,
   delta-encoded: ``[x0, y0, dx1, dy1, …]``.
@@ -27,6 +33,9 @@ Examples
 >>> enc = encode_geometry(cells.geometry, cells.index)
 >>> enc["grids"][0]["runs"], len(enc["shapes"])
 ([[25000, 8000, 4], [25001, 8000, 4]], 0)
+>>> tm = enc["grids"][0]["tm"]
+>>> tm["lon0"], tm["k0"], tm["x0"], "lon" in enc["grids"][0]
+(117.0, 0.9996, 500000.0, False)
 """
 
 from __future__ import annotations
@@ -40,12 +49,18 @@ import shapely
 
 from ..assignment.grid import regular
 from ..errors import InputError, Issue
+from . import tmerc
 
-__all__ = ["MAX_FIT_ERROR", "Packer", "encode_geometry", "encode_ratings", "encode_text",
-           "shift_geometry"]
+__all__ = ["MAX_FIT_ERROR", "MAX_TM_ERROR", "Packer", "encode_geometry", "encode_ratings",
+           "encode_text", "shift_geometry"]
 
 #: largest error (degrees, about 0.1 m) of the quadratic grid-index -> lon/lat fit
 MAX_FIT_ERROR = 1e-6
+#: largest difference (degrees, about 0.1 mm) between the page's transverse Mercator and
+#: pyproj's transformation to WGS-84 at a grid's corners for the page to use it
+MAX_TM_ERROR = 1e-9
+#: shifts the page applies itself (to the corners it computes), by name
+PAGE_SHIFTS = ("gcj02",)
 
 
 def _design(i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -72,6 +87,28 @@ def _grid_fit(size: float, i: np.ndarray, j: np.ndarray, crs, shift=None):
     if not np.isfinite(err) or err > MAX_FIT_ERROR:
         return None
     return i0, j0, cx.tolist(), cy.tolist()
+
+
+def _grid_tm(size: float, i: np.ndarray, j: np.ndarray, crs) -> dict | None:
+    """The transverse Mercator parameters of ``crs`` (:func:`geozz.maps.tmerc.params`)
+    when the page's projection with them lands within :data:`MAX_TM_ERROR` degrees of
+    pyproj's WGS-84 at the grid's corners (the four corners of its extent and those of up
+    to 2,000 of its cells, spread over it); else None."""
+    from pyproj import Transformer
+
+    p = tmerc.params(crs)
+    if p is None or not len(i):
+        return None
+    pick = np.unique(np.linspace(0, len(i) - 1, min(len(i), 2000)).astype(np.int64))
+    ci = np.concatenate([[i.min(), i.max() + 1, i.min(), i.max() + 1], i[pick],
+                         i[pick] + 1]).astype(float)
+    cj = np.concatenate([[j.min(), j.min(), j.max() + 1, j.max() + 1], j[pick],
+                         j[pick] + 1]).astype(float)
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(ci * size, cj * size)
+    got_lon, got_lat = tmerc.inverse(p, ci * size, cj * size)
+    d_lon = (np.asarray(got_lon) - np.asarray(lon) + 180) % 360 - 180
+    err = max(np.abs(d_lon).max(), np.abs(np.asarray(got_lat) - np.asarray(lat)).max())
+    return p if np.isfinite(err) and err <= MAX_TM_ERROR else None
 
 
 def _runs(i: np.ndarray, j: np.ndarray) -> list[list[int]]:
@@ -140,17 +177,28 @@ def encode_geometry(geoms, ids, *, decimals: int = 5, names=None, shift=None) ->
     names : array of str, optional
         Unit names; where a grid's cells are named by column and row the grid carries
         the rule (``names``) instead of the names.
-    shift : callable, optional
+    shift : "gcj02" or callable, optional
         ``shift(lon, lat) -> (lon, lat)`` on arrays, applied to WGS-84 coordinates before
-        they are written (GCJ-02 for a base map drawn in GCJ-02).
+        they are written; ``"gcj02"`` (for a base map drawn in GCJ-02: the page shifts
+        the corners it computes for a grid placed by its projection itself, as the grid's
+        ``shift`` says) or a function (then grids are fitted on the shifted corners, or go
+        as polygons).
 
     Returns
     -------
     dict
         ``order`` (positions of the units in page order: grid cells first, then shapes),
-        ``grids`` (``size``, ``i0``, ``j0``, ``lon``, ``lat`` coefficients, ``runs``) and
-        ``shapes`` (one list of polygons of rings per other unit), ``scale``.
+        ``grids`` (``size``, ``i0``, ``j0``, ``runs``, and either ``tm`` (projection
+        parameters) and ``shift`` (None or ``"gcj02"``) or ``lon``, ``lat`` (coefficients
+        of the fit)) and ``shapes`` (one list of polygons of rings per other unit),
+        ``scale``.
     """
+    page_shift = shift if isinstance(shift, str) else None
+    if page_shift is not None:
+        if page_shift not in PAGE_SHIFTS:
+            raise InputError(Issue(field="shift", expected=f"one of {PAGE_SHIFTS} or a "
+                                   "function", got=shift, fix="use shift='gcj02'"))
+        shift = _gcj02
     ids = np.asarray([str(v) for v in ids], dtype=object)
     geo = geoms.to_numpy()
     n = len(geo)
@@ -163,15 +211,20 @@ def encode_geometry(geoms, ids, *, decimals: int = 5, names=None, shift=None) ->
         size, i, j = reg.size[reg.full], reg.i[reg.full], reg.j[reg.full]
         for s in np.unique(size):
             of = size == s
-            fit = _grid_fit(float(s), i[of], j[of], crs, shift)
-            if fit is None:
-                continue
+            tm = _grid_tm(float(s), i[of], j[of], crs) if shift is None or page_shift \
+                else None
+            if tm is not None:
+                place = {"i0": int(i[of].min()), "j0": int(j[of].min()), "tm": tm,
+                         "shift": page_shift}
+            else:
+                fit = _grid_fit(float(s), i[of], j[of], crs, shift)
+                if fit is None:
+                    continue
+                place = dict(zip(("i0", "j0", "lon", "lat"), fit))
             srt = np.lexsort((i[of], j[of]))
             p, ii, jj = pos[of][srt], i[of][srt], j[of][srt]
-            i0, j0, cx, cy = fit
-            grids.append({"size": float(s), "i0": i0, "j0": j0, "lon": cx, "lat": cy,
-                          "runs": _runs(ii, jj), "n": int(len(p)),
-                          "names": _name_rule(names, p, ii, jj)})
+            grids.append({"size": float(s), **place, "runs": _runs(ii, jj),
+                          "n": int(len(p)), "names": _name_rule(names, p, ii, jj)})
             order.extend(p.tolist())
             is_grid[p] = True
     rest = np.flatnonzero(~is_grid)
@@ -182,6 +235,12 @@ def encode_geometry(geoms, ids, *, decimals: int = 5, names=None, shift=None) ->
     order.extend(rest.tolist())
     return {"order": order, "grids": grids, "shapes": shapes, "scale": 10 ** decimals,
             "n_grid": int(is_grid.sum())}
+
+
+def _gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from ..coords import convert
+
+    return convert(lon, lat, src="wgs84", dst="gcj02")
 
 
 def shift_geometry(geoms: np.ndarray, shift) -> np.ndarray:

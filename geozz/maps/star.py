@@ -243,7 +243,8 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
     shown = units[units["unit_type"].isin(types)]
     geoms = shown.geometry
     shift = _to_gcj if tile_crs == "gcj02" else None
-    enc = encode_geometry(geoms, shown.index, decimals=decimals, shift=shift,
+    enc = encode_geometry(geoms, shown.index, decimals=decimals,
+                          shift="gcj02" if shift is not None else None,
                           names=shown["name"].to_numpy() if "name" in shown else None)
     ordered = shown.iloc[enc["order"]]
     ids = ordered.index.astype(str).tolist()

@@ -46,6 +46,148 @@
   function pad3(v) { var t = String(v); while (t.length < 3) t = "0" + t; return t; }
   function quad(c, i, j) { return c[0] + c[1] * i + c[2] * j + c[3] * i * i + c[4] * i * j + c[5] * j * j; }
 
+  /* The transverse Mercator (UTM, Gauss-Krüger) of a grid's CRS from its parameters (a, f,
+     lon0, lat0, k0, x0, y0): Krüger's series to sixth order in n (Karney 2011, the method
+     of PROJ's tmerc), exact to well under a micrometre within a zone. The twin of
+     geozz/maps/tmerc.py. inverse(x, y, out): out = [lon, lat]; forward(lon, lat, out):
+     out = [x, y]. */
+  function TransverseMercator(p) {
+    var f = p.f, n = f / (2 - f), n2 = n * n, e2 = f * (2 - f), e = Math.sqrt(e2), m = 1 - e2;
+    var scale = p.k0 * p.a * (1 + n2 * (1 / 4 + n2 * (1 / 64 + n2 / 256))) / (1 + n);
+    var alpha = [
+      n * (1 / 2 + n * (-2 / 3 + n * (5 / 16 + n * (41 / 180 + n * (-127 / 288 + n * 7891 / 37800))))),
+      n2 * (13 / 48 + n * (-3 / 5 + n * (557 / 1440 + n * (281 / 630 + n * -1983433 / 1935360)))),
+      n2 * n * (61 / 240 + n * (-103 / 140 + n * (15061 / 26880 + n * 167603 / 181440))),
+      n2 * n2 * (49561 / 161280 + n * (-179 / 168 + n * 6601661 / 7257600)),
+      n2 * n2 * n * (34729 / 80640 + n * -3418889 / 1995840),
+      n2 * n2 * n2 * 212378941 / 319334400];
+    var beta = [
+      n * (1 / 2 + n * (-2 / 3 + n * (37 / 96 + n * (-1 / 360 + n * (-81 / 512 + n * 96199 / 604800))))),
+      n2 * (1 / 48 + n * (1 / 15 + n * (-437 / 1440 + n * (46 / 105 + n * -1118711 / 3870720)))),
+      n2 * n * (17 / 480 + n * (-37 / 840 + n * (-209 / 4480 + n * 5569 / 90720))),
+      n2 * n2 * (4397 / 161280 + n * (-11 / 504 + n * -830251 / 7257600)),
+      n2 * n2 * n * (4583 / 161280 + n * -108847 / 3991680),
+      n2 * n2 * n2 * 20648693 / 638668800];
+    var sum = [0, 0];
+    /* sum[0] + i sum[1] = the sum of c[k-1] sin(2k (xi + i eta)), k = 1..6 (Clenshaw) */
+    function clenshaw(c, xi, eta) {
+      var s = Math.sin(2 * xi), co = Math.cos(2 * xi), sh = Math.sinh(2 * eta), ch = Math.cosh(2 * eta);
+      var ar = 2 * co * ch, ai = -2 * s * sh, yr = 0, yi = 0, zr = 0, zi = 0, tr, ti;
+      for (var k = c.length - 1; k >= 0; k--) {
+        tr = ar * yr - ai * yi - zr + c[k]; ti = ar * yi + ai * yr - zi;
+        zr = yr; zi = yi; yr = tr; yi = ti;
+      }
+      var sr = s * ch, si = co * sh;
+      sum[0] = sr * yr - si * yi; sum[1] = sr * yi + si * yr;
+    }
+    function taup(tau) {  // tan of the conformal latitude from tan of the latitude
+      var t1 = Math.sqrt(1 + tau * tau), sig = Math.sinh(e * Math.atanh(e * tau / t1));
+      return Math.sqrt(1 + sig * sig) * tau - sig * t1;
+    }
+    function tauOf(tp) {  // and back (Newton, Karney's)
+      var tau = tp / m, stop = 1.5e-9 * Math.max(1, Math.abs(tp));
+      for (var k = 0; k < 5; k++) {
+        var t = taup(tau), d = (tp - t) * (1 + m * tau * tau) / (m * Math.sqrt(1 + tau * tau) * Math.sqrt(1 + t * t));
+        tau += d;
+        if (Math.abs(d) < stop) break;
+      }
+      return tau;
+    }
+    var chi0 = Math.atan(taup(Math.tan(p.lat0 * RAD)));
+    clenshaw(alpha, chi0, 0);
+    var north0 = p.y0 - scale * (chi0 + sum[0]);  // northing of the equator
+    return {
+      inverse: function (x, y, out) {
+        var xi = (y - north0) / scale, eta = (x - p.x0) / scale;
+        clenshaw(beta, xi, eta);
+        xi -= sum[0]; eta -= sum[1];
+        var she = Math.sinh(eta), cxi = Math.cos(xi);
+        out[0] = p.lon0 + Math.atan2(she, cxi) / RAD;
+        out[1] = Math.atan(tauOf(Math.sin(xi) / Math.sqrt(she * she + cxi * cxi))) / RAD;
+      },
+      forward: function (lon, lat, out) {
+        var lam = (((lon - p.lon0 + 540) % 360) - 180) * RAD, tp = taup(Math.tan(lat * RAD)), cl = Math.cos(lam);
+        var xi = Math.atan2(tp, cl), eta = Math.asinh(Math.sin(lam) / Math.sqrt(tp * tp + cl * cl));
+        clenshaw(alpha, xi, eta);
+        out[0] = p.x0 + scale * (eta + sum[1]);
+        out[1] = north0 + scale * (xi + sum[0]);
+      }
+    };
+  }
+
+  /* GCJ-02 (the base map of tiles="gaode"), as geozz.coords computes it: the offset at a
+     WGS-84 position inside the China box, added to it; taken off again by fixed-point
+     iteration */
+  var GCJ_A = 6378245.0, GCJ_EE = 0.00669342162296594323, gcjD = [0, 0];
+  function gcjInside(lon, lat) { return lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271; }
+  function gcjOffset(lon, lat) {
+    var x = lon - 105, y = lat - 35, P = Math.PI, sin = Math.sin;
+    var common = 20 * sin(6 * P * x) + 20 * sin(2 * P * x), sq = Math.sqrt(Math.abs(x)), xy = 0.1 * x * y;
+    var tLat = (common + 20 * sin(P * y) + 40 * sin(P * y / 3) + 160 * sin(P * y / 12) + 320 * sin(P * y / 30)) * (2 / 3)
+      + (-100 + 2 * x + 3 * y + 0.2 * y * y + xy + 0.2 * sq);
+    var tLon = (common + 20 * sin(P * x) + 40 * sin(P * x / 3) + 150 * sin(P * x / 12) + 300 * sin(P * x / 30)) * (2 / 3)
+      + (300 + x + 2 * y + 0.1 * x * x + xy + 0.1 * sq);
+    var sp = sin(lat * RAD), magic = 1 - GCJ_EE * sp * sp, sm = Math.sqrt(magic);
+    gcjD[0] = tLon * (sm / Math.cos(lat * RAD)) * (180 / (P * GCJ_A));
+    gcjD[1] = tLat * (magic * sm) * (180 / (P * GCJ_A * (1 - GCJ_EE)));
+  }
+  function toGcj(ll) {
+    if (!gcjInside(ll[0], ll[1])) return;
+    gcjOffset(ll[0], ll[1]); ll[0] += gcjD[0]; ll[1] += gcjD[1];
+  }
+  function fromGcj(ll) {
+    if (!gcjInside(ll[0], ll[1])) return;
+    var g0 = ll[0], g1 = ll[1];
+    gcjOffset(g0, g1);
+    var e0 = -gcjD[0], e1 = -gcjD[1];
+    for (var k = 0; k < 10; k++) {
+      gcjOffset(g0 + e0, g1 + e1);
+      var r0 = e0 + gcjD[0], r1 = e1 + gcjD[1];
+      e0 -= r0; e1 -= r1;
+      if (Math.max(Math.abs(r0), Math.abs(r1)) < 1e-10) break;
+    }
+    ll[0] = g0 + e0; ll[1] = g1 + e1;
+  }
+
+  /* Where a grid's lattice points are: ll(i, j, out) puts the [lon, lat] of the corner
+     (i, j) (counted from i0, j0) in out; ij(lon, lat, out) the fractional (i, j) of a
+     position. By the CRS's transverse Mercator (g.tm, at any extent; corners then
+     shifted to GCJ-02 when g.shift says so), or by the quadratic fit (g.lon, g.lat). */
+  function placement(g) {
+    if (g.tm) {
+      var tm = TransverseMercator(g.tm), size = g.size, gcj = g.shift === "gcj02";
+      return {
+        exact: true,
+        ll: function (i, j, out) { tm.inverse((g.i0 + i) * size, (g.j0 + j) * size, out); if (gcj) toGcj(out); },
+        ij: function (lon, lat, out) {
+          out[0] = lon; out[1] = lat;
+          if (gcj) fromGcj(out);
+          tm.forward(out[0], out[1], out);
+          out[0] = out[0] / size - g.i0; out[1] = out[1] / size - g.j0;
+        }
+      };
+    }
+    var cx = g.lon, cy = g.lat;
+    return {
+      exact: false,
+      ll: function (i, j, out) { out[0] = quad(cx, i, j); out[1] = quad(cy, i, j); },
+      ij: function (lon, lat, out) {
+        // start from the linear part, then Newton steps on the quadratic fit
+        var det = cx[1] * cy[2] - cx[2] * cy[1];
+        var i = ((lon - cx[0]) * cy[2] - (lat - cy[0]) * cx[2]) / det;
+        var j = ((lat - cy[0]) * cx[1] - (lon - cx[0]) * cy[1]) / det;
+        for (var step = 0; step < 4; step++) {
+          var fx = quad(cx, i, j) - lon, fy = quad(cy, i, j) - lat;
+          var a = cx[1] + 2 * cx[3] * i + cx[4] * j, b = cx[2] + cx[4] * i + 2 * cx[5] * j;
+          var c = cy[1] + 2 * cy[3] * i + cy[4] * j, d = cy[2] + cy[4] * i + 2 * cy[5] * j;
+          var dt = a * d - b * c;
+          i -= (fx * d - fy * b) / dt; j -= (fy * a - fx * c) / dt;
+        }
+        out[0] = i; out[1] = j;
+      }
+    };
+  }
+
   /* polygons of delta-encoded integer rings -> Leaflet latlngs */
   function decodeRings(polys, s) {
     return polys.map(function (rings) {
@@ -66,11 +208,14 @@
       g.runs.forEach(function (run) { for (var c = 0; c < run[2]; c++) { I.push(run[1] + c - g.i0); J.push(run[0] - g.j0); } });
       g.I = Int32Array.from(I); g.J = Int32Array.from(J); g.first = out.length;
       g.canvas = g.n >= canvasMin;
+      g.place = placement(g);
+      var ll = [0, 0];
       for (var c = 0; c < g.n; c++) {
         if (g.canvas) { out.push({grid: g, c: c, line: false}); continue; }
         var ii = I[c], jj = J[c];
         var ring = [[0, 0], [1, 0], [1, 1], [0, 1]].map(function (d) {
-          return [quad(g.lat, ii + d[0], jj + d[1]), quad(g.lon, ii + d[0], jj + d[1])];
+          g.place.ll(ii + d[0], jj + d[1], ll);
+          return [ll[1], ll[0]];
         });
         out.push({ll: ring, id: cellId(g, c), line: false, name: cellName(g, c)});
       }
@@ -149,28 +294,54 @@
     return 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
   }
 
-  /* A large regular grid as one canvas: each cell a quadrilateral from its column and
-     row (the quadratic lon/lat fit), filled by colour in one path per colour; the cell
-     under the mouse found by inverting the fit (Newton steps), not by a search. */
+  /* A large regular grid as one canvas: each cell a quadrilateral of its four corners,
+     placed from its column and row (placement(): the CRS's transverse Mercator, or the
+     quadratic fit) once, kept as Web Mercator at zoom 0, filled by colour in short paths;
+     the cell under the mouse found by arithmetic (the position projected back to column
+     and row, floored), not by a search. */
   var CHUNK = 12;
   var GridCanvas = L.Layer.extend({
     initialize: function (g, opts) {
       this.g = g; this.first = g.first; this.opts = opts; this.I = g.I; this.J = g.J; this.n = g.n;
-      var imax = 0, jmax = 0, k;
-      for (k = 0; k < this.n; k++) { imax = Math.max(imax, this.I[k]); jmax = Math.max(jmax, this.J[k]); }
-      this.ni = imax + 1; this.nj = jmax + 1;
-      this.dense = this.ni * this.nj <= 4 * this.n + 4096;
-      this.at = this.dense ? new Int32Array(this.ni * this.nj).fill(-1) : new Map();
-      for (k = 0; k < this.n; k++) {
-        var key = this.J[k] * this.ni + this.I[k];
+      var imax = 0, jmax = 0, k, n = this.n, I = this.I, J = this.J;
+      for (k = 0; k < n; k++) { imax = Math.max(imax, I[k]); jmax = Math.max(jmax, J[k]); }
+      var ni = this.ni = imax + 1, nj = this.nj = jmax + 1;
+      this.dense = ni * nj <= 4 * n + 4096;
+      this.at = this.dense ? new Int32Array(ni * nj).fill(-1) : new Map();
+      for (k = 0; k < n; k++) {
+        var key = J[k] * ni + I[k];
         if (this.dense) this.at[key] = k; else this.at.set(key, k);
       }
+      // the corners: of the lattice the cells use, (ni + 1) x (nj + 1) points, or per cell
+      this.lattice = (ni + 1) * (nj + 1) <= 4 * n + 4096;
+      var m = this.lattice ? (ni + 1) * (nj + 1) : 4 * n, ll = [0, 0], place = g.place;
+      var lon = this.lon = new Float64Array(m), lat = this.lat = new Float64Array(m);
+      function put(i, j, q) { place.ll(i, j, ll); lon[q] = ll[0]; lat[q] = ll[1]; }
+      if (this.lattice) {
+        for (var jj = 0; jj <= nj; jj++) for (var ii = 0; ii <= ni; ii++) put(ii, jj, jj * (ni + 1) + ii);
+      } else {
+        for (k = 0; k < n; k++) {
+          put(I[k], J[k], 4 * k); put(I[k] + 1, J[k], 4 * k + 1);
+          put(I[k] + 1, J[k] + 1, 4 * k + 2); put(I[k], J[k] + 1, 4 * k + 3);
+        }
+      }
+      this.mx = new Float64Array(m); this.my = new Float64Array(m);
+      for (k = 0; k < m; k++) { this.mx[k] = mercX(lon[k]); this.my[k] = mercY(lat[k]); }
+      this.X = new Float64Array(m); this.Y = new Float64Array(m);
+    },
+    /* index of corner 0..3 (sw, se, ne, nw) of cell k (of this grid) in the corner arrays */
+    corner: function (k, c) {
+      if (!this.lattice) return 4 * k + c;
+      var i = this.I[k] + (c === 1 || c === 2 ? 1 : 0), j = this.J[k] + (c >= 2 ? 1 : 0);
+      return j * (this.ni + 1) + i;
     },
     getBounds: function () {
-      var g = this.g, ni = this.ni, nj = this.nj;
-      return L.latLngBounds([[0, 0], [ni, 0], [ni, nj], [0, nj]].map(function (d) {
-        return [quad(g.lat, d[0], d[1]), quad(g.lon, d[0], d[1])];
-      }));
+      var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      for (var k = 0; k < this.lon.length; k++) {
+        x0 = Math.min(x0, this.lon[k]); x1 = Math.max(x1, this.lon[k]);
+        y0 = Math.min(y0, this.lat[k]); y1 = Math.max(y1, this.lat[k]);
+      }
+      return L.latLngBounds([[y0, x0], [y1, x1]]);
     },
     onAdd: function (map) {
       this._canvas = L.DomUtil.create("canvas", "gz-grid-canvas leaflet-zoom-animated");
@@ -199,31 +370,19 @@
       var offset = this._map._latLngToNewLayerPoint(this._nw, e.zoom, e.center);
       L.DomUtil.setTransform(this._canvas, offset, scale);
     },
-    /* the cell (page index) at a lon/lat, or -1 */
+    /* the cell (page index) at a lat/lon, or -1 */
     cellAt: function (lat, lon) {
-      var g = this.g, cx = g.lon, cy = g.lat;
-      // start from the linear part, then Newton steps on the quadratic fit
-      var det = cx[1] * cy[2] - cx[2] * cy[1];
-      var i = ((lon - cx[0]) * cy[2] - (lat - cy[0]) * cx[2]) / det;
-      var j = ((lat - cy[0]) * cx[1] - (lon - cx[0]) * cy[1]) / det;
-      for (var step = 0; step < 4; step++) {
-        var fx = quad(cx, i, j) - lon, fy = quad(cy, i, j) - lat;
-        var a = cx[1] + 2 * cx[3] * i + cx[4] * j, b = cx[2] + cx[4] * i + 2 * cx[5] * j;
-        var c = cy[1] + 2 * cy[3] * i + cy[4] * j, d = cy[2] + cy[4] * i + 2 * cy[5] * j;
-        var dt = a * d - b * c;
-        i -= (fx * d - fy * b) / dt; j -= (fy * a - fx * c) / dt;
-      }
-      var ii = Math.floor(i), jj = Math.floor(j);
-      if (ii < 0 || jj < 0 || ii >= this.ni || jj >= this.nj) return -1;
+      var ij = [0, 0];
+      this.g.place.ij(lon, lat, ij);
+      var ii = Math.floor(ij[0]), jj = Math.floor(ij[1]);
+      if (!(ii >= 0 && jj >= 0 && ii < this.ni && jj < this.nj)) return -1;
       var key = jj * this.ni + ii, k = this.dense ? this.at[key] : this.at.get(key);
       return k === undefined || k < 0 ? -1 : this.first + k;
     },
-    /* the four corners of a cell, as Leaflet lat/lngs */
+    /* the four corners of a cell (page index), as Leaflet lat/lngs: the positions drawn */
     corners: function (k) {
-      var g = this.g, i = this.I[k - this.first], j = this.J[k - this.first];
-      return [[0, 0], [1, 0], [1, 1], [0, 1]].map(function (d) {
-        return [quad(g.lat, i + d[0], j + d[1]), quad(g.lon, i + d[0], j + d[1])];
-      });
+      var lon = this.lon, lat = this.lat, self = this;
+      return [0, 1, 2, 3].map(function (c) { var q = self.corner(k - self.first, c); return [lat[q], lon[q]]; });
     },
     draw: function () {
       var map = this._map, tDraw = performance.now();
@@ -240,30 +399,10 @@
       var scale = Math.pow(2, map.getZoom());
       var ref = map.getCenter(), rp = map.latLngToContainerPoint(ref);
       var ox = mercX(ref.lng) * scale - rp.x, oy = mercY(ref.lat) * scale - rp.y;
-      var g = this.g, ni = this.ni, nj = this.nj, n = this.n, I = this.I, J = this.J;
-      // corners of the lattice the cells use: (ni + 1) x (nj + 1) points, or per cell
-      var lattice = (ni + 1) * (nj + 1) <= 4 * n + 4096;
-      var X, Y;
-      function corner(i, j, out, at) {
-        out[0][at] = mercX(quad(g.lon, i, j)) * scale - ox;
-        out[1][at] = mercY(quad(g.lat, i, j)) * scale - oy;
-      }
-      var k, q, c;
-      if (lattice) {
-        X = new Float64Array((ni + 1) * (nj + 1)); Y = new Float64Array(X.length);
-        for (var jj = 0; jj <= nj; jj++) for (var ii = 0; ii <= ni; ii++) corner(ii, jj, [X, Y], jj * (ni + 1) + ii);
-      } else {
-        X = new Float64Array(4 * n); Y = new Float64Array(4 * n);
-        for (k = 0; k < n; k++) {
-          corner(I[k], J[k], [X, Y], 4 * k); corner(I[k] + 1, J[k], [X, Y], 4 * k + 1);
-          corner(I[k] + 1, J[k] + 1, [X, Y], 4 * k + 2); corner(I[k], J[k] + 1, [X, Y], 4 * k + 3);
-        }
-      }
-      function at(k, corner) {  // index of corner 0..3 (sw, se, ne, nw) of cell k
-        if (!lattice) return 4 * k + corner;
-        var i = I[k] + (corner === 1 || corner === 2 ? 1 : 0), j = J[k] + (corner >= 2 ? 1 : 0);
-        return j * (ni + 1) + i;
-      }
+      var n = this.n, X = this.X, Y = this.Y, mx = this.mx, my = this.my, k, q, c;
+      for (k = 0; k < X.length; k++) { X[k] = mx[k] * scale - ox; Y[k] = my[k] * scale - oy; }
+      var self = this;
+      function at(k, c) { return self.corner(k, c); }
       var stars = this.opts.stars(), colours = this.opts.colours, w = size.x, h = size.y;
       var byColour = colours.map(function () { return []; });
       for (k = 0; k < n; k++) {
@@ -443,6 +582,8 @@
   };
 
   window.geozzPageName = pageName;
+  window.geozzTransverseMercator = TransverseMercator;
+  window.geozzGcj = {to: toGcj, from: fromGcj};
   window.geozzDecodeRings = decodeRings;
   /* the page's entry: inflates the packed ratings, then draws (window.geozzMap is set
      once the map is drawn) */
