@@ -477,8 +477,8 @@ class _Board:
 
     The parts every board shares (frame, heading, labels) are made once; :meth:`fill`
     sets the parts of one unit. A PNG is drawn by restoring the shared parts, already
-    rasterised (one image per colour of the band), and drawing only the unit's own
-    texts and QR code over them: the same pixels as drawing the whole figure, in a
+    rasterised (one image per star level and number of rows), and drawing only the
+    unit's own texts and QR code over them: the same pixels as drawing the whole figure, in a
     fraction of the time. A PDF page draws the whole figure (vector text).
     """
 
@@ -513,9 +513,9 @@ class _Board:
         qa.set_title("扫码查看详情 Scan for this unit's page", fontsize=9, parse_math=False)
         self.url = _text(ax, 0.5, 0.045, "", ha="center", va="center", fontsize=6,
                          color="#666")
-        self.own = [self.name, self.kind, self.stars, self.score, self.url, self.qr,
-                    *(a for pair in self.lines for a in pair)]
-        self._shared: dict[str, object] = {}  # band colour -> the shared parts, rasterised
+        self.own: list = []  # what fill() set that is the unit's own (not shared)
+        self._key = None
+        self._shared: dict = {}  # key of the shared parts -> those parts, rasterised
 
     def fill(self, unit, uid, row, period, qr, *, url) -> None:
         """Set the board of one unit (``row``: its ratings in ``period``)."""
@@ -541,6 +541,11 @@ class _Board:
             shown = q < len(lines)
             label.set_text(str(lines[q][0]) if shown else "")
             value.set_text(str(lines[q][1]) if shown else "")
+        # shared by every board of these stars and rows: the band, the stars, the labels
+        # and the contact line (the last row); the rest is the unit's own
+        self._key = (stars, len(lines))
+        self.own = [self.name, self.kind, self.score, self.url, self.qr,
+                    *(value for _, value in self.lines[:len(lines) - 1])]
         self.qr.set_data(~qr)
         n = qr.shape[0]
         self.qr.set_extent((-0.5, n - 0.5, n - 0.5, -0.5))
@@ -553,8 +558,7 @@ class _Board:
         from PIL import Image
 
         canvas = self.fig.canvas
-        colour = self.band.get_facecolor()
-        key = repr(colour)
+        key = self._key
         if key not in self._shared:
             for a in self.own:
                 a.set_visible(False)
