@@ -31,6 +31,7 @@ import osmium
 import osmnx as ox
 
 import geozz as gz
+from geozz._osmfile import convert
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "data" / "longgang" / "shenzhen_longgang.osm.pbf",
@@ -60,17 +61,6 @@ def pyosmium_ways(path: Path) -> int:
                   for nd in way.nodes]
         n += len(coords)
     return n
-
-
-def as_xml(path: Path, out: Path) -> Path:
-    reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
-    header = reader.header()
-    reader.close()
-    writer = osmium.SimpleWriter(str(out), header=header)
-    for obj in osmium.FileProcessor(str(path)):
-        writer.add(obj)
-    writer.close()
-    return out
 
 
 def osmnx_xml(xml: Path) -> str:
@@ -106,7 +96,7 @@ def main() -> None:
             t_pyo = timed(lambda: pyosmium_ways(path), args.repeat)
             t_read = timed(lambda: read(path), args.repeat)
             t_units = timed(lambda: units(path), args.repeat)
-            xml = as_xml(path, Path(tmp) / f"{path.name.split('.')[0]}.osm")
+            xml = convert(path, Path(tmp) / f"{path.name.split('.')[0]}.osm")
             failed = osmnx_xml(xml)
             t_xml = timed(lambda: osmnx_xml(xml), args.repeat)
             xml_cell = f"{'fails' if failed else f'{t_xml:.3f}':>11}"

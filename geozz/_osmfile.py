@@ -34,7 +34,7 @@ import osmium
 
 from .errors import Issue, OSMError
 
-__all__ = ["declared_bounds", "sniff", "osmium_error", "OSMIUM_FORMAT"]
+__all__ = ["declared_bounds", "sniff", "osmium_error", "convert", "OSMIUM_FORMAT"]
 
 #: ``(minlon, minlat, maxlon, maxlat)`` in WGS-84 degrees.
 Bounds = tuple[float, float, float, float]
@@ -127,6 +127,32 @@ def declared_bounds(path: PathLike) -> Bounds | None:
                      "-90 <= minlat <= maxlat <= 90", got=str(box),
             fix="the declared bounds are broken; pass boundary= or re-export the file"))
     return values
+
+
+def convert(src: PathLike, out: PathLike) -> Path:
+    """Write the OSM file ``src`` again as ``out``, in the format ``out``'s name gives
+    (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``), its header (and so its declared
+    bounds) kept: the same extract as XML and as PBF, for tests and benchmarks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from geozz import datasets
+    >>> pbf = datasets.path("longgang") / "shenzhen_longgang.osm.pbf"
+    >>> xml = convert(pbf, Path(tempfile.mkdtemp()) / "longgang.osm")
+    >>> sniff(xml), declared_bounds(xml) == declared_bounds(pbf)
+    ('xml', True)
+    """
+    reader = osmium.io.Reader(str(src), osmium.osm.osm_entity_bits.NOTHING)
+    header = reader.header()
+    reader.close()
+    writer = osmium.SimpleWriter(str(out), header=header)
+    try:
+        for obj in osmium.FileProcessor(str(src)):
+            writer.add(obj)
+    finally:
+        writer.close()
+    return Path(out)
 
 
 def _header(path: PathLike, kind: str):

@@ -22,6 +22,7 @@ import pytest
 import shapely
 
 import geozz as gz
+from geozz._osmfile import convert
 from geozz.area import Area, read_area
 from geozz.errors import GeozzError, OSMError
 from geozz.osm import place as place_module
@@ -55,18 +56,6 @@ def _assert_same_area(a: Area, b: Area) -> None:
         assert x.geometry.geom_equals_exact(y.geometry, 1e-9).all(), layer
 
 
-def _pbf_with_header(xml: Path, out: Path) -> Path:
-    """The XML converted to PBF by pyosmium, header (so <bounds>) kept."""
-    reader = osmium.io.Reader(str(xml), osmium.osm.osm_entity_bits.NOTHING)
-    header = reader.header()
-    reader.close()
-    writer = osmium.SimpleWriter(str(out), header=header)
-    for obj in osmium.FileProcessor(str(xml)):
-        writer.add(obj)
-    writer.close()
-    return out
-
-
 # --------------------------------------------------------------------------------------
 # PBF and XML give the same Area
 # --------------------------------------------------------------------------------------
@@ -76,7 +65,7 @@ def _pbf_with_header(xml: Path, out: Path) -> Path:
 def test_pbf_and_xml_with_the_same_header_give_the_same_area(xml_areas, stem, tmp_path):
     pbf = DATA / f"{stem}.osm.pbf"
     if stem in CHINA:  # the shipped PBF lost the header: convert the XML with it
-        pbf = _pbf_with_header(DATA / f"{stem}.osm.bz2", tmp_path / f"{stem}.osm.pbf")
+        pbf = convert(DATA / f"{stem}.osm.bz2", tmp_path / f"{stem}.osm.pbf")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         area = gz.read_osm(pbf)

@@ -25,6 +25,7 @@ import pytest
 import shapely
 
 import geozz as gz
+from geozz._osmfile import convert
 from geozz.errors import OSMError
 from geozz.osm.network import geodesic_length
 from geozz.osm.reader import REASONS, read_file
@@ -218,7 +219,7 @@ def test_broken_areas_are_repaired_or_dropped_with_their_reason(areas):
 
 
 def test_broken_ring_repair_is_what_make_valid_gives():
-    refs, where = None, {}
+    refs = None
     for w in osmium.FileProcessor(str(CUT / "haidian_broken.osm.bz2")).with_locations():
         if w.is_way() and w.id == make_cuts.CROSSED_RING:
             refs = [(n.lon, n.lat) for n in w.nodes]
@@ -233,23 +234,12 @@ def test_broken_ring_repair_is_what_make_valid_gives():
 # --------------------------------------------------------------------------------------
 
 
-def _as(src: Path, out: Path) -> Path:
-    reader = osmium.io.Reader(str(src), osmium.osm.osm_entity_bits.NOTHING)
-    header = reader.header()
-    reader.close()
-    writer = osmium.SimpleWriter(str(out), header=header)
-    for obj in osmium.FileProcessor(str(src)):
-        writer.add(obj)
-    writer.close()
-    return out
-
-
 @pytest.mark.parametrize("suffix", ["osm", "osm.gz"])
 def test_pbf_and_xml_of_a_cut_give_the_same_units(areas, tmp_path, suffix):
     area, _ = areas["longgang_box.osm.pbf"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        other = gz.read_osm(_as(CUT / "longgang_box.osm.pbf", tmp_path / f"box.{suffix}"))
+        other = gz.read_osm(convert(CUT / "longgang_box.osm.pbf", tmp_path / f"box.{suffix}"))
     assert other.meta["read"] == area.meta["read"]
     assert other.meta["dropped_ids"] == area.meta["dropped_ids"]
     for layer in ("roads", "rivers", "water", "landuse", "admin"):
