@@ -5,8 +5,8 @@ publication (matplotlib figures, which hold the GIL) beside its HTML pages.
 are not imported again, and the arguments are not copied through a pipe) and hands back
 its value, or raises its exception, when :meth:`Background.result` is called. The
 function reports progress through a ``progress(done, total)`` keyword that the parent
-sees while it waits. Where processes cannot be forked (Windows, macOS' default) or the
-machine has one CPU, the function simply runs in this process when its result is asked
+sees while it waits. Where processes are not forked (Windows, macOS) or the machine has
+one CPU, the function simply runs in this process when its result is asked
 for: the same value, without the overlap.
 
 Examples
@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import time
 import traceback
 from typing import Any, Callable
@@ -29,8 +30,9 @@ from .errors import OutputError
 
 __all__ = ["Background", "cpus", "START_METHOD"]
 
-#: how a second process starts: forked where the platform has it, else not at all
-START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+#: how a second process starts: forked on Linux; elsewhere (macOS, where forking a process
+#: that has loaded the system's frameworks is unsafe, and Windows) the work runs here
+START_METHOD = "fork" if sys.platform.startswith("linux") else None
 
 
 def cpus() -> int:
