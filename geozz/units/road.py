@@ -531,10 +531,11 @@ def road_corridors(roads: gpd.GeoDataFrame, boundary, *, width: float | None = N
         return out
     sel = roads
     if "highway" in sel.columns:
-        sel = sel[~sel["highway"].map(_highway_text).isin(list(exclude))]
-    lines = _lines(sel, target, poly)
+        excluded = set(exclude)
+        sel = sel[[_highway_text(v) not in excluded for v in sel["highway"].to_numpy()]]
+    lines, clipped = _lines(sel, target, poly)
     # one row per line part (GeoDataFrame.explode, without the frame)
-    geoms, row = shapely.get_parts(lines.geometry.to_numpy(), return_index=True)
+    geoms, row = shapely.get_parts(clipped, return_index=True)
     keep = (shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING) & \
         (shapely.length(geoms) > 0)
     geoms, row = geoms[keep], row[keep]
