@@ -73,6 +73,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
+from shapely.geometry.base import BaseGeometry
 from pyproj import CRS
 
 from ..errors import CRSError, InputError, Issue, SchemaError
@@ -541,9 +542,13 @@ def _split_types(split_by_admin, units) -> tuple[set, list[Issue]]:
     return chosen, []
 
 
-def _line_pieces(centre, cands, polys, tol):
-    """Cut a centreline at the borders: {area position or None: line}, lengths summing."""
-    borders = shapely.union_all([shapely.boundary(polys[k]) for k in cands])
+def _line_pieces(centre, cands, polys, tol, borders=None):
+    """Cut a centreline at the borders: {area position or None: line}, lengths summing.
+
+    ``borders``: the union of the boundaries of the areas ``cands``, when the caller has it.
+    """
+    if borders is None:
+        borders = shapely.union_all([shapely.boundary(polys[k]) for k in cands])
     owned: dict = {}
     for part in shapely.get_parts(shapely.line_merge(centre) if centre.geom_type ==
                                   "MultiLineString" else centre):
@@ -661,6 +666,21 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
     inside[one] = shapely.covers(polys[area_of], geoms[one])
     line = is_lines[one]  # and their centrelines too
     inside[one[line]] &= shapely.covers(polys[area_of[line]], centres[one[line]])
+    # neighbouring units share their candidate areas: each union is made once
+    unions: dict[tuple, BaseGeometry] = {}
+    borders: dict[tuple, BaseGeometry] = {}
+
+    def union_of(cands: list[int]) -> BaseGeometry:
+        if tuple(cands) not in unions:
+            unions[tuple(cands)] = shapely.union_all([polys[k] for k in cands])
+        return unions[tuple(cands)]
+
+    def borders_of(cands: list[int]) -> BaseGeometry:
+        if tuple(cands) not in borders:
+            borders[tuple(cands)] = shapely.union_all([shapely.boundary(polys[k])
+                                                       for k in cands])
+        return borders[tuple(cands)]
+
     columns = [c for c in units.columns if c not in ADMIN_COLUMNS] + list(ADMIN_COLUMNS)
     values = units.values  # the row values iterrows would give
     names = list(units.columns)
@@ -677,7 +697,7 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
         elif inside[pos]:
             pieces = {cands[0]: (geom, centre)}  # the common case: inside one area
         elif is_line:
-            lines = _line_pieces(centre, cands, polys, tol)
+            lines = _line_pieces(centre, cands, polys, tol, borders_of(cands))
             total = sum(g.length for g in lines.values())
             if utype in split_types:
                 target = _absorb({k: g.length / total for k, g in lines.items()}, min_share)
@@ -696,8 +716,7 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
                 inside_k = {k: _polygonal(shapely.intersection(geom, polys[k]))
                             for k in lines if k is not None}
                 if None in lines:
-                    inside_k[None] = _polygonal(shapely.difference(
-                        geom, shapely.union_all([polys[k] for k in cands])))
+                    inside_k[None] = _polygonal(shapely.difference(geom, union_of(cands)))
                 rest = _polygonal(shapely.difference(geom, shapely.union_all(
                     list(inside_k.values()))))
                 extra = {k: [] for k in lines}
@@ -711,8 +730,7 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
         else:
             parts = {k: _polygonal(shapely.intersection(geom, polys[k])) for k in cands}
             parts = {k: g for k, g in parts.items() if g.area > 0}
-            outside = _polygonal(shapely.difference(geom, shapely.union_all(
-                [polys[k] for k in cands])))
+            outside = _polygonal(shapely.difference(geom, union_of(cands)))
             if outside.area > 0:
                 parts[None] = outside
             if not parts:
