@@ -73,6 +73,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
+from shapely.geometry.base import BaseGeometry
 from pyproj import CRS
 
 from ..errors import CRSError, InputError, Issue, SchemaError
@@ -541,9 +542,13 @@ def _split_types(split_by_admin, units) -> tuple[set, list[Issue]]:
     return chosen, []
 
 
-def _line_pieces(centre, cands, polys, tol):
-    """Cut a centreline at the borders: {area position or None: line}, lengths summing."""
-    borders = shapely.union_all([shapely.boundary(polys[k]) for k in cands])
+def _line_pieces(centre, cands, polys, tol, borders=None):
+    """Cut a centreline at the borders: {area position or None: line}, lengths summing.
+
+    ``borders``: the union of the boundaries of the areas ``cands``, when the caller has it.
+    """
+    if borders is None:
+        borders = shapely.union_all([shapely.boundary(polys[k]) for k in cands])
     owned: dict = {}
     for part in shapely.get_parts(shapely.line_merge(centre) if centre.geom_type ==
                                   "MultiLineString" else centre):
@@ -633,31 +638,68 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
     if issues:
         raise InputError(issues)
     admin = _normalised(admin, units.crs)
-    polys = list(admin.geometry.values)
-    for p in polys:
-        shapely.prepare(p)
+    polys = admin.geometry.to_numpy()
+    shapely.prepare(polys)
     rank = {k: k for k in range(len(admin))}  # admin is sorted by codes, then names
+    # what a piece in each area gets: names, code and the name for ``admin``
+    area_cols = [{"admin_county": r.county, "admin_street": r.street,
+                  "admin_community": r.community, "admin_code": _prefix(r)}
+                 for r in admin.itertuples(index=False)]
+    area_name = [r.community or r.street or r.county for r in admin.itertuples(index=False)]
     tol = 0.01  # metres: a centreline stretch this close to an area lies on its border
     has_centre = "centerline" in units.columns
+    geoms = units.geometry.to_numpy()
+    centres = (units["centerline"].to_numpy() if has_centre
+               else np.full(len(units), None, dtype=object))
+    is_lines = np.array([isinstance(c, shapely.Geometry) and not c.is_empty and c.length > 0
+                         for c in centres], dtype=bool)
+    unit_types = units["unit_type"].to_numpy()
+    cand_left, cand_right = admin.sindex.query(geoms, predicate="intersects")
+    order = np.lexsort((cand_right, cand_left))  # by unit, then area (= by rank)
+    cand_left, cand_right = cand_left[order], cand_right[order]
+    bounds = np.searchsorted(cand_left, np.arange(len(units) + 1))
+    # the common case, a unit inside one area, decided for all units at once
+    n_cands = np.diff(bounds)
+    one = np.flatnonzero(n_cands == 1)
+    inside = np.zeros(len(units), dtype=bool)
+    area_of = cand_right[bounds[one]]
+    inside[one] = shapely.covers(polys[area_of], geoms[one])
+    line = is_lines[one]  # and their centrelines too
+    inside[one[line]] &= shapely.covers(polys[area_of[line]], centres[one[line]])
+    # neighbouring units share their candidate areas: each union is made once
+    unions: dict[tuple, BaseGeometry] = {}
+    borders: dict[tuple, BaseGeometry] = {}
+
+    def union_of(cands: list[int]) -> BaseGeometry:
+        if tuple(cands) not in unions:
+            unions[tuple(cands)] = shapely.union_all([polys[k] for k in cands])
+        return unions[tuple(cands)]
+
+    def borders_of(cands: list[int]) -> BaseGeometry:
+        if tuple(cands) not in borders:
+            borders[tuple(cands)] = shapely.union_all([shapely.boundary(polys[k])
+                                                       for k in cands])
+        return borders[tuple(cands)]
+
+    columns = [c for c in units.columns if c not in ADMIN_COLUMNS] + list(ADMIN_COLUMNS)
+    values = units.values  # the row values iterrows would give
+    names = list(units.columns)
     records = []
-    cand_left, cand_right = admin.sindex.query(units.geometry.values, predicate="intersects")
-    candidates = pd.Series(cand_right).groupby(cand_left).agg(list).to_dict()
-    for pos, (uid, unit) in enumerate(units.iterrows()):
-        cands = sorted(candidates.get(pos, []), key=rank.get)
-        geom = unit.geometry
-        centre = unit["centerline"] if has_centre else None
-        is_line = (isinstance(centre, shapely.Geometry) and not centre.is_empty
-                   and centre.length > 0)
+    for pos, uid in enumerate(units.index):
+        cands = [int(k) for k in cand_right[bounds[pos]:bounds[pos + 1]]]
+        geom = geoms[pos]
+        centre = centres[pos] if has_centre else None
+        is_line = bool(is_lines[pos])
+        utype = unit_types[pos]
         pieces = {}  # area position or None -> (geometry, centreline or None)
         if not cands:
             pieces = {None: (geom, centre)}
-        elif len(cands) == 1 and polys[cands[0]].covers(geom) and (
-                not is_line or polys[cands[0]].covers(centre)):
+        elif inside[pos]:
             pieces = {cands[0]: (geom, centre)}  # the common case: inside one area
         elif is_line:
-            lines = _line_pieces(centre, cands, polys, tol)
+            lines = _line_pieces(centre, cands, polys, tol, borders_of(cands))
             total = sum(g.length for g in lines.values())
-            if unit["unit_type"] in split_types:
+            if utype in split_types:
                 target = _absorb({k: g.length / total for k, g in lines.items()}, min_share)
                 merged: dict = {}
                 for k, g in lines.items():
@@ -671,31 +713,29 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
             if len(lines) == 1:
                 pieces = {next(iter(lines)): (geom, centre)}
             else:
-                inside = {k: _polygonal(shapely.intersection(geom, polys[k]))
-                          for k in lines if k is not None}
+                inside_k = {k: _polygonal(shapely.intersection(geom, polys[k]))
+                            for k in lines if k is not None}
                 if None in lines:
-                    inside[None] = _polygonal(shapely.difference(
-                        geom, shapely.union_all([polys[k] for k in cands])))
+                    inside_k[None] = _polygonal(shapely.difference(geom, union_of(cands)))
                 rest = _polygonal(shapely.difference(geom, shapely.union_all(
-                    list(inside.values()))))
+                    list(inside_k.values()))))
                 extra = {k: [] for k in lines}
                 for part in shapely.get_parts(rest):
                     if part.area > 0:
                         nearest = min(lines, key=lambda k: (shapely.distance(part, lines[k]),
                                                             k is None, rank.get(k, 0)))
                         extra[nearest].append(part)
-                pieces = {k: (shapely.union_all([inside.get(k, shapely.Polygon()), *extra[k]]),
-                              lines[k]) for k in lines}
+                pieces = {k: (shapely.union_all([inside_k.get(k, shapely.Polygon()),
+                                                 *extra[k]]), lines[k]) for k in lines}
         else:
             parts = {k: _polygonal(shapely.intersection(geom, polys[k])) for k in cands}
             parts = {k: g for k, g in parts.items() if g.area > 0}
-            outside = _polygonal(shapely.difference(geom, shapely.union_all(
-                [polys[k] for k in cands])))
+            outside = _polygonal(shapely.difference(geom, union_of(cands)))
             if outside.area > 0:
                 parts[None] = outside
             if not parts:
                 pieces = {None: (geom, centre)}
-            elif unit["unit_type"] in split_types and geom.area > 0:
+            elif utype in split_types and geom.area > 0:
                 target = _absorb({k: g.area / geom.area for k, g in parts.items()}, min_share)
                 merged = {}
                 for k, g in parts.items():
@@ -705,14 +745,15 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
                 if len(pieces) == 1:
                     pieces = {next(iter(pieces)): (geom, centre)}
             else:
-                inside = {k: g for k, g in parts.items() if k is not None}
-                best = (max(inside, key=lambda k: (inside[k].area, -rank[k])) if inside
+                inside_k = {k: g for k, g in parts.items() if k is not None}
+                best = (max(inside_k, key=lambda k: (inside_k[k].area, -rank[k])) if inside_k
                         else None)
                 pieces = {best: (geom, centre)}
         order = sorted(pieces, key=lambda k: (k is None, rank.get(k, 0)))
+        unit = dict(zip(names, values[pos]))
         for n, k in enumerate(order, start=1):
             piece, line = pieces[k]
-            row = unit.to_dict()
+            row = dict(unit)
             row["unit_id"] = uid if len(order) == 1 else f"{uid}/{n}"
             row["geometry"] = piece
             if len(order) > 1:
@@ -724,12 +765,9 @@ def apply_admin(units: gpd.GeoDataFrame, admin, *, split_by_admin: bool | Iterab
                 row.update(admin_county="", admin_street="", admin_community="",
                            admin_code="")
             else:
-                area = admin.iloc[k]
-                row.update(admin_county=area.county, admin_street=area.street,
-                           admin_community=area.community, admin_code=_prefix(area))
-                row["admin"] = area.community or area.street or area.county or row.get("admin")
+                row.update(area_cols[k])
+                row["admin"] = area_name[k] or row.get("admin")
             records.append(row)
-    columns = [c for c in units.columns if c not in ADMIN_COLUMNS] + list(ADMIN_COLUMNS)
     out = pd.DataFrame.from_records(records, index="unit_id",
                                     columns=["unit_id", *columns]) if records else \
         pd.DataFrame(columns=columns, index=pd.Index([], name="unit_id"))

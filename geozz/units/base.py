@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -139,8 +139,18 @@ def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, *,
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
+class _Clip(NamedTuple):
+    """A boundary :func:`_as_polygon` has made: :func:`~geozz.units.build_units` makes it
+    once and hands it to each layer's builder, which takes it as it is."""
+
+    poly: BaseGeometry
+    crs: CRS
+
+
 def _as_polygon(boundary, crs: CRS | None) -> tuple[BaseGeometry, CRS]:
     """Union a boundary (GeoDataFrame, GeoSeries or geometry) and project it to metres."""
+    if isinstance(boundary, _Clip) and (crs is None or CRS.from_user_input(crs) == boundary.crs):
+        return boundary.poly, boundary.crs
     boundary = boundary_frame(boundary)
     target = metric_crs(boundary, crs=crs)
     poly = shapely.make_valid(boundary.geometry.to_crs(target).union_all())
@@ -156,23 +166,34 @@ def _frame(records: dict, crs: CRS, index: Iterable[str]) -> gpd.GeoDataFrame:
     gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=crs,
                            index=pd.Index(list(index), name="unit_id", dtype="str"))
     gdf["centerline"] = gpd.GeoSeries(gdf["centerline"], crs=crs, index=gdf.index)
-    return gdf[COLUMNS]
+    return gdf if list(gdf.columns) == COLUMNS else gdf[COLUMNS]
 
 
 
-def _lines(gdf: gpd.GeoDataFrame, target: CRS, poly: BaseGeometry) -> gpd.GeoDataFrame:
-    """Project lines and clip them to the boundary polygon, keeping line parts only."""
+def _lines(gdf: gpd.GeoDataFrame, target: CRS, poly: BaseGeometry
+           ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Project lines and clip them to the boundary polygon, keeping line parts only.
+
+    Returns the rows of ``gdf`` that keep a line and, for each, its clipped line
+    (a LineString or MultiLineString in ``target``).
+    """
     if gdf.crs is None:
         raise CRSError(Issue(field="crs", expected="lines with a CRS",
                              fix="call .set_crs(4326) first"))
-    out = gdf.to_crs(target)
-    out = out[~out.geometry.is_empty & out.geometry.notna()].copy()
-    out["geometry"] = shapely.intersection(out.geometry.values, poly)
-    out = out[~out.geometry.is_empty]
-    out["geometry"] = [shapely.line_merge(shapely.union_all(
-        [p for p in shapely.get_parts(g) if p.geom_type == "LineString"]))
-        if g.geom_type not in ("LineString", "MultiLineString") else g for g in out.geometry]
-    return out[~out.geometry.is_empty]
+    geoms = gdf.geometry.to_crs(target).to_numpy()
+    keep = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    clipped = shapely.intersection(geoms[keep], poly)
+    ok = ~shapely.is_empty(clipped)
+    keep, clipped = keep[ok], clipped[ok]
+    # a clip that touches the boundary may give points too: the line parts, merged
+    odd = np.flatnonzero(~np.isin(shapely.get_type_id(clipped),
+                                  [shapely.GeometryType.LINESTRING,
+                                   shapely.GeometryType.MULTILINESTRING]))
+    for i in odd:
+        clipped[i] = shapely.line_merge(shapely.union_all(
+            [p for p in shapely.get_parts(clipped[i]) if p.geom_type == "LineString"]))
+    ok = ~shapely.is_empty(clipped)
+    return gdf.iloc[keep[ok]], clipped[ok]
 
 
 def _check_name_column(gdf: gpd.GeoDataFrame, field: str, what: str) -> None:

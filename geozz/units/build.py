@@ -23,7 +23,7 @@ import shapely
 from ..area import Area
 from ..errors import InputError, Issue
 from .admin import LEVELS
-from .base import _as_polygon, _number_issues, metric_crs
+from .base import _as_polygon, _Clip, _number_issues, metric_crs
 from .grid import _shape_issues, grid
 from .registry import GRID, RIVER, ROAD, UNIT_TYPES
 from .river import river_reaches
@@ -139,17 +139,18 @@ def build_units(area: Area, *, grid_size: float = 200, road_width: float | None 
     if issues:
         raise InputError(issues)
     target = metric_crs(area.boundary, crs=crs)
+    boundary = _Clip(*_as_polygon(area.boundary, target))  # made once for every layer
     parts = []
     if GRID.name in unit_types:
-        parts.append(grid(area.boundary, size=grid_size, admin=area.name, crs=target,
+        parts.append(grid(boundary, size=grid_size, admin=area.name, crs=target,
                           shape=grid_shape, h3_resolution=h3_resolution))
     if ROAD.name in unit_types:
-        parts.append(road_corridors(area.roads, area.boundary, width=road_width,
+        parts.append(road_corridors(area.roads, boundary, width=road_width,
                                     admin=area.name, crs=target,
                                     section_length=section_length, road_widths=road_widths,
                                     unnamed=unnamed, merge_within=merge_within))
     if RIVER.name in unit_types:
-        parts.append(river_reaches(area.rivers, area.boundary, reach_length=reach_length,
+        parts.append(river_reaches(area.rivers, boundary, reach_length=reach_length,
                                    width=river_width, admin=area.name, crs=target,
                                    water=getattr(area, "water", None), bank_width=bank_width))
     attrs = {k: v for part in parts for k, v in part.attrs.items()}

@@ -57,7 +57,6 @@ from typing import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 import shapely.ops
 from shapely.geometry.base import BaseGeometry
@@ -189,25 +188,33 @@ def _segments(geoms: Iterable[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
     """Cut lines into 2-point segments of at most :data:`_SEGMENT` metres.
 
     Returns the segments and, for each, the position of the line it came from.
+
+    Examples
+    --------
+    >>> segs, owner = _segments([
+    ...     shapely.LineString([(0, 0), (25, 0)]),
+    ...     shapely.MultiLineString([[(0, 9), (0, 9), (4, 9)], [(5, 5), (6, 5)]])])
+    >>> for seg, line in zip(segs, owner):  # no zero-length segment, parts not joined
+    ...     print(line, seg.wkt)
+    0 LINESTRING (0 0, 8.333333333333334 0)
+    0 LINESTRING (8.333333333333334 0, 16.666666666666668 0)
+    0 LINESTRING (16.666666666666668 0, 25 0)
+    1 LINESTRING (0 9, 4 9)
+    1 LINESTRING (5 5, 6 5)
     """
-    geoms = list(geoms)
-    if not geoms:
-        return np.array([], dtype=object), np.array([], dtype=int)
-    dense = shapely.segmentize(np.array(geoms, dtype=object), _SEGMENT)
-    coords, owner = shapely.get_coordinates(dense, return_index=True)
-    # parts of a multi-line are joined by the index too; split where a part ends
+    geoms = np.array(list(geoms), dtype=object)
+    empty = np.array([], dtype=object), np.array([], dtype=int)
+    if not len(geoms):
+        return empty
+    dense = shapely.segmentize(geoms, _SEGMENT)
+    # each part of a multi-line on its own: consecutive vertices of one part make a segment
     parts, part_owner = shapely.get_parts(dense, return_index=True)
-    segs, seg_owner = [], []
-    for part, i in zip(parts, part_owner):
-        xy = shapely.get_coordinates(part)
-        if len(xy) < 2:
-            continue
-        segs.append(shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1)))
-        seg_owner.append(np.full(len(xy) - 1, i))
-    if not segs:
-        return np.array([], dtype=object), np.array([], dtype=int)
-    segs = np.concatenate(segs)
-    seg_owner = np.concatenate(seg_owner)
+    xy, where = shapely.get_coordinates(parts, return_index=True)
+    pair = np.flatnonzero(where[:-1] == where[1:])
+    if not len(pair):
+        return empty
+    segs = shapely.linestrings(np.stack([xy[pair], xy[pair + 1]], axis=1))
+    seg_owner = part_owner[where[pair]]
     keep = shapely.length(segs) > 0
     return segs[keep], seg_owner[keep]
 
@@ -228,6 +235,37 @@ def _main_class(classes: np.ndarray, lengths: np.ndarray) -> str:
     return str(names[int(np.argmax(totals))])
 
 
+def _main_classes(classes: np.ndarray, lengths: np.ndarray, section: np.ndarray,
+                  n: int) -> list[str]:
+    """The main class of each of ``n`` sections: for section ``k``, what
+    :func:`_main_class` gives for the classes and lengths of the segments in section ``k``
+    (sections without segments: ``""``), all sections at once.
+
+    Examples
+    --------
+    >>> _main_classes(np.array(["primary", "service", "primary", "service"], dtype=object),
+    ...               np.array([10.0, 25.0, 15.0, 5.0]), np.array([0, 0, 0, 2]), 3)
+    ['primary', '', 'service']
+    """
+    out = [""] * n
+    if not len(classes):
+        return out
+    names, code = np.unique(classes.astype(str), return_inverse=True)
+    code = code.ravel()
+    order = np.lexsort((code, section))  # by section, then class (in name order)
+    sec, cls, lens = section[order], code[order], lengths[order]
+    starts = np.flatnonzero(np.r_[True, (sec[1:] != sec[:-1]) | (cls[1:] != cls[:-1])])
+    best: dict[int, tuple[float, int]] = {}  # section -> (total, class) of the main class
+    for lo, hi in zip(starts, np.r_[starts[1:], len(sec)]):
+        k, c = int(sec[lo]), int(cls[lo])
+        total = math.fsum(lens[lo:hi])
+        if k not in best or total > best[k][0]:  # classes come in name order: ties keep
+            best[k] = (total, c)                 # the first, as np.argmax does
+    for k, (_, c) in best.items():
+        out[k] = str(names[c])
+    return out
+
+
 def _orient(line: BaseGeometry, east_west: bool) -> BaseGeometry:
     """The line running from its west end (south end for a north–south road)."""
     (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
@@ -235,10 +273,63 @@ def _orient(line: BaseGeometry, east_west: bool) -> BaseGeometry:
     return shapely.reverse(line) if backwards else line
 
 
-def _within(line: BaseGeometry, other: BaseGeometry, distance: float) -> bool:
-    """Whether every point of ``line`` lies within ``distance`` of ``other``."""
-    pts = shapely.points(shapely.get_coordinates(shapely.segmentize(line, _SEGMENT / 2)))
-    return bool(shapely.distance(pts, other).max() <= distance + 1e-9)
+def _reach(lines: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each line, how far its farthest point (every 5 m along it) lies from its other.
+
+    ``lines[i]`` is measured against ``others[i]``.
+
+    Examples
+    --------
+    >>> line = shapely.LineString([(0, 0), (20, 0)])
+    >>> others = np.array([shapely.LineString([(0, 3), (10, 3)]), shapely.Point(0, 0)])
+    >>> _reach(np.array([line, line]), others).tolist()
+    [10.44030650891055, 20.0]
+    """
+    if not len(lines):
+        return np.array([], dtype=float)
+    dense = shapely.segmentize(lines, _SEGMENT / 2)
+    xy, where = shapely.get_coordinates(dense, return_index=True)
+    dist = shapely.distance(shapely.points(xy), others[where])
+    out = np.full(len(lines), -np.inf)
+    np.maximum.at(out, where, dist)
+    return out
+
+
+def _beside(lines: np.ndarray, others: np.ndarray, distance: float) -> np.ndarray:
+    """For each line, whether all of it lies within ``distance`` of its other:
+    ``_reach(lines, others) <= distance`` (to 1e-9 m), measuring as little as it can.
+
+    The vertices of a line are among the points :func:`_reach` measures, so a line with a
+    vertex too far is not beside its other, whatever lies between. A vertex farther than
+    ``distance`` from the other's bounding box (by a micrometre, far above rounding) is
+    farther from the other too: that is told from the coordinates alone, and only the
+    vertices of the remaining lines are measured by GEOS, then their points in between.
+
+    Examples
+    --------
+    >>> lines = np.array([shapely.LineString([(0, 0), (20, 0)]),
+    ...                   shapely.LineString([(0, 0), (5, 30), (10, 0)]),
+    ...                   shapely.LineString([(0, 2), (100, 2)]),
+    ...                   shapely.LineString([(0, 2), (500, 2)])])
+    >>> others = np.array([shapely.LineString([(0, 3), (100, 3)])] * 4)
+    >>> _beside(lines, others, 10).tolist()
+    [True, False, True, False]
+    """
+    out = np.zeros(len(lines), dtype=bool)
+    if not len(lines):
+        return out
+    xy, where = shapely.get_coordinates(lines, return_index=True)
+    box = shapely.bounds(others)[where]
+    dx = np.maximum(np.maximum(box[:, 0] - xy[:, 0], xy[:, 0] - box[:, 2]), 0)
+    dy = np.maximum(np.maximum(box[:, 1] - xy[:, 1], xy[:, 1] - box[:, 3]), 0)
+    far = np.zeros(len(lines), dtype=bool)
+    far[where[np.hypot(dx, dy) > distance + 1e-6]] = True
+    look = ~far[where]
+    far[where[look][shapely.distance(shapely.points(xy[look]), others[where[look]])
+                    > distance + 1e-9]] = True
+    near = np.flatnonzero(~far)
+    out[near] = _reach(lines[near], others[near]) <= distance + 1e-9
+    return out
 
 
 def _cuts(length: float, junctions: Iterable[float], target: float) -> list[float]:
@@ -288,11 +379,13 @@ class _Road:
         merged = shapely.line_merge(shapely.union_all(lines))
         parts = sorted((p for p in shapely.get_parts(merged) if p.length > 0),
                        key=lambda p: (-round(p.length, 3), p.coords[0]))
-        minx, miny, maxx, maxy = shapely.union_all(parts).bounds
+        # the bounds of the parts (their union's, without noding them again)
+        minx, miny, maxx, maxy = shapely.total_bounds(parts)
         self.east_west = (maxx - minx) >= (maxy - miny)
         main: list[BaseGeometry] = []
         for part in parts:  # longest first: a part beside a longer one is folded into it
-            if not any(_within(part, m, merge_within) for m in main):
+            if not main or not _beside(np.array([part] * len(main), dtype=object),
+                                       np.array(main, dtype=object), merge_within).any():
                 main.append(part)
         main = [_orient(p, self.east_west) for p in main]
         axis = 0 if self.east_west else 1
@@ -300,16 +393,21 @@ class _Road:
         self.stretches = main
         self.offsets = np.concatenate([[0.0], np.cumsum([p.length for p in main])[:-1]])
         self.length = float(sum(p.length for p in main))
-        self.tree = shapely.STRtree(main)
 
-    def sections(self, junctions: set[tuple[float, float]], target: float) -> None:
-        """Cut the road at its major junctions / round stakes (``self.bounds``, chainage)."""
+    def sections(self, owners: Mapping[tuple[float, float], set[str]], target: float) -> None:
+        """Cut the road at its major junctions / round stakes (``self.bounds``, chainage).
+
+        ``owners`` maps a vertex (rounded to :data:`_ROUND` decimals) to the names of the
+        major roads through it: a junction of this road is a vertex with another name.
+        """
+        mine = {self.name if self.name != UNNAMED_ROAD else None}
         at = []
         for part, off in zip(self.stretches, self.offsets):
             xy = shapely.get_coordinates(part)
             along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
-            at += [off + float(d) for (x, y), d in zip(xy, along)
-                   if (round(x, _ROUND), round(y, _ROUND)) in junctions]
+            keys = map(tuple, np.round(xy, _ROUND).tolist())
+            at += [off + float(d) for key, d in zip(keys, along)
+                   if key in owners and owners[key] - mine]
         self.bounds = np.array(_cuts(self.length, at, target))
 
     def centre(self, a: float, b: float) -> BaseGeometry:
@@ -326,12 +424,16 @@ class _Road:
         if len(segs) == 0:
             return np.array([], dtype=int)
         mids = shapely.line_interpolate_point(segs, 0.5, normalized=True)
-        stretch = self.tree.query_nearest(mids, all_matches=False)[1]
-        along = np.empty(len(segs))
-        for s in np.unique(stretch):
-            pick = stretch == s
-            along[pick] = self.offsets[s] + shapely.line_locate_point(self.stretches[s],
-                                                                     mids[pick])
+        if len(self.stretches) == 1:
+            along = self.offsets[0] + shapely.line_locate_point(self.stretches[0], mids)
+        else:
+            tree = shapely.STRtree(self.stretches)
+            stretch = tree.query_nearest(mids, all_matches=False)[1]
+            along = np.empty(len(segs))
+            for s in np.unique(stretch):
+                pick = stretch == s
+                along[pick] = self.offsets[s] + shapely.line_locate_point(self.stretches[s],
+                                                                         mids[pick])
         return np.searchsorted(self.bounds[1:-1], along, side="right")
 
 
@@ -429,16 +531,20 @@ def road_corridors(roads: gpd.GeoDataFrame, boundary, *, width: float | None = N
         return out
     sel = roads
     if "highway" in sel.columns:
-        sel = sel[~sel["highway"].map(_highway_text).isin(list(exclude))]
-    lines = _lines(sel, target, poly)
-    lines = lines.explode(index_parts=False)
-    lines = lines[lines.geometry.geom_type.eq("LineString") & (lines.geometry.length > 0)]
-    names = lines[name_field].map(lambda v: "" if v is None or (isinstance(v, float) and
-                                                               math.isnan(v)) else str(v).strip())
-    highway = (lines["highway"].map(_highway_text) if "highway" in lines.columns
-               else pd.Series("", index=lines.index))
-    geoms = lines.geometry.to_numpy()
-    names, highway = names.to_numpy(), highway.to_numpy()
+        excluded = set(exclude)
+        sel = sel[[_highway_text(v) not in excluded for v in sel["highway"].to_numpy()]]
+    lines, clipped = _lines(sel, target, poly)
+    # one row per line part (GeoDataFrame.explode, without the frame)
+    geoms, row = shapely.get_parts(clipped, return_index=True)
+    keep = (shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING) & \
+        (shapely.length(geoms) > 0)
+    geoms, row = geoms[keep], row[keep]
+    names = np.array(["" if v is None or (isinstance(v, float) and math.isnan(v))
+                      else str(v).strip() for v in lines[name_field].to_numpy()[row]],
+                     dtype=object)
+    highway = (np.array([_highway_text(v) for v in lines["highway"].to_numpy()[row]],
+                        dtype=object) if "highway" in lines.columns
+               else np.full(len(geoms), "", dtype=object))
     named = names != ""
     counts["lines"] = int((~named).sum())
 
@@ -462,32 +568,37 @@ def road_corridors(roads: gpd.GeoDataFrame, boundary, *, width: float | None = N
 
     # major junctions: vertices shared with a road of another name of class tertiary+
     owners: dict[tuple[float, float], set[str]] = defaultdict(set)
-    for i in np.flatnonzero(named):
-        if highway[i] in MAJOR_HIGHWAYS:
-            for x, y in shapely.get_coordinates(geoms[i]):
-                owners[(round(x, _ROUND), round(y, _ROUND))].add(names[i])
-    for key, (road, idx) in built.items():
-        mine = road.name if road.name != UNNAMED_ROAD else None
-        road.sections({v for v, who in owners.items() if who - {mine}}, section_length)
+    major = np.flatnonzero(named & np.array([h in MAJOR_HIGHWAYS for h in highway], dtype=bool))
+    if len(major):
+        xy, where = shapely.get_coordinates(geoms[major], return_index=True)
+        for vertex, i in zip(map(tuple, np.round(xy, _ROUND).tolist()), major[where]):
+            owners[vertex].add(names[i])
+    for road, _ in built.values():
+        road.sections(owners, section_length)
 
     # unnamed lines beside a named road join it
     attached: dict[str, list[BaseGeometry]] = defaultdict(list)
     if unnamed == "merge" and len(loose):
         hosts = [(key, s) for key, (road, _) in built.items() if road.name != UNNAMED_ROAD
                  for s in road.stretches]
-        tree = shapely.STRtree([s for _, s in hosts]) if hosts else None
-        for i in loose:
-            line = geoms[i]
-            if tree is not None:
-                near = tree.query_nearest(line.interpolate(0.5, normalized=True),
-                                          all_matches=False)
-                key, host = hosts[int(near[0])]
-                if _within(line, host, merge_within):
-                    attached[key].append(line)
-                    counts["merged"] += 1
-                    continue
-            counts["dropped"] += 1
-            counts["dropped_m"] += float(line.length)
+        host = np.full(len(loose), -1)
+        beside = np.zeros(len(loose), dtype=bool)
+        if hosts:
+            host_lines = np.array([s for _, s in hosts], dtype=object)
+            tree = shapely.STRtree(host_lines)
+            mids = shapely.line_interpolate_point(geoms[loose], 0.5, normalized=True)
+            which, near = tree.query_nearest(mids, all_matches=False)
+            host[which] = near
+            found = host >= 0
+            beside[found] = _beside(geoms[loose][found], host_lines[host[found]],
+                                    merge_within)
+        for i, h, ok in zip(loose, host, beside):
+            if ok:
+                attached[hosts[h][0]].append(geoms[i])
+                counts["merged"] += 1
+            else:
+                counts["dropped"] += 1
+                counts["dropped_m"] += float(geoms[i].length)
     elif unnamed == "drop":
         counts["dropped"] = len(loose)
         counts["dropped_m"] = float(sum(geoms[i].length for i in loose))
@@ -497,38 +608,42 @@ def road_corridors(roads: gpd.GeoDataFrame, boundary, *, width: float | None = N
                           "pass unnamed='merge' or unnamed='own' to keep them", UserWarning,
                           stacklevel=2)
 
-    records = {k: [] for k in COLUMNS}
-    ids = []
+    ids, labels, centres, shapes, widths_m = [], [], [], [], []
     for key, (road, idx) in sorted(built.items()):
         segs, owner = _segments(road.lines)
-        seg_hw = np.array([road.highways[o] for o in owner], dtype=object)
+        seg_hw = np.array(road.highways, dtype=object)[owner]
         seg_len = shapely.length(segs)
         section = road.locate(segs)
         extra, _ = _segments(attached.get(key, []))
         x_section = road.locate(extra)
+        n = len(road.bounds) - 1
+        classes = _main_classes(seg_hw, seg_len, section, n)
+        # each section's segments, in their order (a stable sort by section)
+        by_section = np.split(segs[np.argsort(section, kind="stable")],
+                              np.searchsorted(np.sort(section), np.arange(1, n)))
+        x_by_section = np.split(extra[np.argsort(x_section, kind="stable")],
+                                np.searchsorted(np.sort(x_section), np.arange(1, n)))
         hash_ = _stable_hash(key)
-        for k in range(len(road.bounds) - 1):
+        for k in range(n):
             a, b = road.bounds[k], road.bounds[k + 1]
             centre = road.centre(a, b)
-            mine = section == k
-            cls = _main_class(seg_hw[mine], seg_len[mine])
-            w = float(width) if width is not None else _class_width(cls, widths)
-            # merged back into long lines: buffering thousands of 10 m pieces is slow
-            shape = shapely.line_merge(shapely.union_all(np.concatenate(
-                [[centre], segs[mine], extra[x_section == k]])))
-            shape = shapely.simplify(shape, 0.01)
-            corridor = shapely.intersection(shape.buffer(w, quad_segs=4), poly)
+            w = float(width) if width is not None else _class_width(classes[k], widths)
+            # merged back into long lines (below): buffering thousands of 10 m pieces is slow
+            shapes.append(shapely.union_all(np.concatenate(
+                [[centre], by_section[k], x_by_section[k]])))
             start, end = _stake(a), _stake(b)
             ids.append(f"{ROAD.id_prefix}-{hash_}-{start}-{end}")
-            records["unit_type"].append(ROAD.name)
-            records["name"].append(f"{road.name} {start}–{end}")
-            records["admin"].append(admin)
-            records["length_m"].append(centre.length)
-            records["geometry"].append(corridor)
-            records["area_m2"].append(corridor.area)
-            records["responsible"].append("")
-            records["centerline"].append(centre)
-    out = _frame(records, target, ids)
+            labels.append(f"{road.name} {start}–{end}")
+            centres.append(centre)
+            widths_m.append(w)
+    centres = np.array(centres, dtype=object)
+    shapes = shapely.simplify(shapely.line_merge(np.array(shapes, dtype=object)), 0.01)
+    corridors = shapely.intersection(
+        shapely.buffer(shapes, np.array(widths_m, dtype=float), quad_segs=4), poly)
+    n = len(ids)
+    out = _frame({"unit_type": [ROAD.name] * n, "name": labels, "admin": [admin] * n,
+                  "length_m": list(shapely.length(centres)),
+                  "area_m2": list(shapely.area(corridors)), "responsible": [""] * n,
+                  "geometry": list(corridors), "centerline": list(centres)}, target, ids)
     out.attrs.update(unnamed=counts, widths=widths)
     return out
-
