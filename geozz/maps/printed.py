@@ -31,7 +31,6 @@ True
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 from urllib.parse import quote
 
@@ -333,8 +332,8 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
         PNG resolution (the board is A5 portrait).
     workers : int, optional
         ``2`` draws the PNGs in a second process (forked, see :mod:`geozz._parallel`)
-        while this one draws the PDF, then helps with the PNGs left (about twice as fast
-        on two cores); ``1`` draws both here. Default ``2`` when both formats are asked for and there are 40 boards
+        while this one draws the PDF (about twice as fast on two cores); ``1`` draws
+        both here. Default ``2`` when both formats are asked for and there are 40 boards
         or more; one process where the machine has one CPU or cannot fork. Either way
         the files are the same, and an error is raised here as it was raised there.
     progress : callable, optional
@@ -390,7 +389,7 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
     for uid, row in chosen.iterrows():  # plain values: a worker process gets them whole
         url = board_url(base_url, uid)
         boards.append((uid, info.loc[uid, fields].to_dict(),
-                       {"stars": row["stars"], "score": row.get("score")}, url))
+                       {"stars": row["stars"], "score": row.get("score")}, url, _qr(url)))
     style = {"title": title, "contact": contact, "dpi": dpi, "font": font, "period": shown}
     written: dict[str, list[Path]] = {f: [] for f in formats}
     if "png" in formats:
@@ -402,33 +401,25 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
     if workers is None:
         workers = 2 if len(formats) == 2 and len(boards) >= _PARALLEL_FROM else 1
     if workers > 1 and len(formats) == 2 and cpus() > 1:
-        # the PNGs in a second process while this one draws the PDF, then both draw the
-        # PNGs left, each taking the next one not taken
-        drawn = {"png there": 0, "png here": 0, "pdf": 0}
+        # the PNGs in a second process while this one draws the PDF
+        drawn = {"png": 0, "pdf": 0}
 
         def tick(kind):
             def report(done, _total):
                 drawn[kind] = done
                 if progress is not None:
-                    progress(sum(drawn.values()), total)
+                    progress(drawn["png"] + drawn["pdf"], total)
             return report
 
-        claims = _Claims(len(boards))
-        pngs = Background(_draw, "png", boards, written["png"], style, claim=claims,
-                          progress=tick("png there"))
+        pngs = Background(_draw, "png", boards, written["png"], style, progress=tick("png"))
         try:
-            pdf_tick, png_tick = tick("pdf"), tick("png here")
+            pdf_tick = tick("pdf")
 
             def pdf_progress(done, n):
                 pdf_tick(done, n)
                 pngs.poll()
 
-            def png_progress(done, n):
-                png_tick(done, n)
-                pngs.poll()
-
             _draw("pdf", boards, written["pdf"], style, progress=pdf_progress)
-            _draw("png", boards, written["png"], style, claim=claims, progress=png_progress)
         finally:
             pngs.result()
     else:
@@ -446,48 +437,27 @@ _BOARD_FIELDS = ("name", "unit_type", "responsible", "admin_street", "admin")
 _PARALLEL_FROM = 40
 
 
-class _Claims:
-    """Board numbers handed out one at a time, to the processes that draw the PNGs
-    (shared memory, inherited by a forked process)."""
-
-    def __init__(self, n: int):
-        self.n = n
-        self.next = multiprocessing.Value("i", 0)
-
-    def __call__(self) -> int | None:
-        with self.next.get_lock():
-            k = self.next.value
-            if k >= self.n:
-                return None
-            self.next.value = k + 1
-            return k
-
-
-def _draw(kind: str, boards, targets: list[Path], style: dict, *, progress=None,
-          claim=None) -> None:
-    """Draw ``boards`` (``(unit_id, unit fields, rating, url)``) as one PNG each
-    (``targets``: their paths; with ``claim``, only the boards it hands out) or as the
-    pages of one PDF (``targets``: ``[path]``)."""
+def _draw(kind: str, boards, targets: list[Path], style: dict, *, progress=None) -> None:
+    """Draw ``boards`` (``(unit_id, unit fields, rating, url, qr)``) as one PNG each
+    (``targets``: their paths) or as the pages of one PDF (``targets``: ``[path]``)."""
     _, plt = _mpl()
     with plt.rc_context({"font.family": [style["font"]], "pdf.fonttype": 42}):
         board = _Board(plt, title=style["title"], contact=style["contact"],
                        dpi=style["dpi"])
         try:
             if kind == "png":
-                mine = iter(claim, None) if claim is not None else range(len(boards))
-                for done, k in enumerate(mine, start=1):
-                    uid, unit, row, url = boards[k]
-                    board.fill(unit, uid, row, style["period"], _qr(url), url=url)
-                    with atomic_path(targets[k]) as tmp:
+                for k, ((uid, unit, row, url, qr), target) in enumerate(zip(boards, targets)):
+                    board.fill(unit, uid, row, style["period"], qr, url=url)
+                    with atomic_path(target) as tmp:
                         board.save_png(tmp)
                     if progress is not None:
-                        progress(done, len(boards))
+                        progress(k + 1, len(boards))
             else:
                 from matplotlib.backends.backend_pdf import PdfPages
 
                 with atomic_path(targets[0]) as tmp, PdfPages(tmp) as pdf:
-                    for k, (uid, unit, row, url) in enumerate(boards):
-                        board.fill(unit, uid, row, style["period"], _qr(url), url=url)
+                    for k, (uid, unit, row, url, qr) in enumerate(boards):
+                        board.fill(unit, uid, row, style["period"], qr, url=url)
                         pdf.savefig(board.fig)
                         if progress is not None:
                             progress(k + 1, len(boards))
