@@ -339,3 +339,37 @@ def test_damaged_xml_is_an_osm_error(tmp_path):
 def test_missing_file_raises_osm_error(tmp_path):
     with pytest.raises(OSMError, match="no such file"):
         gz.read_osm(tmp_path / "nope.osm")
+
+
+def test_the_street_graph_is_what_osmnx_graph_from_gdfs_builds():
+    """build_graph makes osmnx's graph without its row loop: the same nodes, edges, keys,
+    attributes (a null left out), order and types as osmnx.convert.graph_from_gdfs."""
+    import numpy as np
+    import pandas as pd
+
+    from geozz.osm.network import _graph
+
+    ids = np.array([30, 10, 20, 40], dtype=np.int64)  # 40: a node without an edge
+    nodes = gpd.GeoDataFrame({"y": [22.6, 22.7, 22.8, 22.9], "x": [114.1, 114.2, 114.3, 114.4],
+                              "highway": [None, "traffic_signals", None, None]},
+                             index=pd.Index(ids, name="osmid"),
+                             geometry=gpd.points_from_xy([114.1, 114.2, 114.3, 114.4],
+                                                         [22.6, 22.7, 22.8, 22.9]),
+                             crs="EPSG:4326")
+    u, v = np.array([30, 10, 10, 20], dtype=np.int64), np.array([10, 30, 20, 10], dtype=np.int64)
+    key = np.array([0, 0, 0, 0], dtype=np.int64)
+    columns = {"osmid": np.array([7, 7, 8, 8], dtype=np.int64),
+               "name": ["深南大道", "深南大道", None, None],
+               "oneway": np.zeros(4, bool), "reversed": np.array([False, True, False, True]),
+               "length": np.array([10.5, 10.5, np.nan, 3.25])}
+    mine = _graph(nodes, u, v, key, columns, {"crs": "EPSG:4326"})
+    edges = gpd.GeoDataFrame(columns, index=pd.MultiIndex.from_arrays([u, v, key],
+                                                                   names=["u", "v", "key"]))
+    theirs = ox.convert.graph_from_gdfs(nodes, edges, graph_attrs={"crs": "EPSG:4326"})
+    assert list(mine.nodes(data=True)) == list(theirs.nodes(data=True))
+    assert list(mine.edges(keys=True, data=True)) == list(theirs.edges(keys=True, data=True))
+    assert mine.graph == theirs.graph
+    kinds = [[type(x) for x in d.values()] for *_, d in mine.edges(keys=True, data=True)]
+    assert kinds == [[type(x) for x in d.values()]
+                     for *_, d in theirs.edges(keys=True, data=True)]
+    assert "name" not in mine.edges[10, 20, 0] and "length" not in mine.edges[10, 20, 0]

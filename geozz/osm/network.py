@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from itertools import groupby
 
@@ -161,9 +162,27 @@ def build_graph(roads: Sequence[Line], node_tags: Mapping[int, dict] | None = No
     columns["reversed"] = np.asarray(rev, dtype=bool)
     columns["length"] = ox.distance.great_circle(coords[iu, 1], coords[iu, 0], coords[iv, 1],
                                                  coords[iv, 0])
-    edges = gpd.GeoDataFrame(columns, index=pd.MultiIndex.from_arrays(
-        [u, v, key], names=["u", "v", "key"]))
-    return ox.convert.graph_from_gdfs(nodes, edges, graph_attrs=graph_attrs)
+    return _graph(nodes, u, v, key, columns, graph_attrs)
+
+
+def _graph(nodes: gpd.GeoDataFrame, u, v, key, columns: dict, graph_attrs: dict
+           ) -> nx.MultiDiGraph:
+    """What ``osmnx.convert.graph_from_gdfs(nodes, edges)`` builds from these columns of
+    the edges (same nodes, edges, keys, attributes and order; an attribute left out where
+    it is null), without iterating a pandas MultiIndex and rows (a third of the time of
+    reading a district)."""
+    graph = nx.MultiDiGraph(**graph_attrs)
+    names = list(columns)
+    values = [np.asarray(columns[c]).tolist() if isinstance(columns[c], np.ndarray)
+              else list(columns[c]) for c in names]
+    data = [{name: val for name, val in zip(names, row) if val is not None
+             and not (isinstance(val, float) and math.isnan(val))}
+            for row in zip(*values)]
+    graph.add_edges_from(zip(u.tolist(), v.tolist(), key.tolist(), data))
+    graph.add_nodes_from(set(nodes.index) - set(graph.nodes))
+    for col in nodes.columns.drop(nodes.geometry.name):
+        nx.set_node_attributes(graph, values=nodes[col].dropna().to_dict(), name=col)
+    return graph
 
 
 def road_sections(raw: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, list[tuple[float, float]]]:
