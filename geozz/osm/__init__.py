@@ -3,9 +3,9 @@
 ``.osm``, ``.osm.bz2``, ``.osm.gz`` and ``.osm.pbf`` files are read with pyosmium in one
 pass (:mod:`geozz.osm.reader`: road and river ways with their node locations, admin, water
 and land-use areas assembled by libosmium). The road ways make osmnx's street graph
-(``osmnx.convert.graph_from_gdfs``; :func:`street_graph` gives it), which ``osmnx.simplify_graph``
-cuts into road sections between intersections (:mod:`geozz.osm.network`). An extract cut
-from a larger file by a box or a polygon is read like any other: a way crossing its edge
+(the graph ``osmnx.convert.graph_from_gdfs`` builds; :func:`street_graph` gives it), which
+``osmnx.simplify_graph`` cuts into road sections between intersections
+(:mod:`geozz.osm.network`). An extract cut from a larger file by a box or a polygon is read like any other: a way crossing its edge
 keeps its parts inside, an area that cannot be assembled is repaired or left out, and
 ``area.meta`` counts each per reason. :func:`read_place` downloads the data of a place by
 name and then reads it the same way.
@@ -238,8 +238,8 @@ def street_graph(path: str | Path, *, simplify: bool = True) -> nx.MultiDiGraph:
 
     The graph ``read_osm`` cuts into road sections: every ``highway`` way (not
     ``area=yes``), both directions, as ``osmnx.graph_from_xml(path, bidirectional=True,
-    retain_all=True)`` would give it for an XML file, built with
-    ``osmnx.convert.graph_from_gdfs`` and simplified with ``osmnx.simplify_graph``; so
+    retain_all=True)`` would give it for an XML file, the graph
+    ``osmnx.convert.graph_from_gdfs`` builds, simplified with ``osmnx.simplify_graph``; so
     any osmnx function takes it. Ways cut at the file's edge are in it as their parts
     inside.
 
