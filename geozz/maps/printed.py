@@ -44,7 +44,8 @@ from ..errors import InputError, Issue, OutputError
 from ..units.registry import LABELS, UNIT_TYPES
 from .star import NO_RATING_COLOUR, OSM_CREDIT, STAR_COLOURS, STAR_LABELS, _periods, page_name
 
-__all__ = ["static_map", "static_maps", "static_figure", "signboards", "board_url", "cjk_font", "FORMATS"]
+__all__ = ["static_map", "static_maps", "static_figure", "signboards", "board_url", "cjk_font",
+           "FORMATS"]
 
 #: the file types of the printed outputs
 FORMATS = ("png", "pdf")

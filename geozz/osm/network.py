@@ -4,8 +4,9 @@
 ways (``osmnx.graph_from_xml(..., simplify=False, retain_all=True, bidirectional=True)``,
 ``highway`` ways only, ``area=yes`` left out) from the ways pyosmium read: their nodes and
 edges become the graph ``osmnx.convert.graph_from_gdfs`` would make of them in osmnx's
-format (built directly: osmnx iterates a pandas MultiIndex row by row). :func:`road_sections` simplifies it with ``osmnx.simplify_graph`` (a section runs
-from an intersection or dead end to the next) and returns one row per undirected section.
+format (built directly: osmnx iterates a pandas MultiIndex row by row).
+:func:`road_sections` simplifies it with ``osmnx.simplify_graph`` (a section runs from an
+intersection or dead end to the next) and returns one row per undirected section.
 A way cut at the file's edge is in the graph as the pieces pyosmium kept, so a road cut by
 the box ends at its last node in the file.
 
