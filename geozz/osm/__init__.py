@@ -7,8 +7,8 @@ and land-use areas assembled by libosmium). The road ways make osmnx's street gr
 ``osmnx.simplify_graph`` cuts into road sections between intersections
 (:mod:`geozz.osm.network`). An extract cut from a larger file by a box or a polygon is
 read like any other: a way crossing its edge keeps its parts inside, an area that cannot
-be assembled is repaired or left out, and ``area.meta`` counts each per reason. :func:`read_place` downloads the data of a place by
-name and then reads it the same way.
+be assembled is repaired or left out, and ``area.meta`` counts each per reason.
+:func:`read_place` downloads the data of a place by name and then reads it the same way.
 
 The boundary is, in this order: the caller's ``boundary=``; an admin polygon in the file
 that holds most of its junctions; the bounds the file declares; the extent of its roads
