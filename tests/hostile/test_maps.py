@@ -372,7 +372,7 @@ def test_killed_publish_leaves_one_complete_publication(tmp_path, exchange, kill
     ctx = multiprocessing.get_context("fork")
     rng = random.Random(20240601 + exchange)
     seen, leftovers = set(), 0
-    for _ in range(kills):
+    for n in range(1, 5 * kills + 1):  # at least `kills`; more while a kind of moment is missing
         child = ctx.Process(target=_publish_forever,
                             args=(units, ratings, ledger, target, exchange))
         child.start()
@@ -389,6 +389,8 @@ def test_killed_publish_leaves_one_complete_publication(tmp_path, exchange, kill
             gio._recover(target, locked=True)
         assert all(p.name.startswith(".public.geozz-") for p in siblings)
         seen.add(assert_one_publication(target))
+        if n >= kills and leftovers > 0 and seen == set(PERIODS):
+            break  # on a busy machine a publish may need more than `kills` tries to finish
     assert leftovers > 0  # some kills hit a publish midway
     assert seen == set(PERIODS)  # and publishes completed between kills
     gz.publish(units, ratings, ledger, target, period=PERIODS[1])
