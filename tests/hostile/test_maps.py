@@ -345,7 +345,7 @@ def _slowly(func):
     return slow
 
 
-def _publish_forever(units, ratings, ledger, target, exchange):  # runs in a child process
+def _publish_forever(units, ratings, ledger, target, exchange, once=False):  # in a child
     if not exchange:
         gio._RENAMEAT2 = None
     # widen every moment between steps on folders (this process only), so that kills
@@ -358,6 +358,8 @@ def _publish_forever(units, ratings, ledger, target, exchange):  # runs in a chi
     while True:
         gz.publish(units, ratings, ledger, target, period=PERIODS[i % 2])
         i += 1
+        if once:
+            return
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork and SIGKILL")
@@ -366,10 +368,16 @@ def _publish_forever(units, ratings, ledger, target, exchange):  # runs in a chi
 def test_killed_publish_leaves_one_complete_publication(tmp_path, exchange, kills):
     units, ratings, ledger = two_periods()
     target = tmp_path / "public"
-    start = time.monotonic()
-    gz.publish(units, ratings, ledger, target, period=PERIODS[0])
-    window = 0.1 + 3 * (time.monotonic() - start)  # a few publishes, however busy the CPU
     ctx = multiprocessing.get_context("fork")
+    # a few slowed publishes, however fast or busy the machine: timed in a child as slowed
+    probe = ctx.Process(target=_publish_forever,
+                        args=(units, ratings, ledger, target, exchange, True))
+    start = time.monotonic()
+    probe.start()
+    probe.join()
+    window = 0.1 + 3 * (time.monotonic() - start)
+    assert probe.exitcode == 0
+    gz.publish(units, ratings, ledger, target, period=PERIODS[0])  # what the kills start from
     rng = random.Random(20240601 + exchange)
     seen, leftovers = set(), 0
     for n in range(1, 5 * kills + 1):  # at least `kills`; more while a kind of moment is missing
