@@ -1,8 +1,8 @@
-"""Cut the small extracts of tests/data/osm/cut/ from the shared OSM files, as a GIS office would.
+"""Cut the small extracts of tests/data/osm/cut/ from the OSM files beside this script.
 
-Run from the repository root (needs the shared data folder, not the tests):
+Run from the repository root (the tests only read the cuts and this module's constants):
 
-    python tests/data/osm/make_cuts.py [--shared ../shared/data]
+    python tests/data/osm/make_cuts.py [--source tests/data/osm]
 
 Each cut works like ``osmium extract --strategy simple``: the nodes inside the region, every
 way that references one of them (with all its node references, so a way crossing the edge
@@ -98,20 +98,20 @@ def _break(obj):
     return obj
 
 
-def main(shared: Path) -> None:
+def main(source: Path) -> None:
     OUT.mkdir(exist_ok=True)
-    china = shared / "osm_china_small"
     jobs = [("longgang_box.osm.pbf", "shenzhen_longgang", shapely.box(*LONGGANG_BOX), None),
             ("haidian_polygon.osm.pbf", "beijing_haidian", shapely.Polygon(HAIDIAN_POLYGON),
              None),
             ("haidian_broken.osm.bz2", "beijing_haidian", shapely.box(*HAIDIAN_BROKEN_BOX),
              _break)]
     for name, stem, region, edit in jobs:
-        counts = cut(china / f"{stem}.osm.pbf", OUT / name, region, edit=edit)
+        counts = cut(source / f"{stem}.osm.pbf", OUT / name, region, edit=edit)
         print(f"{name}: {counts} ({(OUT / name).stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=HERE.parents[3] / "shared" / "data")
-    main(parser.parse_args().shared)
+    parser.add_argument("--source", type=Path, default=HERE,
+                        help="folder of shenzhen_longgang.osm.pbf and beijing_haidian.osm.pbf")
+    main(parser.parse_args().source)
