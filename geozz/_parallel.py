@@ -73,6 +73,7 @@ class Background:
         if parallel is None:
             parallel = START_METHOD is not None and cpus() > 1
         self._process = None
+        self._seen = (-1, -1)  # the progress last passed on
         if parallel and START_METHOD is not None:
             ctx = multiprocessing.get_context(START_METHOD)
             self._done, self._total = ctx.Value("q", 0), ctx.Value("q", 0)
@@ -115,11 +116,10 @@ class Background:
         if self._process is None:
             return fn(*args, **({"progress": self._progress} if takes_progress else {}),
                       **kwargs)
-        seen = (-1, -1)
         try:
             # the answer is read before the process is joined: a large one fills the pipe
             while self._answer.empty() and self._process.is_alive():
-                seen = self._report(seen)
+                self.poll()
                 time.sleep(poll)
             answer = self._answer.get() if not self._answer.empty() else None
             self._process.join()
@@ -127,7 +127,7 @@ class Background:
             self._process.terminate()
             self._process.join()
             raise
-        self._report(seen)
+        self.poll()
         if answer is None:
             raise OutputError(f"the {fn.__name__} process ended without an answer (exit "
                               f"code {self._process.exitcode}). Fix: look at the memory "
@@ -148,12 +148,7 @@ class Background:
     def poll(self) -> None:
         """Pass on the progress reported so far (while this process does other work)."""
         if self._process is not None:
-            self._seen = self._report(getattr(self, "_seen", (-1, -1)))
-
-    def _report(self, seen):
-        if self._progress is None:
-            return seen
-        now = (self._done.value, self._total.value)
-        if now != seen and now[1] > 0:
-            self._progress(*now)
-        return now
+            now = (self._done.value, self._total.value)
+            if self._progress is not None and now != self._seen and now[1] > 0:
+                self._progress(*now)
+            self._seen = now
