@@ -209,8 +209,18 @@ def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
     >>> p.read_bytes()
     b"\\xef\\xbb\\xbfa\\n'=1+1\\n"
     """
-    text = neutralise_cells(df).to_csv(index=False, lineterminator="\n")
-    return write_text(path, text, encoding="utf-8-sig")
+    return write_text(path, csv_text(df), encoding="utf-8-sig")
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """The text :func:`write_csv` writes (before the BOM), formula-like cells neutralised.
+
+    Examples
+    --------
+    >>> csv_text(pd.DataFrame({"a": ["@SUM(A1)", "x"]}))
+    "a\n'@SUM(A1)\nx\n"
+    """
+    return neutralise_cells(df).to_csv(index=False, lineterminator="\n")
 
 
 # ---- whole folders -----------------------------------------------------------------------

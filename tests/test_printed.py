@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import matplotlib
 import numpy as np
 import pytest
-import segno
+import zxingcpp
 from matplotlib import pyplot as plt
 from matplotlib.image import AxesImage
 from matplotlib_scalebar.scalebar import ScaleBar
@@ -15,7 +16,7 @@ from PIL import Image
 
 import geozz as gz
 from geozz.errors import InputError, OutputError
-from geozz.maps.printed import _board, board_url, static_figure
+from geozz.maps.printed import _board, _qr, board_url, static_figure
 
 matplotlib.use("Agg")
 HOSTILE = "$\\alpha$ {{7*7}} <script>alert(1)</script>"
@@ -97,6 +98,11 @@ def test_static_map_places_a_raster_in_another_crs(rated):
         plt.close(fig)
 
 
+def decoded(image) -> list[str]:
+    """The texts of the QR codes zxing-cpp reads in an image."""
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
 def test_board_url():
     assert board_url("https://x.gov.cn/p", "R-深南大道-K1+000") == \
         "https://x.gov.cn/p/units/R-~e6~b7~b1~e5~8d~97~e5~a4~a7~e9~81~93-K1+000.html"
@@ -112,9 +118,11 @@ def test_a_board_carries_its_unit_and_a_qr_code_of_its_page(rated):
     unit["responsible"] = "龙岗街道环卫所"
     row = ratings[(ratings["unit_id"] == uid) & (ratings["period"] == "2024-05")].iloc[0]
     url = board_url("https://example.gov.cn/public/", uid)
-    qr = np.array(segno.make(url, error="m").matrix, dtype=bool)
+    qr = _qr(url)
     fig = _board(plt, unit, uid, row, "2024-05", qr, url=url, title=None, contact="12345")
     try:
+        fig.canvas.draw()  # the code as drawn on the board reads back as the page's address
+        assert decoded(np.asarray(fig.canvas.buffer_rgba())[..., :3]) == [url]
         shown = [t.get_text() for t in texts(fig)]
         assert HOSTILE in shown and "龙岗街道环卫所" in shown and "12345" in shown
         stars = int(row["stars"])
@@ -143,6 +151,10 @@ def test_signboards_for_units_at_three_stars_or_better(rated, tmp_path):
     assert b"NotoSansCJK" in pdf
     img = np.asarray(Image.open(boards["png"][0]).convert("L"))
     assert (img < 50).mean() > 0.05 and (img > 200).mean() > 0.3  # the code and the paper
+    for path, uid in zip(boards["png"], now.sort_values(["stars", "score"], ascending=False)
+                         .query("stars >= 3")["unit_id"]):  # each board's code: its page
+        assert decoded(np.asarray(Image.open(path).convert("L"))) == [
+            board_url("https://example.gov.cn/public/", uid)], path.name
     # boards never print a phone number from the data
     noisy = some.assign(phone="13800138000", responsible="张三")
     b2 = gz.maps.signboards(noisy, ratings, tmp_path / "b2", period="2024-05",
@@ -243,3 +255,35 @@ def test_publish_writes_boards_and_the_static_overview(rated, tmp_path):
     with pytest.raises(InputError, match="base_url"):
         gz.publish(small, r, ledger, tmp_path / "pub2", signboards=True)
     assert not (tmp_path / "pub2").exists()
+
+
+def test_the_cut_font_draws_the_pixels_of_the_whole_font_and_is_gone_after(tmp_path):
+    """Boards and overviews are drawn with the CJK font cut to their characters (a PDF
+    embeds its glyphs in a fraction of the time): same pixels, kerning included, and
+    nothing left registered or on disk after."""
+    from matplotlib import font_manager as fm
+
+    from geozz.maps.printed import cut_fonts
+
+    unit = {"name": "坂田街道 第12网格 AVAWAY Tô " + HOSTILE, "unit_type": "grid",
+            "responsible": "坂田街道办事处 WAVE", "admin_street": "坂田街道"}
+    url = board_url("https://example.gov.cn/public/", "G200-E12-N34")
+
+    def drawn(family):
+        with plt.rc_context({"font.family": family}):
+            fig = _board(plt, unit, "G200-E12-N34", {"stars": 4, "score": 91.5}, "2024-12",
+                         _qr(url), url=url, title=None, contact="12345")
+            try:
+                fig.canvas.draw()
+                return np.asarray(fig.canvas.buffer_rgba()).copy()
+            finally:
+                plt.close(fig)
+
+    whole = drawn([gz.maps.printed.cjk_font()])
+    with cut_fonts([*unit.values(), url, "12345"]) as family:
+        cut = [f for f in fm.fontManager.ttflist if f.name == family[0]]
+        assert len(cut) == 2 and {f.weight for f in cut} == {400, 700}
+        assert all(os.path.getsize(f.fname) < 2e6 for f in cut)  # the whole is 20 MB
+        assert (drawn(family) != whole).any(axis=2).sum() == 0
+    assert not [f for f in fm.fontManager.ttflist if f.name == family[0]]
+    assert not any(os.path.exists(f.fname) for f in cut)

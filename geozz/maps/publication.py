@@ -12,7 +12,7 @@ from typing import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from .._io import as_path, atomic_dir, write_csv, write_text
+from .._io import as_path, atomic_dir, csv_text, write_text
 from .._parallel import Background
 from ..errors import InputError, Issue, OutputError
 from ..problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
@@ -289,15 +289,17 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
                                fix="pass base_url='https://…/public/' or leave "
                                    "signboards out"))
     # printed outputs (matplotlib, the longest part) are drawn in a second process while
-    # this one makes the pages; made before the folder is touched, then copied in
-    printing = None
+    # this one makes the pages, and the overview figure here once the pages are made when
+    # there are boards to draw too; made before the folder is touched, then moved in
+    printing, static_here = None, False
     if shown is not None and (signboards or static):
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        static_here = bool(signboards and static)
         printing = Background(_printed, units, ratings, scratch, period=shown, title=name,
                               credit=credit, simulated=simulated, overlays=overlays,
                               signboards=signboards, base_url=base_url, contact=contact,
-                              static=static, static_raster=static_raster,
-                              progress=progress)
+                              static=static and not static_here,
+                              static_raster=static_raster, progress=progress)
         stack.callback(printing.cancel)  # when this process fails before it is done
     # ---- layers shared by the map pages
     layers = []
@@ -371,7 +373,15 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     files = sorted([f for f, _ in pages.values()] + [f for f, _ in tables.values()]
                    + list(extras) + ([f"units/{page_name(u)}" for u in unit_files])
                    + ([f"assets/{a}" for a in ASSETS] if shown is not None else []))
-    printed = printing.result() if printing is not None else {}
+    texts = {key: (fname, csv_text(frame)) for key, (fname, frame) in tables.items()}
+    printed = {}
+    if static_here:
+        printed = _printed(units, ratings, scratch, period=shown, title=name, credit=credit,
+                           simulated=simulated, overlays=overlays, signboards=False,
+                           base_url=base_url, contact=contact, static=True,
+                           static_raster=static_raster)
+    if printing is not None:
+        printed = {**printing.result(), **printed}
     files = sorted(files + list(printed))
     marker = json.dumps({"geozz": "publication", "period": shown, "files": files},
                         ensure_ascii=False)
@@ -390,12 +400,12 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
             for uid, text in unit_files.items():
                 (tmp / "units" / page_name(uid)).write_text(text, encoding="utf-8")
             written["units"] = "units"
-        for key, (fname, frame) in tables.items():
-            write_csv(tmp / fname, frame)
+        for key, (fname, text) in texts.items():
+            write_text(tmp / fname, text, encoding="utf-8-sig")
             written[key] = fname
         for fname, src in printed.items():
             (tmp / fname).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, tmp / fname)
+            shutil.move(src, tmp / fname)
         if any(f.startswith("signboards/") for f in printed):
             written["signboards"] = "signboards"
         for fname in ("overview.png", "overview.pdf"):

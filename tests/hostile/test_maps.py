@@ -353,7 +353,7 @@ def _publish_forever(units, ratings, ledger, target, exchange, once=False):  # i
     os.rename, shutil.rmtree = _slowly(os.rename), _slowly(shutil.rmtree)
     gio._exchange = _slowly(gio._exchange)
     pub = gz.maps.publication  # and the writes inside the folder being built
-    pub.write_text, pub.write_csv = _slowly(pub.write_text), _slowly(pub.write_csv)
+    pub.write_text = _slowly(pub.write_text)  # pages and tables
     i = 1
     while True:
         gz.publish(units, ratings, ledger, target, period=PERIODS[i % 2])
@@ -472,10 +472,14 @@ def test_parent_not_writable_even_for_root():
 def test_failure_while_writing_keeps_the_old_publication(tmp_path, monkeypatch):
     data, target, before = published(tmp_path)
 
-    def disk_full(path, df):
-        raise OSError(28, "No space left on device")
+    real = gz.maps.publication.write_text
 
-    monkeypatch.setattr(gz.maps.publication, "write_csv", disk_full)
+    def disk_full(path, text, **kw):
+        if Path(path).suffix == ".csv":  # the tables, written after the pages
+            raise OSError(28, "No space left on device")
+        return real(path, text, **kw)
+
+    monkeypatch.setattr(gz.maps.publication, "write_text", disk_full)
     with pytest.raises(OutputError, match="No space left") as err:
         gz.publish(*data, target, period=PERIODS[1])
     assert str(target) in str(err.value)
