@@ -217,8 +217,8 @@ def csv_text(df: pd.DataFrame) -> str:
 
     Examples
     --------
-    >>> csv_text(pd.DataFrame({"a": ["@SUM(A1)", "x"]}))
-    "a\n'@SUM(A1)\nx\n"
+    >>> csv_text(pd.DataFrame({"a": ["@SUM(A1)", "x"]})).splitlines()
+    ['a', "'@SUM(A1)", 'x']
     """
     return neutralise_cells(df).to_csv(index=False, lineterminator="\n")
 
