@@ -1,0 +1,595 @@
+"""A district's campaign as a project: ``geozz.toml``, and its month in one call.
+
+:func:`init` writes a project folder: a commented ``geozz.toml`` (where the district's
+boundary, roads and rivers come from, the units, the admin areas, the problem sources with
+their column, category and time-zone settings, the rubric and period, what to publish),
+and for a bundled district its data, the problem records split into one file per month
+the way an office receives them. :func:`run` does a month: it reads what changed, keeps
+each stage's table in the project's ``.geozz/`` folder (:mod:`geozz.tables`), and writes
+the public folder (:func:`geozz.publish`).
+
+What is done again, and what is not
+-----------------------------------
+Each stage's table is saved with a fingerprint of what it was made from (the settings of
+the stage, the contents of its files, the fingerprints of the tables it read). A stage
+whose saved table has the fingerprint it would have now is not run again: the next month
+re-reads only the new records file, and a run that failed (or was killed) resumes from
+the last table saved whole. Problem records are read one file at a time (each file's
+problems saved), then merged across files (repeat reports of one problem, 回潮 links) for
+every record found up to the end of the period, so records split into monthly files give
+the same problems as one file of them all.
+
+Examples
+--------
+>>> import tempfile
+>>> folder = init(tempfile.mkdtemp(), district="sf311")
+>>> project = load(folder / "geozz.toml")
+>>> project.rating["freq"], project.problems[0]["tz"]
+('Y', 'America/Los_Angeles')
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import shutil
+import time
+import tomllib
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from ._io import atomic_path, write_text
+from .errors import InputError, Issue
+
+__all__ = ["Project", "init", "load", "run", "Run", "FILE", "WORK", "DISTRICTS"]
+
+#: the project file's name
+FILE = "geozz.toml"
+#: the folder (in the project's) holding each stage's table
+WORK = ".geozz"
+#: the bundled districts :func:`init` can start from
+DISTRICTS = ("longgang", "haidian", "sf311")
+
+_DEFAULTS: dict[str, dict] = {
+    "district": {"name": "", "area": "", "osm": "", "bbox": [], "admin": "",
+                 "admin_levels": {}},
+    "units": {"file": "", "columns": {}, "unit_type": "", "grid_size": 200.0,
+              "unit_types": ["grid", "road", "river"]},
+    "rating": {"rubric": "default", "freq": "M"},
+    "publish": {"out": "public", "title": "", "simulated": False, "credit": "",
+                "signboards": False, "base_url": "", "contact": "", "static": True,
+                "unit_pages": True, "target": 0.8, "level": ""},
+}
+_SOURCE_DEFAULTS = {"path": "", "columns": {}, "categories": {}, "sources": {},
+                    "statuses": {}, "coords": "wgs84", "tz": "Asia/Shanghai",
+                    "dayfirst": None, "sheet": None, "encoding": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """A project file read and checked: its sections as dicts, paths made absolute."""
+
+    path: Path
+    district: dict
+    units: dict
+    problems: list
+    rating: dict
+    publish: dict
+
+    @property
+    def root(self) -> Path:
+        """The project's folder."""
+        return self.path.parent
+
+    @property
+    def work(self) -> Path:
+        """The folder of the saved stage tables."""
+        return self.root / WORK
+
+
+def _issue(path: Path, field: str, expected: str, got, fix: str) -> Issue:
+    return Issue(file=str(path), field=field, expected=expected, got=got, fix=fix)
+
+
+def load(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Project:
+    """Read and check a project file.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``geozz.toml``, or the folder holding it.
+    overrides : dict, optional
+        ``{"section.key": value}`` set over the file's values (the command line's
+        ``--set units.grid_size=100``).
+
+    Raises
+    ------
+    InputError
+        Every problem found, each naming the file, the field and the fix.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = path / FILE
+    if not path.is_file():
+        raise InputError(_issue(path, "project", "a geozz.toml project file", None,
+                                "write one with `geozz init DIR` (or gz.project.init)"))
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(_issue(path, "project", "a TOML file", str(exc),
+                                "correct the line named (TOML syntax)")) from None
+    issues: list[Issue] = []
+    data = {k: copy.deepcopy(v) for k, v in _DEFAULTS.items()}
+    for section, values in raw.items():
+        if section == "problems":
+            continue
+        if section not in data or not isinstance(values, dict):
+            issues.append(_issue(path, section, f"one of the sections {sorted(_DEFAULTS)} "
+                                 "or [[problems]]", section, "remove or rename it"))
+            continue
+        for key, value in values.items():
+            if key not in data[section]:
+                issues.append(_issue(path, f"{section}.{key}",
+                                     f"one of {sorted(data[section])}", key,
+                                     "remove or rename it"))
+            else:
+                data[section][key] = value
+    sources = raw.get("problems", [])
+    if not isinstance(sources, list) or not sources:
+        issues.append(_issue(path, "problems", "one or more [[problems]] sources", sources,
+                             "add [[problems]] with path = \"problems/*.csv\""))
+        sources = []
+    problems = []
+    for n, source in enumerate(sources):
+        entry = dict(_SOURCE_DEFAULTS)
+        for key, value in (source.items() if isinstance(source, dict) else []):
+            if key not in entry:
+                issues.append(_issue(path, f"problems[{n}].{key}",
+                                     f"one of {sorted(entry)}", key, "remove or rename it"))
+            else:
+                entry[key] = value
+        if not entry["path"]:
+            issues.append(_issue(path, f"problems[{n}].path", "a file or a glob pattern",
+                                 entry["path"], 'e.g. path = "problems/*.csv"'))
+        problems.append(entry)
+    for key, value in (overrides or {}).items():
+        section, _, name = key.partition(".")
+        if section not in data or name not in data[section]:
+            issues.append(Issue(field=key, expected="section.key of the project file, e.g. "
+                                "units.grid_size", got=key, fix="check the name in "
+                                f"{path.name}"))
+        else:
+            data[section][name] = _typed(value, data[section][name])
+    d, u = data["district"], data["units"]
+    if not (d["area"] or d["osm"] or u["file"]):
+        issues.append(_issue(path, "district", "district.area, district.osm or units.file",
+                             None, 'say where the units come from, e.g. osm = "city.osm.pbf"'))
+    for section, key in (("district", "area"), ("district", "osm"), ("district", "admin"),
+                         ("units", "file")):
+        if data[section][key] and not (path.parent / data[section][key]).is_file():
+            issues.append(_issue(path, f"{section}.{key}", "an existing file (relative to "
+                                 "the project file)", data[section][key],
+                                 "correct the path or copy the file there"))
+    if data["rating"]["freq"] not in ("M", "Q", "Y"):
+        issues.append(_issue(path, "rating.freq", "M, Q or Y", data["rating"]["freq"],
+                             'freq = "M" (monthly)'))
+    if issues:
+        raise InputError(issues)
+    return Project(path=path.resolve(), district=d, units=u, problems=problems,
+                   rating=data["rating"], publish=data["publish"])
+
+
+def _typed(text, like):
+    """A ``--set`` value in the type of the default it replaces."""
+    if not isinstance(text, str):
+        return text
+    if isinstance(like, bool):
+        return text.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(like, float):
+        return float(text)
+    if isinstance(like, int):
+        return int(text)
+    if isinstance(like, (list, dict)):
+        return json.loads(text)
+    return text
+
+
+# ---- init --------------------------------------------------------------------------------
+
+_HEAD = """\
+# geozz project: {title}
+# `geozz run --period 2024-05` in this folder does the month: units, problems, assignment,
+# rating, the public folder. Paths are relative to this file. Every value can also be given
+# on the command line: geozz run --set units.grid_size=100 --set publish.out=site
+
+[district]
+name = "{name}"
+{where}
+# admin = "zones.geojson"       # admin areas (county/street/community) units are split by
+{admin}
+[units]
+{units}
+[rating]
+rubric = "{rubric}"             # "default", "annual", or a rubric TOML file (docs/rubrics.md)
+freq = "{freq}"                      # M (monthly), Q (quarterly) or Y (yearly)
+
+# One [[problems]] per source: a file or a glob (each file read once, then kept).
+[[problems]]
+{source}
+[publish]
+out = "public"                  # the public folder, replaced whole on each run
+title = "{name}"
+simulated = {simulated}              # say on every page that the records are simulated
+credit = "{credit}"
+static = true                   # overview.png / overview.pdf for printed bulletins
+signboards = false              # a board per unit at 3★+, with a QR code to its page
+base_url = ""                   # where `out` is served (needed by signboards)
+contact = "{contact}"                 # the office's hotline, printed on boards
+unit_pages = true
+target = 0.8                    # share of units at 3★ or better an area should reach
+"""
+
+
+def init(folder: str | Path, *, district: str | None = None, osm: str | Path | None = None,
+         force: bool = False) -> Path:
+    """Write a project folder: ``geozz.toml`` and, for a bundled district, its data.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Created if missing.
+    district : {"longgang", "haidian", "sf311"}, optional
+        Start from a bundled district: its area (or tracts), zones, and its problem records
+        split into one file per month (per year for SF 311) under ``problems/``.
+    osm : str or Path, optional
+        Start from an OSM extract (copied into the folder); no records (add them under
+        ``problems/``).
+    force : bool, default False
+        Replace an existing ``geozz.toml``.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    from . import datasets
+
+    root = Path(folder).expanduser()
+    if (district is None) == (osm is None):
+        raise InputError(Issue(field="district", expected="a bundled district or an OSM "
+                               "file (one of them)", got=[district, osm],
+                               fix="geozz init --district longgang DIR, or --osm city.pbf"))
+    if district is not None and district not in DISTRICTS:
+        raise InputError(Issue(field="district", expected=f"one of {DISTRICTS}",
+                               got=district, fix="--district longgang"))
+    if (root / FILE).exists() and not force:
+        raise InputError(Issue(file=str(root / FILE), field="folder",
+                               expected="a folder without a project", got="geozz.toml",
+                               fix="choose another folder, or --force to replace it"))
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "problems").mkdir(exist_ok=True)
+    fill = {"admin": "", "rubric": "default", "freq": "M", "simulated": "true",
+            "credit": "© OpenStreetMap contributors", "contact": "12345",
+            "units": "grid_size = 200.0                # grid cell side, metres\n"
+                     'unit_types = ["grid", "road", "river"]\n'}
+    if osm is not None:
+        src = Path(osm).expanduser()
+        if not src.is_file():
+            raise InputError(Issue(file=str(src), field="osm", expected="an OSM file",
+                                   got=None, fix="give the path of a .osm.pbf / .osm file"))
+        shutil.copyfile(src, root / "data" / src.name)
+        name = src.name.split(".")[0]
+        fill.update(name=name, title=name, simulated="false",
+                    where=f'osm = "data/{src.name}"    # roads, rivers, boundary from OSM\n'
+                          "# bbox = [114.1, 22.6, 114.3, 22.8]  # cut the extract to a box",
+                    source='path = "problems/*.csv"\ntz = "Asia/Shanghai"\n')
+    elif district == "sf311":
+        base = datasets.sf311_path()
+        shutil.copyfile(base / "tracts.geojson", root / "data" / "tracts.geojson")
+        shutil.copyfile(base / "SOURCE.md", root / "data" / "SOURCE.md")
+        cases = pd.read_csv(base / "cases_sample.csv.gz", dtype=str, keep_default_na=False)
+        _split(cases, "Opened", "Y", root / "problems", "sf311")
+        categories = "\n".join(f'"{k}" = "{v}"' for k, v in datasets.SF311_CATEGORIES.items())
+        fill.update(name="San Francisco 311", title="San Francisco 311",
+                    where="# the census tracts are the units (units.file)",
+                    units='file = "data/tracts.geojson"\n'
+                          'columns = { geoid = "unit_id", nhood = "admin" }\n'
+                          'unit_type = "grid"\n',
+                    rubric="annual", freq="Y", simulated="false",
+                    credit="Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF",
+                    contact="311",
+                    source=f'path = "problems/*.csv"\ntz = "{datasets.SF311_TZ}"\n'
+                           f"[problems.categories]\n{categories}\n")
+    else:
+        base = datasets.path(district)
+        shutil.copyfile(base / f"{district}.gpkg", root / "data" / f"{district}.gpkg")
+        records = pd.read_csv(datasets.problems_path(district), dtype=str,
+                              keep_default_na=False)
+        _split(records, "发现时间", "M", root / "problems", district)
+        admin = ""
+        if (base / "zones_simulated.geojson").is_file():
+            shutil.copyfile(base / "zones_simulated.geojson",
+                            root / "data" / "zones_simulated.geojson")
+            admin = ('admin = "data/zones_simulated.geojson"\n'
+                     'admin_levels = { county = "区县", street = "片区" }\n')
+        area = datasets.load(district)
+        fill.update(name=area.name, title=area.name, admin=admin,
+                    where=f'area = "data/{district}.gpkg"   # boundary, roads, rivers '
+                          "(or osm = \"city.osm.pbf\")",
+                    source='path = "problems/*.csv"\ntz = "Asia/Shanghai"\n')
+    write_text(root / FILE, _HEAD.format(**fill))
+    return root
+
+
+def _split(records: pd.DataFrame, column: str, freq: str, folder: Path, stem: str) -> None:
+    """Write ``records`` as one CSV per month (or year) of ``column`` (ISO times), as an
+    office receives them; records without a readable time go to ``<stem>-undated.csv``
+    (and are rejected, counted, when read)."""
+    when = pd.to_datetime(records[column], format="ISO8601", errors="coerce")
+    key = when.dt.strftime("%Y-%m" if freq == "M" else "%Y").fillna("undated")
+    for value, part in records.groupby(key, sort=True):
+        part.to_csv(folder / f"{stem}-{value}.csv", index=False, encoding="utf-8")
+
+
+# ---- run ---------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Run:
+    """What :func:`run` did: the period, the files written, and per stage whether it ran
+    (or its saved table was taken) and how long it took."""
+
+    period: str
+    outputs: dict[str, Path]
+    stages: dict[str, dict] = dataclasses.field(default_factory=dict)
+    read: list[Path] = dataclasses.field(default_factory=list)
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, Path):
+            with open(part, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        else:
+            h.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+class _State:
+    """The fingerprints of the saved tables (``.geozz/state.json``), saved after each."""
+
+    def __init__(self, work: Path):
+        self.path = work / "state.json"
+        try:
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.data = {}
+
+    def fresh(self, key: str, print_: str, *files: Path) -> bool:
+        return self.data.get(key) == print_ and all(f.exists() for f in files)
+
+    def record(self, key: str, print_: str) -> None:
+        self.data[key] = print_
+        with atomic_path(self.path) as tmp:
+            tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _sources(project: Project) -> list[tuple[dict, Path]]:
+    files = []
+    for source in project.problems:
+        found = sorted(project.root.glob(source["path"]))
+        files += [(source, f) for f in found if f.is_file()]
+    return files
+
+
+def _units(project: Project):
+    from . import build_units, read_area, read_osm, read_units
+    from .units import read_admin
+
+    d, u = project.district, project.units
+    root = project.root
+    if u["file"]:
+        units = read_units(root / u["file"], columns=u["columns"] or None,
+                           unit_type=u["unit_type"] or None)
+        if "name" not in units or units["name"].isna().all():
+            units["name"] = units.index
+        return units
+    area = read_area(root / d["area"], name=d["name"] or None) if d["area"] else \
+        read_osm(root / d["osm"], boundary=tuple(d["bbox"]) if d["bbox"] else None,
+                 name=d["name"] or None)
+    admin = read_admin(root / d["admin"], levels=d["admin_levels"] or None) \
+        if d["admin"] else None
+    return build_units(area, grid_size=float(u["grid_size"]), unit_types=u["unit_types"],
+                       admin=admin)
+
+
+def _read_source(source: dict, path: Path, taken: set[str]):
+    from . import read_problems
+
+    options = {k: v for k, v in source.items() if k != "path" and v not in (None, {}, "")}
+    return read_problems(path, merge=False, recurrence=False, taken_ids=taken, **options)
+
+
+def _period_end(period: str, freq: str) -> pd.Timestamp:
+    return pd.Period(period, freq=freq).end_time
+
+
+def last_complete(found: pd.Series, freq: str, *, today: pd.Timestamp | None = None) -> str:
+    """The last complete period of the records: the latest period with records that has
+    ended (before today's period), else the latest period with records.
+
+    Examples
+    --------
+    >>> t = pd.Series(pd.to_datetime(["2024-04-03", "2024-05-30"]))
+    >>> last_complete(t, "M", today=pd.Timestamp("2024-05-31"))
+    '2024-04'
+    >>> last_complete(t, "M", today=pd.Timestamp("2026-12-06"))
+    '2024-05'
+    """
+    today = pd.Timestamp.now() if today is None else today
+    periods = sorted(set(found.dropna().dt.tz_localize(None).dt.to_period(freq).astype(str))
+                     if found.dt.tz is not None else
+                     set(found.dropna().dt.to_period(freq).astype(str)))
+    if not periods:
+        raise InputError(Issue(field="period", expected="records with dates", got=0,
+                               fix="add problem records, or give --period"))
+    now = str(today.to_period(freq))
+    done = [p for p in periods if p < now]
+    return done[-1] if done else periods[-1]
+
+
+def run(project: Project | str | Path, *, period: str | None = None,
+        progress: Callable[[str, str], None] | None = None) -> Run:
+    """Do the month (the period) of a project and write its public folder.
+
+    Parameters
+    ----------
+    project : Project, or the path of ``geozz.toml`` (or its folder)
+    period : str, optional
+        ``"2024-05"`` (``"2024"`` for yearly rating). Default: the last complete period of
+        the records (:func:`last_complete`).
+    progress : callable, optional
+        Called with ``(stage, "start" | "done" | "kept")``.
+
+    Returns
+    -------
+    Run
+        The outputs (``public`` and the files of :func:`geozz.publish`, the saved
+        tables), and what each stage did.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = init(tempfile.mkdtemp(), district="sf311")
+    >>> done = run(folder, period="2015")
+    >>> done.period, done.counts["units"], sorted(done.stages)[:3]
+    ('2015', 195, ['assign', 'problems', 'publish'])
+    """
+    from . import assign, publish, rate
+    from . import tables
+    from .problems import link_recurrence, merge_duplicates
+
+    if not isinstance(project, Project):
+        project = load(project)
+    report = progress or (lambda stage, what: None)
+    work = project.work
+    work.mkdir(exist_ok=True)
+    state = _State(work)
+    done = Run(period="", outputs={})
+
+    def stage(name: str, key: str, print_: str, out: Path, make, kind: str):
+        t = time.perf_counter()
+        if state.fresh(key, print_, out):
+            report(name, "kept")
+            table = tables.read(kind, out)
+            ran = False
+        else:
+            report(name, "start")
+            table = make()
+            tables.write(kind, table, out)
+            state.record(key, print_)
+            ran = True
+            report(name, "done")
+        done.stages[name] = {"ran": ran, "seconds": round(time.perf_counter() - t, 2)}
+        return table
+
+    # units
+    d, u = project.district, project.units
+    inputs = [project.root / p for p in (d["area"], d["osm"], d["admin"], u["file"]) if p]
+    units_print = _digest(d, u, *inputs)
+    units = stage("units", "units", units_print, work / "units.parquet",
+                  lambda: _units(project), "units")
+    done.counts["units"] = len(units)
+
+    # problems: each file read once (its own table), then merged up to the period
+    t = time.perf_counter()
+    parts, rejected, taken = [], [], set()
+    read_any = False
+    for source, path in _sources(project):
+        file_print = _digest(source, path)
+        key = f"problems:{path.relative_to(project.root)}"
+        saved = work / "problems" / f"{file_print}.parquet"
+        saved_rejects = work / "problems" / f"{file_print}.rejects.parquet"
+        if state.fresh(key, file_print, saved, saved_rejects):
+            part, rej = tables.read("problems", saved), tables.read("rejects", saved_rejects)
+        else:
+            read_any = True
+            report(f"problems {path.name}", "start")
+            part, rej = _read_source(source, path, taken)
+            tables.write("problems", part, saved)
+            tables.write("rejects", rej, saved_rejects)
+            state.record(key, file_print)
+            done.read.append(path)
+        taken |= set(part.index.astype(str))
+        parts.append(part)
+        rejected.append(rej)
+    if not parts:
+        raise InputError(Issue(file=str(project.path), field="problems",
+                               expected="problem record files", got=0,
+                               fix="put the records where [[problems]] path points"))
+    everything = pd.concat(parts)
+    if period is None:
+        period = last_complete(everything["found_at"], project.rating["freq"])
+    done.period = period
+    end = _period_end(period, project.rating["freq"])
+    found = everything["found_at"]
+    cut = found.dt.tz_localize(None) if found.dt.tz is not None else found
+    problems = everything[(cut <= end).to_numpy()]
+    problems = link_recurrence(merge_duplicates(problems))
+    rejects = pd.concat(rejected, ignore_index=True)
+    done.stages["problems"] = {"ran": read_any, "seconds": round(time.perf_counter() - t, 2)}
+    done.counts.update(problems=len(problems), rejects=len(rejects))
+    folder = work / period
+    problems_print = _digest(units_print, sorted(state.data.get(k) for k in state.data
+                                                 if k.startswith("problems:")), period)
+
+    ledger = stage("assign", f"ledger:{period}", problems_print, folder / "ledger.parquet",
+                   lambda: assign(problems, units), "ledger")
+    ratings_print = _digest(problems_print, project.rating)
+    ratings = stage("rate", f"ratings:{period}", ratings_print, folder / "ratings.parquet",
+                    lambda: rate(ledger, units, freq=project.rating["freq"],
+                                 rubric=_rubric(project)), "ratings")
+    done.counts["ratings"] = len(ratings)
+
+    # the public folder: replaced whole (publish is atomic), only when something changed
+    p = project.publish
+    out = project.root / p["out"]
+    publish_print = _digest(ratings_print, p)
+    t = time.perf_counter()
+    marker = out / ".geozz-publication"
+    if state.fresh(f"publish:{period}", publish_print, marker) and \
+            json.loads(marker.read_text(encoding="utf-8")).get("period") == period:
+        report("publish", "kept")
+        written = {"public": out}
+        ran = False
+    else:
+        report("publish", "start")
+        written = publish(units, ratings, ledger, out, period=period,
+                          title=p["title"] or d["name"] or None, simulated=p["simulated"],
+                          credit=p["credit"] or "© OpenStreetMap contributors",
+                          rejects=rejects, problems=problems,
+                          unit_pages=p["unit_pages"], level=p["level"] or None,
+                          target=float(p["target"]), signboards=p["signboards"],
+                          base_url=p["base_url"] or None, contact=p["contact"] or None,
+                          static=p["static"])
+        written = {"public": out, **written}
+        state.record(f"publish:{period}", publish_print)
+        ran = True
+        report("publish", "done")
+    done.stages["publish"] = {"ran": ran, "seconds": round(time.perf_counter() - t, 2)}
+    done.outputs.update(written)
+    done.outputs.update(units=work / "units.parquet", ledger=folder / "ledger.parquet",
+                        ratings=folder / "ratings.parquet")
+    return done
+
+
+def _rubric(project: Project):
+    name = project.rating["rubric"]
+    candidate = project.root / name
+    return str(candidate) if name.endswith(".toml") and candidate.is_file() else name
