@@ -119,7 +119,8 @@ def test_a_board_carries_its_unit_and_a_qr_code_of_its_page(rated):
     row = ratings[(ratings["unit_id"] == uid) & (ratings["period"] == "2024-05")].iloc[0]
     url = board_url("https://example.gov.cn/public/", uid)
     qr = _qr(url)
-    fig = _board(plt, unit, uid, row, "2024-05", qr, url=url, title=None, contact="12345")
+    with plt.rc_context({"font.family": [gz.maps.printed.cjk_font()]}):
+        fig = _board(plt, unit, uid, row, "2024-05", qr, url=url, title=None, contact="12345")
     try:
         fig.canvas.draw()  # the code as drawn on the board reads back as the page's address
         assert decoded(np.asarray(fig.canvas.buffer_rgba())[..., :3]) == [url]
