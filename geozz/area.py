@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import html
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -202,6 +204,31 @@ class Area:
     def __repr__(self) -> str:
         return (f"Area({self.name!r}: {len(self.boundary)} boundary polygon(s), "
                 f"{len(self.roads)} road lines, {len(self.rivers)} river lines)")
+
+    def _repr_html_(self) -> str:
+        """A small table for Jupyter: name, features per layer, extent, source, credit.
+
+        Every text is escaped (``<``, ``>``, ``&``, quotes, and ``{`` so that no template
+        syntax appears): a name such as ``</table>{{ 7*7 }}`` shows as written.
+        """
+        def text(value) -> str:
+            return html.escape(str(value)).replace("{", "&#123;")
+
+        rows = [(layer, f"{len(getattr(self, layer)):,}")
+                for layer in LAYERS + OPTIONAL_LAYERS
+                if layer in LAYERS or not getattr(self, layer).empty]
+        with contextlib.suppress(Exception):  # no CRS, empty or broken: left out
+            b = self.boundary.to_crs(4326)
+            x0, y0, x1, y1 = (float(v) for v in b.total_bounds)
+            if all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+                km2 = float(b.to_crs(b.estimate_utm_crs()).area.sum()) / 1e6
+                rows.append(("extent (WGS-84)",
+                             f"{x0:.4f}, {y0:.4f} – {x1:.4f}, {y1:.4f} ({km2:,.1f} km²)"))
+        rows += [(k, v) for k, v in (("source", self.source), ("credit", self.credit)) if v]
+        body = "".join(f"<tr><th style=\"text-align:left\">{text(k)}</th>"
+                       f"<td style=\"text-align:left\">{text(v)}</td></tr>" for k, v in rows)
+        return (f"<table><caption style=\"text-align:left\"><b>Area</b> {text(self.name)}"
+                f"</caption><tbody>{body}</tbody></table>")
 
     def to_file(self, path: str | Path) -> Path:
         """Write the layers to one GeoPackage (atomically).

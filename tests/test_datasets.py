@@ -272,6 +272,25 @@ def test_area_repr():
     assert re.search(rf"{len(area.roads)} road lines, {len(area.rivers)} river lines\)$", text)
 
 
+def test_area_repr_html_counts_layers_and_escapes_text():
+    area = datasets.longgang()
+    page = area._repr_html_()
+    assert "龙岗区" in page
+    for layer in ("boundary", "roads", "rivers"):
+        assert f"<th style=\"text-align:left\">{layer}</th><td style=\"text-align:left\">" \
+            f"{len(getattr(area, layer)):,}</td>" in page
+    assert "admin" not in page  # empty optional layers are left out
+    assert re.search(r"114\.18\d\d, 22\.67\d\d – 114\.23\d\d, 22\.70\d\d "
+                     r"\(1\d\.\d km²\)", page)
+    hostile = Area(name="</table><script>x()</script>{{ 7*7 }}",
+                   boundary=area.boundary.set_crs(None, allow_override=True),
+                   roads=area.roads, rivers=area.rivers, source="<b>", credit="")
+    page = hostile._repr_html_()
+    assert "<script>" not in page and "{{" not in page and "<b>" not in page.split("</caption>")[1]
+    assert "&lt;/table&gt;&lt;script&gt;x()&lt;/script&gt;&#123;&#123; 7*7 }}" in page
+    assert "extent" not in page and "credit" not in page  # no CRS: no extent; no credit
+
+
 def test_area_to_file_and_read_area_round_trip(tmp_path):
     area = datasets.longgang()
     f = area.to_file(tmp_path / "district.gpkg")
