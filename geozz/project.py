@@ -35,6 +35,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -45,7 +46,10 @@ import pandas as pd
 from ._io import atomic_path, write_text
 from .errors import InputError, Issue
 
-__all__ = ["Project", "init", "load", "run", "Run", "FILE", "WORK", "DISTRICTS"]
+__all__ = ["Project", "init", "load", "run", "units_of", "last_complete", "Run", "FILE",
+           "WORK", "DISTRICTS"]
+
+OSM_CREDIT = "© OpenStreetMap contributors"
 
 #: the project file's name
 FILE = "geozz.toml"
@@ -62,7 +66,8 @@ _DEFAULTS: dict[str, dict] = {
     "rating": {"rubric": "default", "freq": "M"},
     "publish": {"out": "public", "title": "", "simulated": False, "credit": "",
                 "signboards": False, "base_url": "", "contact": "", "static": True,
-                "unit_pages": True, "target": 0.8, "level": ""},
+                "unit_pages": True, "target": 0.8, "level": "", "rasters": False,
+                "extra": []},
 }
 _SOURCE_DEFAULTS = {"path": "", "columns": {}, "categories": {}, "sources": {},
                     "statuses": {}, "coords": "wgs84", "tz": "Asia/Shanghai",
@@ -231,6 +236,8 @@ base_url = ""                   # where `out` is served (needed by signboards)
 contact = "{contact}"                 # the office's hotline, printed on boards
 unit_pages = true
 target = 0.8                    # share of units at 3★ or better an area should reach
+rasters = {rasters}                # density.tif, hotspots.tif/.csv, and their map layers
+extra = []                      # more files to publish, e.g. ["problems/*.csv"]
 """
 
 
@@ -273,6 +280,7 @@ def init(folder: str | Path, *, district: str | None = None, osm: str | Path | N
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "problems").mkdir(exist_ok=True)
     fill = {"admin": "", "rubric": "default", "freq": "M", "simulated": "true",
+            "rasters": "true",
             "credit": "© OpenStreetMap contributors", "contact": "12345",
             "units": "grid_size = 200.0                # grid cell side, metres\n"
                      'unit_types = ["grid", "road", "river"]\n'}
@@ -289,16 +297,17 @@ def init(folder: str | Path, *, district: str | None = None, osm: str | Path | N
                     source='path = "problems/*.csv"\ntz = "Asia/Shanghai"\n')
     elif district == "sf311":
         base = datasets.sf311_path()
-        shutil.copyfile(base / "tracts.geojson", root / "data" / "tracts.geojson")
+        # the tracts as geozz units (ids, names "Tract 1234.56", neighbourhoods as admin)
+        from . import tables
+
+        tables.write("units", datasets.sf311_tracts(), root / "data" / "tracts.parquet")
         shutil.copyfile(base / "SOURCE.md", root / "data" / "SOURCE.md")
         cases = pd.read_csv(base / "cases_sample.csv.gz", dtype=str, keep_default_na=False)
         _split(cases, "Opened", "Y", root / "problems", "sf311")
         categories = "\n".join(f'"{k}" = "{v}"' for k, v in datasets.SF311_CATEGORIES.items())
         fill.update(name="San Francisco 311", title="San Francisco 311",
                     where="# the census tracts are the units (units.file)",
-                    units='file = "data/tracts.geojson"\n'
-                          'columns = { geoid = "unit_id", nhood = "admin" }\n'
-                          'unit_type = "grid"\n',
+                    units='file = "data/tracts.parquet"  # census tracts (DataSF) as units\n',
                     rubric="annual", freq="Y", simulated="false",
                     credit="Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF",
                     contact="311",
@@ -347,6 +356,10 @@ class Run:
     stages: dict[str, dict] = dataclasses.field(default_factory=dict)
     read: list[Path] = dataclasses.field(default_factory=list)
     counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: units, problems, rejects, ledger, ratings as the run used them
+    tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
+    #: the density and hot spots made for the public folder (``[publish] rasters``)
+    rasters: Any = None
 
 
 def _digest(*parts) -> str:
@@ -444,6 +457,53 @@ def last_complete(found: pd.Series, freq: str, *, today: pd.Timestamp | None = N
     return done[-1] if done else periods[-1]
 
 
+def _stage(state: _State, done: Run | None, report, name: str, key: str, print_: str,
+           out: Path, make, kind: str):
+    """A stage's table: read back when saved with this fingerprint, else made and saved."""
+    from . import tables
+
+    t = time.perf_counter()
+    if state.fresh(key, print_, out):
+        report(name, "kept")
+        table, ran = tables.read(kind, out), False
+    else:
+        report(name, "start")
+        table = make()
+        tables.write(kind, table, out)
+        state.record(key, print_)
+        ran = True
+        report(name, "done")
+    if done is not None:
+        done.stages[name] = {"ran": ran, "seconds": round(time.perf_counter() - t, 2)}
+    return table
+
+
+def _units_print(project: Project) -> str:
+    d, u = project.district, project.units
+    inputs = [project.root / p for p in (d["area"], d["osm"], d["admin"], u["file"]) if p]
+    return _digest(d, u, *inputs)
+
+
+def units_of(project: Project | str | Path, *, progress=None, _done: Run | None = None,
+             _state: _State | None = None):
+    """The project's units: built (or read) once, then read back from ``.geozz/`` while
+    the district's files and settings stay the same.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> units = units_of(init(tempfile.mkdtemp(), district="sf311"))
+    >>> len(units), units.index.name
+    (195, 'unit_id')
+    """
+    if not isinstance(project, Project):
+        project = load(project)
+    project.work.mkdir(exist_ok=True)
+    return _stage(_state or _State(project.work), _done, progress or (lambda *a: None), "units",
+                  "units", _units_print(project), project.work / "units.parquet",
+                  lambda: _units(project), "units")
+
+
 def run(project: Project | str | Path, *, period: str | None = None,
         progress: Callable[[str, str], None] | None = None) -> Run:
     """Do the month (the period) of a project and write its public folder.
@@ -461,7 +521,7 @@ def run(project: Project | str | Path, *, period: str | None = None,
     -------
     Run
         The outputs (``public`` and the files of :func:`geozz.publish`, the saved
-        tables), and what each stage did.
+        tables), what each stage did, and the tables themselves (``run.tables``).
 
     Examples
     --------
@@ -471,7 +531,8 @@ def run(project: Project | str | Path, *, period: str | None = None,
     >>> done.period, done.counts["units"], sorted(done.stages)[:3]
     ('2015', 195, ['assign', 'problems', 'publish'])
     """
-    from . import assign, publish, rate
+    import geozz as gz
+
     from . import tables
     from .problems import link_recurrence, merge_duplicates
 
@@ -482,35 +543,13 @@ def run(project: Project | str | Path, *, period: str | None = None,
     work.mkdir(exist_ok=True)
     state = _State(work)
     done = Run(period="", outputs={})
-
-    def stage(name: str, key: str, print_: str, out: Path, make, kind: str):
-        t = time.perf_counter()
-        if state.fresh(key, print_, out):
-            report(name, "kept")
-            table = tables.read(kind, out)
-            ran = False
-        else:
-            report(name, "start")
-            table = make()
-            tables.write(kind, table, out)
-            state.record(key, print_)
-            ran = True
-            report(name, "done")
-        done.stages[name] = {"ran": ran, "seconds": round(time.perf_counter() - t, 2)}
-        return table
-
-    # units
-    d, u = project.district, project.units
-    inputs = [project.root / p for p in (d["area"], d["osm"], d["admin"], u["file"]) if p]
-    units_print = _digest(d, u, *inputs)
-    units = stage("units", "units", units_print, work / "units.parquet",
-                  lambda: _units(project), "units")
+    units = units_of(project, progress=report, _done=done, _state=state)
+    units_print = _units_print(project)
     done.counts["units"] = len(units)
 
     # problems: each file read once (its own table), then merged up to the period
     t = time.perf_counter()
     parts, rejected, taken = [], [], set()
-    read_any = False
     for source, path in _sources(project):
         file_print = _digest(source, path)
         key = f"problems:{path.relative_to(project.root)}"
@@ -519,7 +558,6 @@ def run(project: Project | str | Path, *, period: str | None = None,
         if state.fresh(key, file_print, saved, saved_rejects):
             part, rej = tables.read("problems", saved), tables.read("rejects", saved_rejects)
         else:
-            read_any = True
             report(f"problems {path.name}", "start")
             part, rej = _read_source(source, path, taken)
             tables.write("problems", part, saved)
@@ -534,50 +572,61 @@ def run(project: Project | str | Path, *, period: str | None = None,
                                expected="problem record files", got=0,
                                fix="put the records where [[problems]] path points"))
     everything = pd.concat(parts)
+    freq = project.rating["freq"]
     if period is None:
-        period = last_complete(everything["found_at"], project.rating["freq"])
+        period = last_complete(everything["found_at"], freq)
     done.period = period
-    end = _period_end(period, project.rating["freq"])
+    end = _period_end(period, freq)
     found = everything["found_at"]
     cut = found.dt.tz_localize(None) if found.dt.tz is not None else found
-    problems = everything[(cut <= end).to_numpy()]
-    problems = link_recurrence(merge_duplicates(problems))
+    problems = link_recurrence(merge_duplicates(everything[(cut <= end).to_numpy()]))
     rejects = pd.concat(rejected, ignore_index=True)
-    done.stages["problems"] = {"ran": read_any, "seconds": round(time.perf_counter() - t, 2)}
+    done.stages["problems"] = {"ran": bool(done.read),
+                               "seconds": round(time.perf_counter() - t, 2)}
     done.counts.update(problems=len(problems), rejects=len(rejects))
     folder = work / period
     problems_print = _digest(units_print, sorted(state.data.get(k) for k in state.data
                                                  if k.startswith("problems:")), period)
 
-    ledger = stage("assign", f"ledger:{period}", problems_print, folder / "ledger.parquet",
-                   lambda: assign(problems, units), "ledger")
+    ledger = _stage(state, done, report, "assign", f"ledger:{period}", problems_print,
+                    folder / "ledger.parquet", lambda: gz.assign(problems, units), "ledger")
     ratings_print = _digest(problems_print, project.rating)
-    ratings = stage("rate", f"ratings:{period}", ratings_print, folder / "ratings.parquet",
-                    lambda: rate(ledger, units, freq=project.rating["freq"],
-                                 rubric=_rubric(project)), "ratings")
+    ratings = _stage(state, done, report, "rate", f"ratings:{period}", ratings_print,
+                     folder / "ratings.parquet",
+                     lambda: gz.rate(ledger, units, freq=freq, rubric=_rubric(project)),
+                     "ratings")
     done.counts["ratings"] = len(ratings)
+    done.tables = {"units": units, "problems": problems, "rejects": rejects,
+                   "ledger": ledger, "ratings": ratings}
 
     # the public folder: replaced whole (publish is atomic), only when something changed
     p = project.publish
     out = project.root / p["out"]
-    publish_print = _digest(ratings_print, p)
+    publish_print = _digest(ratings_print, p, [_digest(f) for f in _extra(project).values()])
     t = time.perf_counter()
     marker = out / ".geozz-publication"
     if state.fresh(f"publish:{period}", publish_print, marker) and \
             json.loads(marker.read_text(encoding="utf-8")).get("period") == period:
         report("publish", "kept")
-        written = {"public": out}
-        ran = False
+        written, ran = {"public": out}, False
     else:
         report("publish", "start")
-        written = publish(units, ratings, ledger, out, period=period,
-                          title=p["title"] or d["name"] or None, simulated=p["simulated"],
-                          credit=p["credit"] or "© OpenStreetMap contributors",
-                          rejects=rejects, problems=problems,
-                          unit_pages=p["unit_pages"], level=p["level"] or None,
-                          target=float(p["target"]), signboards=p["signboards"],
-                          base_url=p["base_url"] or None, contact=p["contact"] or None,
-                          static=p["static"])
+        with tempfile.TemporaryDirectory() as scratch:
+            extra, overlays, printed = dict(_extra(project)), (), None
+            if p["rasters"]:
+                made = gz.raster.publication_rasters(problems, units, ratings, Path(scratch),
+                                                     shown=period, freq=freq)
+                extra.update(made.files)
+                overlays, printed, done.rasters = made.overlays, made.printed, made
+            written = gz.publish(
+                units, ratings, ledger, out, period=period,
+                title=p["title"] or project.district["name"] or None,
+                simulated=p["simulated"], credit=p["credit"] or OSM_CREDIT,
+                rejects=rejects, problems=problems, extra=extra, overlays=overlays,
+                unit_pages=p["unit_pages"], level=p["level"] or None,
+                target=float(p["target"]), signboards=p["signboards"],
+                base_url=p["base_url"] or None, contact=p["contact"] or None,
+                static=p["static"], static_raster=printed, progress=_pages(report))
         written = {"public": out, **written}
         state.record(f"publish:{period}", publish_print)
         ran = True
@@ -587,6 +636,21 @@ def run(project: Project | str | Path, *, period: str | None = None,
     done.outputs.update(units=work / "units.parquet", ledger=folder / "ledger.parquet",
                         ratings=folder / "ratings.parquet")
     return done
+
+
+def _pages(report):
+    """publish's page progress passed on as ``("publish pages", "k/n")``."""
+    return lambda k, n: report("publish pages", f"{k}/{n}")
+
+
+def _extra(project: Project) -> dict[str, Path]:
+    """The files of ``[publish] extra`` (project-relative paths or globs) by name."""
+    out: dict[str, Path] = {}
+    for pattern in project.publish["extra"]:
+        for f in sorted(project.root.glob(pattern)):
+            if f.is_file():
+                out[f.name] = f
+    return out
 
 
 def _rubric(project: Project):

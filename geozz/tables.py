@@ -10,7 +10,8 @@ file named, not passed on.
 =========  ======================  ==================================================
 kind       written by              file
 =========  ======================  ==================================================
-units      build_units/read_units  GeoParquet, ``centerline`` kept, index ``unit_id``
+units      build_units/read_units  GeoParquet, ``centerline`` kept, ``unit_id`` a
+                                   column (the index again when read)
 problems   read_problems           GeoParquet (:func:`geozz.problems.store.save`: no
                                    personal or internal fields), index ``problem_id``
 rejects    read_problems           Parquet, every value as text (raw records vary)
@@ -75,11 +76,10 @@ def write(kind: str, table: pd.DataFrame, path: str | Path) -> Path:
         return save(table, out)
     if kind == "rejects":
         table = table.astype("string")  # raw records: the same text, any column
+    if kind == "units":  # the id as a column: any GeoParquet reader (and read_units) sees it
+        table = table.reset_index()
     with atomic_path(out) as tmp:
-        if isinstance(table, gpd.GeoDataFrame):
-            table.to_parquet(tmp, index=True)
-        else:
-            table.to_parquet(tmp, index=kind == "units")
+        table.to_parquet(tmp, index=False)
     return out
 
 
@@ -109,6 +109,8 @@ def read(kind: str, path: str | Path) -> pd.DataFrame:
                                got=f"{type(exc).__name__}: {exc}"[:200],
                                fix="delete it and run the stage that writes it again")
                          ) from None
+    if kind == "units" and "unit_id" in table.columns:
+        table = table.set_index("unit_id")
     check = {"units": lambda t: check_units(t, stage="read"),
              "ledger": lambda t: check_ledger(t, stage="read"),
              "ratings": lambda t: check_ratings(t, stage="read"),

@@ -52,6 +52,10 @@ def test_a_run_rates_what_reading_the_whole_file_rates(sf_project):
     assert done.counts["rejects"] == len(rejects)
     published = pd.read_csv(done.outputs["public"] / "ratings.csv", dtype={"unit_id": str})
     assert set(published["period"].astype(str)) == {str(y) for y in range(2008, 2017)}
+    # [publish] rasters = true: the density and hot spots, files and overview layers
+    assert gz.raster.read(done.outputs["public"] / "density.tif").labels[-1] == "2016"
+    page = (done.outputs["public"] / "overview.html").read_text(encoding="utf-8")
+    assert "问题密度 Density 2016" in page and "热点 Gi* hot spots 2016" in page
 
 
 def test_the_next_month_reads_only_its_new_file(tmp_path):

@@ -23,44 +23,6 @@ __all__ = ["demo"]
 
 #: what ``geozz demo`` runs without ``--district``
 DEFAULT_RUNS = ("longgang", "sf311")
-#: pixel size (m) and kernel bandwidth (m) of the demo's density surfaces
-DENSITY_CELL, DENSITY_BANDWIDTH = 50.0, 300.0
-
-
-def rasters(problems, units, ratings, scratch: Path, *, shown: str, freq: str):
-    """Density (one band per period) and Gi* hot spots (per period, with their runs) of a
-    run, written to ``scratch``; and the map layers of the period shown.
-
-    Returns ``(files by name, map overlays, density surface, Gi* table, hot runs)``.
-    """
-    import geozz as gz
-    from geozz._io import write_csv
-
-    density = gz.raster.density(problems, cell_size=DENSITY_CELL,
-                                bandwidth=DENSITY_BANDWIDTH, by="period", freq=freq,
-                                crs=units.crs, path=scratch / "density.tif")
-    cells = units[units["unit_type"] == "grid"]
-    gi = gz.raster.gistar(ratings, cells)
-    runs = gz.raster.hot_runs(ratings, cells, gi=gi)
-    write_csv(scratch / "hotspots.csv", gi.merge(runs.reset_index(), on="unit_id",
-                                                  how="left"))
-    try:  # a geozz grid: one pixel per cell; an office's polygons: burnt at 50 m
-        regular = len(gz.raster.grid_frame(cells).cells) == len(cells)
-    except gz.errors.InputError:
-        regular = False
-    hot = gz.raster.hotspot_surface(gi, cells, cell_size=None if regular else DENSITY_CELL)
-    gz.raster.write(hot, scratch / "hotspots.tif")
-    overlays = []
-    if shown in density.labels:
-        overlays.append(gz.raster.image_layer(density, band=shown, show=False,
-                                              name=f"问题密度 Density {shown}"))
-    if shown in hot.labels:
-        overlays.append(gz.raster.image_layer(hot, band=shown, kind="hotspot", show=False,
-                                              name=f"热点 Gi* hot spots {shown}"))
-    files = {n: scratch / n for n in ("density.tif", "hotspots.tif", "hotspots.csv")}
-    return files, overlays, density, gi, runs
-
-
 @click.command()
 @click.option("--district", default=None,
               help="One bundled data set (longgang, haidian, sf311) [default: longgang "
@@ -157,13 +119,11 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
         if sf and period is None and rated[-1] == "2016" and "2015" in rated:
             period = "2015"  # the sample ends in January 2016: show the last whole year
         shown = period or rated[-1]
-        files, overlays, density, gi, hot_runs = rasters(problems, units, ratings, scratch,
-                                                         shown=shown, freq=freq)
-        at = density.labels.index(shown) if shown in density.labels else None
-        printed_density = None if at is None else gz.raster.Surface(
-            density.values[at:at + 1], density.transform, density.crs, [shown], None,
-            density.units)
-        extra.update(files)
+        made = gz.raster.publication_rasters(problems, units, ratings, scratch, shown=shown,
+                                             freq=freq)
+        density, gi, hot_runs = made.density, made.gi, made.runs
+        overlays, printed_density = made.overlays, made.printed
+        extra.update(made.files)
         bar.done()
         bar.step("maps")
         credit = ("Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF"
@@ -231,7 +191,7 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
                 if len(below) else ""))
     m = density.meta
     echo(f"density: {len(density.labels)} {word} of {density.shape[0]} × {density.shape[1]} "
-         f"pixels of {DENSITY_CELL:g} m ({m['used']} problems on it, {m['outside']} off it, "
+         f"pixels of {gz.raster.layers.CELL_SIZE:g} m ({m['used']} problems on it, {m['outside']} off it, "
          f"{m['no_position']} without a position); peak "
          f"{float(density.values.max()):.0f} problems per km²")
     now = gi[gi["period"] == (period or shown[-1])]

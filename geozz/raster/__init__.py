@@ -13,7 +13,9 @@
   pixel-coverage weighted (units smaller than a pixel, nodata, another CRS);
   :func:`per_residents` — problems per 10,000 residents from a population raster;
 * :func:`image_layer` — a surface as an image layer of :func:`geozz.star_map`
-  (``overlays=``), placed in Web Mercator, with its legend.
+  (``overlays=``), placed in Web Mercator, with its legend;
+* :func:`publication_rasters` — the density and hot-spot files and layers a public folder
+  carries (``geozz demo``, ``geozz run`` with ``[publish] rasters = true``).
 
 Examples
 --------
@@ -31,10 +33,12 @@ from __future__ import annotations
 from .density import density, kernel
 from .hotspots import (HOTSPOT_CLASSES, HOTSPOT_CODES, classes, gistar, grid_surface,
                        hot_runs, hotspot_surface)
+from .layers import publication_rasters
 from .overlay import image_layer
 from .surface import Surface, cog_available, grid_frame, read, write
 from .zonal import STATS, per_residents, zonal
 
 __all__ = ["Surface", "density", "kernel", "write", "read", "grid_frame", "cog_available",
            "classes", "gistar", "hot_runs", "grid_surface", "hotspot_surface",
-           "HOTSPOT_CLASSES", "HOTSPOT_CODES", "zonal", "per_residents", "STATS", "image_layer"]
+           "HOTSPOT_CLASSES", "HOTSPOT_CODES", "zonal", "per_residents", "STATS", "image_layer",
+           "publication_rasters"]
