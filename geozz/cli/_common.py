@@ -10,7 +10,10 @@ from typing import Iterator
 import click
 
 __all__ = ["Stages", "stages", "pairs", "echo_for", "print_rejects", "parse_bbox",
-           "load_problems"]
+           "load_problems", "CHECK_FAILED", "report_findings", "force_option"]
+
+#: exit code of a command refused by a sanity check (pass --force to go on)
+CHECK_FAILED = 3
 
 
 class Stages:
@@ -109,3 +112,49 @@ def load_problems(path: Path, tz: str):
     if gz.problems.store.is_saved(path):
         return gz.problems.load(path, tz=tz), pd.DataFrame()
     return gz.read_problems(path, tz=tz)
+
+
+def force_option(func):
+    """``--force``: go on past the sanity checks (:mod:`geozz.assignment.checks`)."""
+    return click.option("--force", is_flag=True,
+                        help="Go on even when the sanity checks fail (problems outside "
+                             "the units, extents that do not meet); exit code 3 "
+                             "otherwise.")(func)
+
+
+def report_findings(ctx: click.Context, findings, *, force: bool) -> None:
+    """Print the findings of :func:`geozz.assignment.sanity_checks` on stderr (errors even
+    under ``-q``); an error finding without ``--force`` ends the command with exit code
+    :data:`CHECK_FAILED` (3) before anything is written."""
+    errors = [f for f in findings if f.severity == "error"]
+    for f in findings:
+        if f.severity == "error" or not ctx.obj.get("quiet"):
+            click.secho(str(f), err=True, fg="red" if f.severity == "error" else "yellow")
+    if errors and not force:
+        click.secho(f"refused: {len(errors)} sanity check{'s' if len(errors) > 1 else ''} "
+                    f"failed, nothing written (exit code {CHECK_FAILED}); pass --force to "
+                    "go on anyway", err=True, fg="red")
+        ctx.exit(CHECK_FAILED)
+    if errors:
+        click.secho("--force: going on despite the failed checks", err=True, fg="red")
+
+
+def tz_note(ctx: click.Context, tz: str | None, name: str = "tz") -> str:
+    """``Asia/Shanghai (the default of --tz)`` or ``Europe/Paris (--tz)``."""
+    try:
+        from click.core import ParameterSource
+        default = ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None)
+    except (ImportError, AttributeError):  # pragma: no cover - old click
+        default = False
+    return f"{tz} (the default of --tz)" if default else f"{tz} (--tz)"
+
+
+def crs_name(crs) -> str:
+    """``EPSG:32650 (WGS 84 / UTM zone 50N)``."""
+    from pyproj import CRS
+
+    if crs is None:
+        return "none"
+    c = CRS.from_user_input(crs)
+    code = c.to_epsg()
+    return f"EPSG:{code} ({c.name})" if code else c.name

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, out_path, pairs, parse_bbox, print_rejects, stages
+from ._common import (echo_for, out_path, pairs, parse_bbox, print_rejects,
+                      report_findings, stages, tz_note)
 
 __all__ = ["problems", "combine", "report_ids"]
 
@@ -160,6 +161,12 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
     if len(rejects):
         print_rejects(echo, rejects)
     if len(found):
+        coords_src = "--coords" if ctx.get_parameter_source("coords").name != "DEFAULT" \
+            else "the default of --coords"
+        echo(f"time zone of naive times: {tz_note(ctx, tz)}; coordinates: {coords} "
+             f"({coords_src}, unless a row's coord_sys says otherwise), stored as WGS-84 "
+             "(EPSG:4326)")
+        report_findings(ctx, gz.assignment.sanity_checks(problems=found), force=False)
         echo(f"problems written: {out.resolve()}")
     if len(rejects):
         echo(f"rejects written:  {rejects_out.resolve()}")

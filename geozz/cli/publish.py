@@ -4,7 +4,10 @@ Both take UNITS (any file :func:`geozz.read_units` reads) and LEDGER (written by
 assign``, CSV or Parquet), rate the ledger (:func:`geozz.rate`, ``--freq`` and
 ``--rubric``), and write with :func:`geozz.publish` / :func:`geozz.star_map`.
 ``--problems`` (a problems file saved by ``geozz problems``, or raw records) adds the
-problem points; their personal fields never reach the pages.
+problem points; their personal fields never reach the pages. A ledger with more than half
+of its problems outside every unit, or problems whose extent does not meet the units',
+is refused with exit code 3 unless ``--force`` (:func:`geozz.assignment.sanity_checks`);
+a time zone that does not fit the problems' longitude is a warning.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, load_problems, pairs, stages
+from ._common import (CHECK_FAILED, echo_for, load_problems, pairs, report_findings,
+                      stages)
 
 __all__ = ["publish", "map_command"]
 
 
-def _inputs(units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
-            rubric, bar):
+def _inputs(ctx, units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar, force):
     import geozz as gz
 
     from .rate import read_ledger
@@ -36,6 +40,7 @@ def _inputs(units_file, ledger_file, problems_file, unit_columns, unit_type, tz,
     if problems_file is not None:
         problems, _ = load_problems(problems_file, tz or "Asia/Shanghai")
     bar.done()
+    report_findings(ctx, gz.assignment.sanity_checks(problems, units, ledger), force=force)
     bar.step("rate")
     how = tuple(p.strip() for p in freq.split("..")) if ".." in freq else freq.upper()
     ratings = gz.rate(ledger, units, freq=how, rubric=rubric)
@@ -69,6 +74,10 @@ def _common(func):
                      help="A units file column and the field it holds."),
         click.option("--unit-type", default=None,
                      help="Unit type of units files without a unit_type column."),
+        click.option("--force", is_flag=True,
+                     help="Go on even when the sanity checks fail (most problems outside "
+                          f"the units, extents that do not meet); exit code {CHECK_FAILED} "
+                          "otherwise."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -90,7 +99,7 @@ def _common(func):
 @click.option("--static", is_flag=True, help="Also write overview.png and overview.pdf.")
 @click.pass_context
 def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, freq, rubric,
-            title, tiles, simulated, tz, unit_columns, unit_type, out, no_unit_pages,
+            title, tiles, simulated, tz, unit_columns, unit_type, force, out, no_unit_pages,
             target, signboards, base_url, contact, static) -> None:
     """Publish the public folder: index, overview, areas, a page per unit, tables."""
     import geozz as gz
@@ -99,8 +108,8 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, 
     with stages(["units", "ledger", "problems", "rate", "publish"],
                 ctx.obj["quiet"]) as bar:
         units, ledger, problems, ratings = _inputs(
-            units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
-            rubric, bar)
+            ctx, units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar, force)
         bar.step("publish")
         written = gz.publish(units, ratings, ledger, out, period=period, title=title,
                              simulated=simulated, tiles=tiles, problems=problems,
@@ -131,7 +140,7 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, 
 @click.option("--contact", default=None, help="The office's contact line on the board.")
 @click.pass_context
 def map_command(ctx: click.Context, units_file, ledger_file, problems_file, period, freq,
-                rubric, title, tiles, simulated, tz, unit_columns, unit_type, out,
+                rubric, title, tiles, simulated, tz, unit_columns, unit_type, force, out,
                 unit_types, raster, board_unit, base_url, contact) -> None:
     """Write one star map (.html: every rated period, a switcher, offline; .png/.pdf: for
     print) or one unit's signboard (--signboard)."""
@@ -148,8 +157,8 @@ def map_command(ctx: click.Context, units_file, ledger_file, problems_file, peri
     echo = echo_for(ctx)
     with stages(["units", "ledger", "problems", "rate", "map"], ctx.obj["quiet"]) as bar:
         units, ledger, problems, ratings = _inputs(
-            units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
-            rubric, bar)
+            ctx, units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar, force)
         bar.step("map")
         types = [t.strip() for t in unit_types.split(",")] if unit_types else None
         if board_unit is not None:

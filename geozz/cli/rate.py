@@ -6,7 +6,8 @@ ledger was made with). The ratings (:func:`geozz.rate`) go to CSV or Parquet; wi
 ``--areas LEVEL`` the admin-area table (:func:`geozz.rating.areas`) goes beside them
 (``ratings_areas.csv``). Printed: what was read, the star distribution per period and the
 five worst units of the last period with their deductions (and the areas of the last
-period).
+period). A ledger with more than half of its problems outside every unit (made against
+units of another place) is refused with exit code 3 unless ``--force``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, out_path, pairs, stages
+from ._common import echo_for, force_option, out_path, pairs, report_findings, stages
 
 __all__ = ["rate", "read_ledger"]
 
@@ -228,11 +229,12 @@ def _write(path: Path, table) -> None:
               help="A units file column and the field it holds, e.g. '网格编码=unit_id'.")
 @click.option("--unit-type", default=None,
               help="Unit type of units files without a unit_type column (grid, road, river).")
+@force_option
 @click.pass_context
 def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, freq: str,
          rubric: str, periods: tuple[str, ...], level: str | None, areas_out: Path | None,
          target: float, adjustments: Path | None, as_of: str | None, tz: str | None,
-         unit_columns: tuple[str, ...], unit_type: str | None) -> None:
+         unit_columns: tuple[str, ...], unit_type: str | None, force: bool) -> None:
     """Rate every unit in every period from a ledger; optionally aggregate by admin area."""
     import geozz as gz
     from geozz.rating import areas as area_table
@@ -249,6 +251,7 @@ def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, fre
     with stages(["ledger", "units", "rate", "areas", "write"], ctx.obj["quiet"]) as bar:
         bar.step("ledger")
         ledger = read_ledger(ledger_file, tz=tz)
+        report_findings(ctx, gz.assignment.sanity_checks(ledger=ledger), force=force)
         bar.done()
         bar.step("units")
         units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column")
@@ -269,6 +272,10 @@ def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, fre
         bar.done()
     echo(f"ledger: {len(ledger)} rows, {ledger['problem_id'].nunique()} problems "
          f"from {ledger_file}")
+    zone = ledger["found_at"].dt.tz if "found_at" in ledger else None
+    echo(f"time zone of the periods: {zone}"
+         + (" (--tz)" if tz else " (the ledger's own)" if ledger_file.suffix.lower()
+            == ".parquet" else " (the default of --tz)"))
     echo(f"units: {len(units)} from {units_file} ("
          + ", ".join(f"{k} {v}" for k, v in units["unit_type"].value_counts().items()) + ")")
     n_periods = ratings["period"].nunique()
