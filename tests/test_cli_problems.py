@@ -218,3 +218,40 @@ def test_problems_command_extent_and_lifecycle_options(tmp_path):
     code, text = run("problems", str(path), "-o", str(out), "--no-merge", "--no-deadlines")
     back = gz.problems.load(out)
     assert len(back) == 4 and back["deadline"].isna().all()  # no extent: Beijing is kept
+
+
+def test_errors_name_the_flags_not_python(tmp_path):
+    f = tmp_path / "nyc.csv"
+    f.write_text("Unique Key,Complaint Type,Opened On,Longitude,Latitude\n"
+                 "1,Illegal Postings,05/06/2024 10:00,-73.95,40.7\n", encoding="utf-8")
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"))
+    assert code == 1
+    assert '--column "<name>=found_at"' in text and "columns=" not in text
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "--tz",
+                     "America/New_York", "--column", "OPENED-ON=found_at")
+    assert code == 1  # 05/06/2024: day or month first?
+    assert "--dayfirst" in text and "--monthfirst" in text and "dayfirst=" not in text
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "--tz",
+                     "America/New_York", "--column", "opened on=found_at", "--monthfirst")
+    assert code == 0, text
+    assert str(gz.problems.load(tmp_path / "p.gpkg", tz="America/New_York")
+               ["found_at"].iloc[0]) == "2024-05-06 10:00:00-04:00"
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "--tz",
+                     "Shanghai", "--monthfirst")
+    assert code == 1 and "--tz Asia/Shanghai" in text and 'tz="' not in text
+
+
+def test_verbosity_flags_after_the_subcommand(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text(HEADER + "A1,暴露垃圾,2024-05-06 09:00,114.25,22.72,张三,1\n",
+                 encoding="utf-8")
+    for flags in (["-q", "problems"], ["problems", "-q"], ["problems", "--quiet"]):
+        code, text = run(*flags, str(f), "-o", str(tmp_path / "p.gpkg"))
+        assert code == 0 and text == "", (flags, text)
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "-v")
+    assert code == 0 and "problems written" in text
+    import logging
+    code, _ = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "-vv")
+    assert code == 0 and logging.getLogger().level == logging.DEBUG
+    code, _ = run("-v", "problems", str(f), "-o", str(tmp_path / "p.gpkg"))
+    assert logging.getLogger().level == logging.INFO

@@ -10,7 +10,7 @@ from typing import Iterator
 import click
 
 __all__ = ["Stages", "stages", "pairs", "echo_for", "print_rejects", "parse_bbox",
-           "load_problems", "CHECK_FAILED", "report_findings", "force_option"]
+           "load_problems", "cli_terms", "CHECK_FAILED", "report_findings", "force_option"]
 
 #: exit code of a command refused by a sanity check (pass --force to go on)
 CHECK_FAILED = 3
@@ -46,9 +46,66 @@ def stages(names: list[str], quiet: bool) -> Iterator[Stages]:
     try:
         yield bar
     except GeozzError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(cli_terms(str(exc))) from exc
     finally:
         bar.close()
+
+
+def _options_of_command() -> set[str]:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return set()
+    return {o for p in ctx.command.params for o in getattr(p, "opts", [])
+            + getattr(p, "secondary_opts", [])}
+
+
+def _column_flag(name: str, field: str, have: set[str]) -> str:
+    from geozz.problems import COLUMN_NAMES
+
+    if field in COLUMN_NAMES:  # a field of problem records
+        flag = f'--column "{name}={field}"'
+        return flag if "--column" in have or not have else \
+            f"read the records with geozz problems FILE {flag} first"
+    return f'--unit-column "{name}={field}"'
+
+
+def cli_terms(message: str, options: set[str] | None = None) -> str:
+    """A library message in the terms of the command line: the keyword arguments its fixes
+    prescribe (``columns={'Created Date': 'found_at'}``, ``dayfirst=False``, ``tz="…"``)
+    become the flags that do the same (``--column "Created Date=found_at"``,
+    ``--monthfirst``, ``--tz …``).
+
+    Examples
+    --------
+    >>> cli_terms("Fix: pass dayfirst=True (13/05) or dayfirst=False (05/13)", {"--dayfirst"})
+    'Fix: pass --dayfirst (13/05) or --monthfirst (05/13)'
+    >>> cli_terms("Fix: rename the column or pass columns={'<name>': 'found_at'}", {"--column"})
+    'Fix: rename the column or pass --column "<name>=found_at"'
+    >>> cli_terms("Fix: e.g. columns={'网格编码': 'unit_id'}", {"--unit-column"})
+    'Fix: e.g. --unit-column "网格编码=unit_id"'
+    """
+    import re
+
+    have = _options_of_command() if options is None else options
+    text = re.sub(r"columns=\{'([^']*)': '([^']*)'\}",
+                  lambda m: _column_flag(m.group(1), m.group(2), have), message)
+    column = "--column" if "--column" in have or not have else "--unit-column"
+    text = text.replace("the columns= mapping", f"the {column} NAME=FIELD options")
+    text = re.sub(r"pass dayfirst=True or dayfirst=False", "pass --dayfirst or --monthfirst",
+                  text)
+    text = text.replace("dayfirst=True", "--dayfirst").replace("dayfirst=False",
+                                                                "--monthfirst")
+    text = re.sub(r"""\b(?:write |pass )?tz=["']([^"']+)["']""", r"pass --tz \1", text)
+    text = re.sub(r"""\bencoding=["']([^"']+)["'] or ["']([^"']+)["']""",
+                  r"--encoding \1 or --encoding \2", text)
+    text = re.sub(r"""\bfreq=["']([^"']+)["'] or freq=\(["']([^"']+)["'], ["']([^"']+)["']\)""",
+                  r"--freq \1 or --freq \2..\3", text)
+    text = re.sub(r"""\bperiods=\[["']([^"']+)["']\]""", r"--periods \1", text)
+    text = text.replace("leave periods=None", "leave --periods out")
+    text = re.sub(r"""\blevel=["']([^"']+)["']""", r"--areas \1", text)
+    text = text.replace("as_of=", "--as-of ")
+    text = text.replace("sheet=", "--sheet ")
+    return text
 
 
 def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ._common import (echo_for, out_path, pairs, parse_bbox, print_rejects,
+from ._common import (cli_terms, echo_for, out_path, pairs, parse_bbox, print_rejects,
                       report_findings, stages, tz_note)
 
 __all__ = ["problems", "combine", "report_ids"]
@@ -138,7 +138,7 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
                 if not isinstance(exc, ValueError):  # not the input's fault: stop
                     raise
                 failed.append(path)
-                click.echo(f"{path}: not read:\n{exc}", err=True)
+                click.echo(f"{path}: not read:\n{cli_terms(str(exc))}", err=True)
                 continue
             parts.append((str(path), got, rej))
             taken |= report_ids(got)

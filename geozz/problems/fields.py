@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from importlib import resources
 from typing import Mapping
@@ -82,6 +83,50 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "media_url": ("media_url", "图片链接", "照片链接"),
     "photo": ("photo", "照片"),
 }
+_KEY_DROP = re.compile(r"[\W_]+")
+
+
+def column_key(name) -> str:
+    """A column name as it is matched: case, spaces and punctuation left out, so that
+    ``Created Date``, ``created_date`` and ``CREATED-DATE`` are one name.
+
+    Examples
+    --------
+    >>> column_key("Created Date") == column_key("created_date") == column_key("CREATED-DATE")
+    True
+    >>> column_key(" 发现 时间 "), column_key("Request.Type")
+    ('发现时间', 'requesttype')
+    """
+    key = _KEY_DROP.sub("", str(name).casefold())
+    return key or str(name).strip()
+
+
+def match_column(names, wanted) -> str | None:
+    """The first of ``names`` (a file's columns) that is one of ``wanted``: an exact match
+    first (in the order of ``wanted``), else one equal after :func:`column_key`.
+
+    Examples
+    --------
+    >>> match_column(["ID", "Created Date"], ("found_at", "created_date"))
+    'Created Date'
+    >>> match_column(["lat", "Lat"], ("Lat",)), match_column(["a"], ("b",)) is None
+    ('Lat', True)
+    """
+    names = list(names)
+    have = set(names)
+    for w in wanted:
+        if w in have:
+            return w
+    keys: dict[str, str] = {}
+    for n in names:
+        keys.setdefault(column_key(n), n)
+    for w in wanted:
+        hit = keys.get(column_key(w))
+        if hit is not None:
+            return hit
+    return None
+
+
 OUT_COLUMNS = ["category", "raw_category", "found_at", "source", "source_raw", "status",
                "status_raw", "deadline", "rectified_at", "description", "reporter",
                "phone", "address", "agency", "media_url", "photo", "coord_sys", "geometry"]
