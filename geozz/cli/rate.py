@@ -18,7 +18,7 @@ import click
 
 from ._common import echo_for, force_option, out_path, pairs, report_findings, stages
 
-__all__ = ["rate", "read_ledger"]
+__all__ = ["rate", "read_ledger", "read_ratings"]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 #: ledger columns read back as times, numbers and flags (the rest is text)
@@ -128,6 +128,87 @@ def read_ledger(path: str | Path, *, tz: str | None = None):
     if issues:
         raise InputError(issues)
     return ledger
+
+
+#: ratings columns read back as text, whole numbers (may be empty) and flags
+RATINGS_TEXT = ("unit_id", "period", "unit_type", "name", "admin", "grade", "list",
+                "adjustment_reason", "area", "responsible")
+RATINGS_INTEGERS = ("stars", "rank", "rank_admin", "stars_change")
+RATINGS_FLAGS = ("warning",)
+
+
+def read_ratings(path: str | Path):
+    """Read a ratings table written by ``geozz rate`` (CSV or Parquet) for publishing.
+
+    Ids, periods, names and grades stay text (``06075012345`` and ``2024`` are not
+    numbers), ``stars`` / ``rank`` / ``stars_change`` are whole numbers (empty where not
+    rated), ``warning`` a flag, every other column that holds numbers a number.
+
+    Raises
+    ------
+    InputError
+        A file that cannot be read, or one without ``unit_id``, ``period``, ``score`` and
+        ``stars`` (not a ratings table).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from geozz._io import write_csv
+    >>> p = Path(tempfile.mkdtemp()) / "ratings.csv"
+    >>> _ = write_csv(p, pd.DataFrame({"unit_id": ["06075"], "period": ["2024"],
+    ...     "unit_type": ["grid"], "score": [92.5], "stars": [4], "warning": [False],
+    ...     "adjustment_reason": ["=x"]}))
+    >>> r = read_ratings(p)
+    >>> r.loc[0, "unit_id"], r.loc[0, "period"], r.loc[0, "adjustment_reason"]
+    ('06075', '2024', '=x')
+    >>> float(r.loc[0, "score"]), str(r["stars"].dtype), bool(r.loc[0, "warning"])
+    (92.5, 'Int64', False)
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    from geozz.errors import InputError, Issue
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            table = pd.read_parquet(path)
+        else:
+            table = pd.read_csv(path, dtype=str, encoding="utf-8-sig",
+                                keep_default_na=False, na_values=[""])
+    except (ValueError, OSError, UnicodeError, pa.ArrowException) as exc:
+        raise InputError(Issue(file=str(path), expected="a ratings table written by geozz "
+                               "rate (.csv or .parquet)", got=str(exc)[:200],
+                               fix="write it again with geozz rate -o ratings.csv")) from None
+    missing = [c for c in ("unit_id", "period", "score", "stars") if c not in table]
+    if missing:
+        raise InputError(Issue(file=str(path), field=", ".join(missing),
+                               expected="a ratings table written by geozz rate",
+                               got=list(table.columns)[:12],
+                               fix="pass the file geozz rate -o wrote as --ratings"))
+    for col in table.columns:
+        values = table[col]
+        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            if col in RATINGS_TEXT:
+                table[col] = values.astype("string").astype(str).where(values.notna(), "")
+            continue
+        text = _unquote(values.astype("string"))
+        if col in RATINGS_TEXT:
+            table[col] = text.fillna("").astype(str)
+        elif col in RATINGS_FLAGS:
+            table[col] = text.str.lower().map({"true": True, "1": True, "false": False,
+                                               "0": False}).fillna(False).astype(bool)
+        else:
+            num = pd.to_numeric(text, errors="coerce")
+            if num[text.notna()].isna().any():
+                table[col] = text  # not a number column
+            elif col in RATINGS_INTEGERS:
+                table[col] = num.round().astype("Int64")
+            else:
+                table[col] = num
+    if "rank_admin" in table and not table["rank_admin"].isna().any():
+        table["rank_admin"] = table["rank_admin"].astype("int64")
+    return table
 
 
 def _deductions(row, ded_cols) -> str:
