@@ -103,6 +103,9 @@ def cli_terms(message: str, options: set[str] | None = None) -> str:
     text = re.sub(r"""\bperiods=\[["']([^"']+)["']\]""", r"--periods \1", text)
     text = text.replace("leave periods=None", "leave --periods out")
     text = re.sub(r"""\blevel=["']([^"']+)["']""", r"--areas \1", text)
+    text = text.replace("new_categories=[...], a rubric that rates it, or new = [...] in a "
+                        "category map", "--rubric FILE (a rubric that rates it) or "
+                        "new = [...] in the --categories map")
     text = text.replace("as_of=", "--as-of ")
     text = text.replace("sheet=", "--sheet ")
     return text

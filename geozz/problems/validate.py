@@ -138,6 +138,7 @@ def _validate(raw: RawTable, *, file: str, coords: str,
               statuses: Mapping[str, str] | None, columns: Mapping[str, str] | None,
               tz: str, strict: bool, dayfirst: bool | None, extent: object = None,
               far: float = 50_000, taken_ids: frozenset[str] = frozenset(),
+              new_categories: tuple[str, ...] = (),
               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     frame = raw.frame.reset_index(drop=True)
     cols = _find_columns(frame, columns, file)
@@ -149,7 +150,7 @@ def _validate(raw: RawTable, *, file: str, coords: str,
                            for f in missing])
     vocab = vocabulary()
     cat_table = _lookup(CATEGORIES, {c: v["aliases"] for c, v in vocab["categories"].items()},
-                        categories, "categories")
+                        categories, "categories", new=tuple(new_categories))
     src_table = _lookup(SOURCES, vocab["sources"], sources, "sources")
     st_table = _lookup(STATUSES, vocab["statuses"], statuses, "statuses")
 
