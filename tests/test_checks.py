@@ -118,3 +118,20 @@ def test_problems_command_warns_when_the_time_zone_does_not_fit(tmp_path):
                      "--tz", "America/New_York")
     assert code == 0 and "WARNING" not in text
     assert "America/New_York (--tz)" in text
+
+
+def test_an_implausible_share_of_recurrences_is_said(tmp_path):
+    from geozz.assignment.checks import check_recurrence
+
+    assert check_recurrence(pd.DataFrame({"recurrent": [True] * 3 + [False] * 7})) == []
+    found = check_recurrence(pd.DataFrame({"recurrent": [True] * 4 + [False] * 6}))
+    assert found[0].severity == "warning" and "40%" in found[0].message
+    # the simulated Longgang records: points drawn around hot spots, ~2,000 problems per
+    # km² of grid in a year, flag more than half as recurrent: geozz problems says so
+    code, text = run("problems", str(gz.datasets.problems_path("longgang")), "-o",
+                     str(tmp_path / "lg.gpkg"))
+    assert code == 0, text
+    assert "WARNING [recurrence]" in text and "implausible" in text
+    code, text = run("problems", str(gz.datasets.problems_path("longgang")), "-o",
+                     str(tmp_path / "lg.gpkg"), "--no-recurrence")
+    assert code == 0 and "WARNING [recurrence]" not in text

@@ -11,6 +11,8 @@ the whole and return :class:`Finding` objects. They never raise; the command lin
   outside every unit (error).
 - :func:`check_time_zone`: the time zone's UTC offset differs from the problems'
   longitude / 15 hours by more than ``tolerance`` (3.5 h) (warning).
+- :func:`check_recurrence`: more than ``max_share`` (30 %) of the problems are flagged
+  recurrent (回潮) (warning: the records are too dense for the rule, or simulated).
 - :func:`sanity_checks`: those that apply to what is given.
 
 Examples
@@ -32,12 +34,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["Finding", "sanity_checks", "check_extents", "check_outside",
-           "check_time_zone", "OUTSIDE_SHARE", "TZ_TOLERANCE_H"]
+           "check_time_zone", "check_recurrence", "OUTSIDE_SHARE", "TZ_TOLERANCE_H",
+           "RECURRENCE_SHARE"]
 
 #: share of located problems outside every unit above which a run is refused
 OUTSIDE_SHARE = 0.5
 #: hours the time zone's UTC offset may differ from longitude / 15
 TZ_TOLERANCE_H = 3.5
+#: share of problems flagged recurrent above which it looks implausible
+RECURRENCE_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class Finding:
     Parameters
     ----------
     check : str
-        ``extents``, ``outside_units`` or ``time_zone``.
+        ``extents``, ``outside_units``, ``time_zone`` or ``recurrence``.
     severity : str
         ``error`` (the command line refuses to go on without ``--force``) or ``warning``.
     message : str
@@ -180,6 +185,29 @@ def check_time_zone(problems, tz: str | None = None, *,
     return []
 
 
+def check_recurrence(problems, *, max_share: float = RECURRENCE_SHARE) -> list[Finding]:
+    """A ``warning`` when more than ``max_share`` of the problems are ``recurrent``.
+
+    Examples
+    --------
+    >>> check_recurrence(pd.DataFrame({"recurrent": [True, True, False]}))[0].check
+    'recurrence'
+    """
+    if problems is None or not len(problems) or "recurrent" not in problems:
+        return []
+    share = float(problems["recurrent"].fillna(False).astype(bool).mean())
+    if share > max_share:
+        return [Finding("recurrence", "warning",
+                        f"{share:.0%} of the problems are flagged recurrent (回潮: the same "
+                        "category within 50 m of one rectified in the 90 days before); more "
+                        f"than {max_share:.0%} is implausible: the records are probably too "
+                        "dense for the rule to tell a return from a neighbour, or simulated; "
+                        "check some pairs (recurrence_of), narrow the rule "
+                        "(read_problems(recurrence={'distance': 20})) or leave it out "
+                        "(geozz problems --no-recurrence)", share)]
+    return []
+
+
 def sanity_checks(problems=None, units=None, ledger=None, *, tz: str | None = None,
                   max_outside: float = OUTSIDE_SHARE,
                   tolerance: float = TZ_TOLERANCE_H) -> list[Finding]:
@@ -207,4 +235,5 @@ def sanity_checks(problems=None, units=None, ledger=None, *, tz: str | None = No
     found += check_outside(ledger, max_share=max_outside)
     if problems is not None:
         found += check_time_zone(problems, tz, tolerance=tolerance)
+        found += check_recurrence(problems)
     return sorted(found, key=lambda f: f.severity != "error")

@@ -211,7 +211,8 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
          + (f" ({n_field} fields set aside in records read)" if n_field else ""))
     echo(f"problems: {len(problems)} ({n_reports - len(problems)} repeat reports merged); "
          + (f"{int(problems['recurrent'].sum())} recur (回潮) within 90 days of a "
-            "rectified one" if "recurrent" in problems else ""))
+            f"rectified one ({problems['recurrent'].mean():.0%})"
+            if "recurrent" in problems and len(problems) else ""))
     print_rejects(echo, rejects)
     zone = problems["found_at"].dt.tz if len(problems) else None
     echo(f"time zone: {zone}; problems read as WGS-84, units in {units.crs.name}")
