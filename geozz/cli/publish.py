@@ -153,6 +153,8 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, ratings_
     echo(f"units: {len(units)}; ledger: {len(ledger)} rows; ratings: {len(ratings)} rows "
          f"({ratings['period'].nunique()} periods) "
          + (f"from {ratings_file}" if ratings_file else f"rated with rubric {rubric}"))
+    zone = ledger["found_at"].dt.tz if "found_at" in ledger and len(ledger) else None
+    echo(f"time zone of the ledger: {zone}; units CRS: {units.crs.name}")
     for key, path in written.items():
         echo(f"  {key:<11} {Path(path).resolve()}")
 
