@@ -118,6 +118,15 @@ class Rubric:
             seen.update(dict.fromkeys(shares))
         return list(seen)
 
+    def problem_categories(self) -> list[str]:
+        """Every problem category any unit type rates (the keys of its maps; the shares
+        themselves where a type has no map), in first-seen order: what
+        ``read_problems(new_categories=rubric)`` accepts beyond the built-in codes."""
+        seen: dict[str, None] = {}
+        for utype in self.shares:
+            seen.update(dict.fromkeys(self.maps.get(utype, self.shares[utype])))
+        return list(seen)
+
     def stars_for(self, score):
         """Star rating (int 1–5) for a score or an array of scores."""
         s = np.asarray(score, dtype=float)
@@ -411,6 +420,7 @@ def _shares(table, full, bad, *, mapped=frozenset()) -> dict[str, dict[str, floa
     categories of any name; otherwise they are the problem categories themselves.
     """
     from .problems import CATEGORIES
+    from .problems.fields import near_builtin
     from .units import UNIT_TYPES
     if not isinstance(table, dict):
         bad("shares", "a table per unit type ([shares.grid] ...)", type(table).__name__)
@@ -429,8 +439,11 @@ def _shares(table, full, bad, *, mapped=frozenset()) -> dict[str, dict[str, floa
                 if not _NAME.fullmatch(cat):
                     bad(f"shares.{utype}.{cat}", "a rubric category name of lower-case "
                         "letters, digits and _", cat, "rename it (e.g. sanitation)")
-            elif cat not in CATEGORIES:
-                bad(f"shares.{utype}.{cat}", f"a category code from {CATEGORIES}", cat,
+            elif cat not in CATEGORIES and (not _NAME.fullmatch(cat) or near_builtin(cat)):
+                near = near_builtin(cat) if _NAME.fullmatch(cat) else None
+                bad(f"shares.{utype}.{cat}", f"a category code from {CATEGORIES}, or a new "
+                    "category of lower-case letters, digits and _", cat,
+                    f"write {near!r}" if near else
                     f"use the canonical category codes, or map problem categories to it "
                     f"in [maps.{utype}]")
             v = _number(v, f"shares.{utype}.{cat}", bad)
@@ -447,6 +460,7 @@ def _shares(table, full, bad, *, mapped=frozenset()) -> dict[str, dict[str, floa
 def _maps(table: dict, shares: dict, bad) -> dict[str, dict[str, str]]:
     """``[maps.<type>]``: problem category = rubric category (one of the type's shares)."""
     from .problems import CATEGORIES
+    from .problems.fields import near_builtin
     out = {}
     for utype, mapping in table.items():
         if utype not in shares:
@@ -460,9 +474,11 @@ def _maps(table: dict, shares: dict, bad) -> dict[str, dict[str, str]]:
         got = {}
         for pc, rc in mapping.items():
             ok = True
-            if pc not in CATEGORIES:
-                bad(f"maps.{utype}.{pc}", f"a problem category code from {CATEGORIES}", pc,
-                    "use the canonical category codes")
+            if pc not in CATEGORIES and (not _NAME.fullmatch(pc) or near_builtin(pc)):
+                near = near_builtin(pc) if _NAME.fullmatch(pc) else None
+                bad(f"maps.{utype}.{pc}", f"a problem category code from {CATEGORIES}, or "
+                    "a new one of lower-case letters, digits and _", pc,
+                    f"write {near!r}" if near else "use the canonical category codes")
                 ok = False
             if not isinstance(rc, str) or rc not in shares[utype]:
                 bad(f"maps.{utype}.{pc}", f"a category of [shares.{utype}] "

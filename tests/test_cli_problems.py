@@ -218,3 +218,97 @@ def test_problems_command_extent_and_lifecycle_options(tmp_path):
     code, text = run("problems", str(path), "-o", str(out), "--no-merge", "--no-deadlines")
     back = gz.problems.load(out)
     assert len(back) == 4 and back["deadline"].isna().all()  # no extent: Beijing is kept
+
+
+def test_errors_name_the_flags_not_python(tmp_path):
+    f = tmp_path / "nyc.csv"
+    f.write_text("Unique Key,Complaint Type,Opened On,Longitude,Latitude\n"
+                 "1,Illegal Postings,05/06/2024 10:00,-73.95,40.7\n", encoding="utf-8")
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"))
+    assert code == 1
+    assert '--column "<name>=found_at"' in text and "columns=" not in text
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "--tz",
+                     "America/New_York", "--column", "OPENED-ON=found_at")
+    assert code == 1  # 05/06/2024: day or month first?
+    assert "--dayfirst" in text and "--monthfirst" in text and "dayfirst=" not in text
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "--tz",
+                     "America/New_York", "--column", "opened on=found_at", "--monthfirst")
+    assert code == 0, text
+    assert str(gz.problems.load(tmp_path / "p.gpkg", tz="America/New_York")
+               ["found_at"].iloc[0]) == "2024-05-06 10:00:00-04:00"
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "--tz",
+                     "Shanghai", "--monthfirst")
+    assert code == 1 and "--tz Asia/Shanghai" in text and 'tz="' not in text
+
+
+def test_verbosity_flags_after_the_subcommand(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text(HEADER + "A1,暴露垃圾,2024-05-06 09:00,114.25,22.72,张三,1\n",
+                 encoding="utf-8")
+    for flags in (["-q", "problems"], ["problems", "-q"], ["problems", "--quiet"]):
+        code, text = run(*flags, str(f), "-o", str(tmp_path / "p.gpkg"))
+        assert code == 0 and text == "", (flags, text)
+    code, text = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "-v")
+    assert code == 0 and "problems written" in text
+    import logging
+    code, _ = run("problems", str(f), "-o", str(tmp_path / "p.gpkg"), "-vv")
+    assert code == 0 and logging.getLogger().level == logging.DEBUG
+    code, _ = run("-v", "problems", str(f), "-o", str(tmp_path / "p.gpkg"))
+    assert logging.getLogger().level == logging.INFO
+
+
+def test_categories_beyond_the_vocabulary_from_a_map_and_a_rubric(tmp_path):
+    """A 311-like file (noise, parking, vehicles): a category map and a rubric that rates
+    noise and parking carry them through problems, assign and rate."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geozz.cli.units import write_units
+
+    f = tmp_path / "nyc311.csv"
+    f.write_text(
+        "Unique Key,Created Date,Complaint Type,Longitude,Latitude\n"
+        "1,2024-05-01 10:00,Noise - Residential,-73.990,40.730\n"
+        "2,2024-05-02 11:00,Illegal Parking,-73.991,40.731\n"
+        "3,2024-05-03 12:00,Derelict Vehicle,-73.989,40.729\n"
+        "4,2024-05-04 13:00,Dirty Conditions,-73.990,40.731\n"
+        "5,2024-05-05 14:00,Graffiti,-73.990,40.730\n", encoding="utf-8")
+    (tmp_path / "map.toml").write_text(
+        'new = ["abandoned_vehicle"]\n[categories]\n"Noise - Residential" = "noise"\n'
+        '"Illegal Parking" = "parking"\n"Derelict Vehicle" = "abandoned_vehicle"\n'
+        '"Dirty Conditions" = "exposed_garbage"\n', encoding="utf-8")
+    (tmp_path / "city.toml").write_text(
+        'full_score = 100\n[shares.grid]\nexposed_garbage = 40\nnoise = 30\nparking = 30\n'
+        '[[grades]]\nmin = 90\nlabel = "good"\n[[grades]]\nmin = 0\nlabel = "poor"\n'
+        '[[stars]]\nmin = 95\nstars = 5\n[[stars]]\nmin = 0\nstars = 1\n', encoding="utf-8")
+    base = ["problems", str(f), "-o", str(tmp_path / "p.gpkg"), "--tz", "America/New_York"]
+    # without the rubric, noise and parking are not codes the map may use
+    code, text = run(*base, "--categories", str(tmp_path / "map.toml"))
+    assert code == 1 and "'noise'" in text and "new_categories" not in text
+    assert "--rubric FILE (a rubric that rates it) or new = [...] in the --categories" in text
+    code, text = run(*base, "--categories", str(tmp_path / "map.toml"),
+                     "--rubric", str(tmp_path / "city.toml"))
+    assert code == 0, text
+    assert re.search(r"rejected +1 unmapped_category 'Graffiti'", text)
+    assert "--categories map.toml" in text
+    problems = gz.problems.load(tmp_path / "p.gpkg", tz="America/New_York")
+    assert sorted(problems["category"]) == ["abandoned_vehicle", "exposed_garbage", "noise",
+                                            "parking"]
+    # a misspelt built-in code in the map is refused, with the right one
+    (tmp_path / "bad.toml").write_text('new = ["exposed_garbge"]\n[categories]\n'
+                                       '"x" = "exposed_garbge"\n', encoding="utf-8")
+    code, text = run(*base, "--categories", str(tmp_path / "bad.toml"))
+    assert code == 1 and "write 'exposed_garbage'" in text
+    cells = gpd.GeoDataFrame({"unit_type": ["grid"]}, geometry=[box(-74.0, 40.72, -73.98, 40.74)],
+                             crs=4326, index=pd.Index(["C1"], name="unit_id")).to_crs(32618)
+    write_units(cells, tmp_path / "units.gpkg")
+    code, text = run("assign", str(tmp_path / "units.gpkg"), str(tmp_path / "p.gpkg"), "-o",
+                     str(tmp_path / "ledger.csv"), "--tz", "America/New_York")
+    assert code == 0, text
+    code, text = run("rate", str(tmp_path / "ledger.csv"), str(tmp_path / "units.gpkg"), "-o",
+                     str(tmp_path / "r.csv"), "--rubric", str(tmp_path / "city.toml"),
+                     "--tz", "America/New_York")
+    assert code == 0, text
+    r = pd.read_csv(tmp_path / "r.csv", encoding="utf-8-sig").iloc[0]
+    assert (r["ded_noise"], r["ded_parking"], r["ded_exposed_garbage"]) == (1, 1, 1)
+    assert r["score"] == 97 and r["not_rated"] == 1  # the vehicle: no share in the rubric

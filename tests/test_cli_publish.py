@@ -99,3 +99,42 @@ def test_map_prints_a_static_map_and_one_signboard(files, tmp_path):
     code, text = run("map", str(d / "units.gpkg"), str(d / "ledger.csv"), "-o",
                      str(tmp_path / "b.png"), "--signboard", "nope", "--base-url", "x")
     assert code == 2 and "'nope' is not a unit id" in text
+
+
+def test_publish_takes_the_ratings_rate_wrote_with_its_adjustments(files, tmp_path):
+    d, units, ledger = files
+    _, rejects = gz.read_problems(gz.datasets.problems_path("longgang"))
+    write_csv(tmp_path / "rejects.csv", rejects)
+    unit = units.index[units["unit_type"] == "grid"][3]
+    (tmp_path / "adj.csv").write_text("unit_id,period,points,reason\n"
+                                      f"{unit},2024-06,-7,夜间倾倒\n", encoding="utf-8")
+    code, text = run("rate", str(d / "ledger.csv"), str(d / "units.gpkg"), "-o",
+                     str(tmp_path / "ratings.csv"), "--adjustments", str(tmp_path / "adj.csv"))
+    assert code == 0, text
+    rated = pd.read_csv(tmp_path / "ratings.csv", dtype={"unit_id": str, "period": str},
+                        encoding="utf-8-sig").set_index(["unit_id", "period"])
+    plain = gz.rate(ledger, units).set_index(["unit_id", "period"])
+    want = rated.loc[(unit, "2024-06"), "score"]
+    assert want == pytest.approx(max(0, plain.loc[(unit, "2024-06"), "score"] - 7))
+    out = tmp_path / "public"
+    code, text = run("publish", str(d / "units.gpkg"), str(d / "ledger.csv"), "--ratings",
+                     str(tmp_path / "ratings.csv"), "--rejects", str(tmp_path / "rejects.csv"),
+                     "-o", str(out), "--no-unit-pages", "--simulated")
+    assert code == 0, text
+    assert f"from {tmp_path / 'ratings.csv'}" in text
+    public = pd.read_csv(out / "ratings.csv", dtype={"unit_id": str, "period": str},
+                         encoding="utf-8-sig").set_index(["unit_id", "period"])
+    assert public.loc[(unit, "2024-06"), "score"] == pytest.approx(want)
+    assert public.loc[(unit, "2024-06"), "score"] != \
+        pytest.approx(plain.loc[(unit, "2024-06"), "score"])  # not re-rated
+    assert public["score"].sum() == pytest.approx(rated["score"].sum())
+    assert public["stars"].tolist() == rated["stars"].tolist()
+    published = pd.read_csv(out / "rejects.csv", dtype=str, encoding="utf-8-sig")
+    assert len(published) == len(rejects) and len(published) > 0
+    assert set(published["reason"]) == set(rejects["reason"])
+    # ratings of other units are refused, naming the file
+    other = tmp_path / "other.csv"
+    rated.reset_index().assign(unit_id="X1").head(1).to_csv(other, index=False)
+    code, text = run("publish", str(d / "units.gpkg"), str(d / "ledger.csv"), "--ratings",
+                     str(other), "-o", str(tmp_path / "p2"), "--no-unit-pages")
+    assert code == 1 and "other.csv" in text and "--ratings" in text

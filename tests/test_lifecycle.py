@@ -170,7 +170,7 @@ def test_bad_rules_file_lists_every_problem(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(
         'nmae = "x"\n'
-        '[limits]\ngarbage = { hours = 4 }\npiles = { hours = "4" }\n'
+        '[limits]\nexposed_garbge = { hours = 4 }\npiles = { hours = "4" }\n'
         'sewage = { weeks = 1 }\nsand_mining = { days = 0 }\n'
         '[day]\nintervals = [["14:00", "12:00"]]\n'
         '[calendar]\nweekmask = "Mon Tue Fry"\ncountry = "XX"\n'
@@ -180,12 +180,12 @@ def test_bad_rules_file_lists_every_problem(tmp_path):
         load_deadline_rules(path)
     issues = err.value.issues
     assert [i.field for i in issues] == [
-        "nmae", "calendar.extra", "limits.garbage", "limits.piles.hours", "limits.sewage",
+        "nmae", "calendar.extra", "limits.exposed_garbge", "limits.piles.hours", "limits.sewage",
         "limits.sand_mining.days", "day.intervals[1]", "calendar.weekmask",
         "calendar.country", "calendar.holidays[2]", "calendar.holidays"]
     assert all(i.file == str(path) for i in issues)
     assert "11 problems in the input" in str(err.value)
-    assert issues[2].fix == "use the canonical category codes"
+    assert issues[2].fix == "write 'exposed_garbage'"
     assert issues[-1].got == "2024-10-08" and issues[-1].fix == "keep the date in one list only"
 
 
@@ -226,10 +226,13 @@ def test_bad_arguments_raise_input_errors():
 
 
 def test_bad_problems_raise_schema_errors():
-    frame = problems([("a", "garbage", "2024-05-21 10:00")])
+    frame = problems([("a", "Garbage!", "2024-05-21 10:00")])
     with pytest.raises(SchemaError, match="category codes from") as err:
         fill_deadlines(frame)
-    assert err.value.issues[0].got == ["garbage"]
+    assert err.value.issues[0].got == ["Garbage!"]
+    # a new category (one a rubric defines: noise) gets no deadline from the rules
+    new = fill_deadlines(problems([("a", "noise", "2024-05-21 10:00")]))
+    assert new["deadline"].isna().all() and new["deadline_source"].isna().all()
     with pytest.raises(SchemaError) as err:
         fill_deadlines(frame.drop(columns=["category", "found_at"]))
     assert [i.field for i in err.value.issues] == ["category", "found_at"]

@@ -107,6 +107,27 @@ def test_english_columns_and_missing_columns(tmp_path):
     assert "4 problems" in str(err.value) and "bad.csv" in str(err.value)
 
 
+def test_column_names_match_without_case_spaces_and_punctuation(tmp_path):
+    # NYC 311 headers: "Created Date" is the vocabulary's created_date, "Unique Key"
+    # matches columns={"unique_key": ...}, "LONGITUDE" / "latitude" the usual names
+    f = write(tmp_path, "17,Illegal Postings,2024-05-01 10:00,-73.95,40.7\n",
+              header="Unique Key,COMPLAINT-TYPE,Created Date,LONGITUDE,latitude\n")
+    problems, rejects = gz.read_problems(f, tz="America/New_York", merge=False,
+                                         columns={"unique_key": "problem_id"})
+    assert rejects.empty and problems.index.tolist() == ["17"]
+    assert str(problems["found_at"].iloc[0]) == "2024-05-01 10:00:00-04:00"
+    # a mapping written in another case and punctuation names the same column
+    g = write(tmp_path, "a,piles,2024-05-01 10:00,114.2,22.7\n", name="g.csv",
+              header="id,category,When Seen,lon,lat\n")
+    problems, _ = gz.read_problems(g, merge=False, columns={"WHEN_SEEN": "found_at"})
+    assert str(problems["found_at"].iloc[0]) == "2024-05-01 10:00:00+08:00"
+    # an exact name is preferred to one that is equal only after normalising
+    h = write(tmp_path, "a,piles,2024-05-01 10:00,2024-05-02 10:00,114.2,22.7\n",
+              name="h.csv", header="id,category,Found At,found_at,lon,lat\n")
+    problems, _ = gz.read_problems(h, merge=False)
+    assert str(problems["found_at"].iloc[0]).startswith("2024-05-02")
+
+
 def test_bundled_records_count_in_equals_count_out():
     path = gz.datasets.problems_path("longgang")
     n = len(pd.read_csv(path))

@@ -96,11 +96,13 @@ def test_custom_rubric_file_and_errors(tmp_path, units):
     assert r.loc["A", "score"] == 90
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace("exposed_garbage = 25", "exposed_garbage = 26")
-                   .replace("sand_mining = 10", "sand_mining = 10\nrubbish = 0"),
+                   .replace("sand_mining = 10", "sand_mining = 10\nsand_minning = 0"),
                    encoding="utf-8")
     with pytest.raises(RubricError) as err:
         load_rubric(bad)
-    assert "shares.grid" in str(err.value) and "rubbish" in str(err.value)
+    # a misspelt category is refused with the right one (a new one, rubbish, would be
+    # a category of the rubric's own)
+    assert "shares.grid" in str(err.value) and "write 'sand_mining'" in str(err.value)
     with pytest.raises(RubricError, match="default"):
         load_rubric("nope")
     with pytest.raises(InputError, match="freq"):

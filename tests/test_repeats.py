@@ -314,3 +314,34 @@ def test_recurrence_agrees_with_the_rule_applied_pair_by_pair(seed):
         want[j[0]] = max(cands, key=lambda i: key[i[0]])[0] if cands else "-"
     assert got["recurrence_of"].fillna("-").to_dict() == want
     assert 10 < got["recurrent"].sum() < len(rows)
+
+
+def test_recurrence_means_back_after_a_rectification_at_the_same_spot():
+    """回潮: the same category at the same spot, found again after the earlier problem was
+    rectified, within the window; not a second report while it is open, nor one after a
+    rectification that failed its check (reopened)."""
+    rows = [
+        # rectified on the 2nd, back on the 20th 10 m away: recurrence
+        report("A1", 0, 0, "2024-05-01 09:00", done="2024-05-02 09:00", status="verified"),
+        report("A2", 10, 0, "2024-05-20 09:00"),
+        # still open when reported again 10 days later (not merged: > 7 days): no
+        report("B1", 1000, 0, "2024-05-01 09:00"),
+        report("B2", 1000, 10, "2024-05-11 09:00"),
+        # rectified only after the second report was found: no
+        report("C1", 2000, 0, "2024-05-01 09:00", done="2024-05-15 09:00",
+               status="rectified"),
+        report("C2", 2000, 10, "2024-05-12 09:00"),
+        # "rectified" but sent back after a failed check (重新交办): no
+        report("D1", 3000, 0, "2024-05-01 09:00", done="2024-05-02 09:00",
+               status="reopened"),
+        report("D2", 3000, 10, "2024-05-20 09:00"),
+        # another category at the same spot, or 60 m away, or 91 days later: no
+        report("E1", 4000, 0, "2024-05-01 09:00", done="2024-05-02 09:00",
+               status="rectified"),
+        report("E2", 4000, 0, "2024-05-20 09:00", cat="sewage"),
+        report("E3", 4060, 0, "2024-05-20 09:00"),
+        report("E4", 4000, 10, "2024-08-01 10:00"),
+    ]
+    out = link_recurrence(frame(rows))
+    assert out.loc[out["recurrent"]].index.tolist() == ["A2"]
+    assert out.loc["A2", "recurrence_of"] == "A1"

@@ -411,13 +411,17 @@ def test_shares_of_a_mapped_type_must_each_receive_problems(tmp_path):
 def test_shares_of_a_mapped_type_are_free_names_of_an_unmapped_type_codes(tmp_path):
     text = SCHEMA.format(settings="").replace("clean = 60", "Clean-Up = 60") \
         .replace('"clean"', '"Clean-Up"').replace("clean = 3\n", "") \
-        .replace("street_vending = 30", "vending = 30")
+        .replace("street_vending = 30", "street_vendng = 30")
     with pytest.raises(RubricError) as err:
         load_rubric(write_rubric(tmp_path, text))
-    assert fields(err) == ["shares.grid.Clean-Up", "shares.road.vending"]
+    assert fields(err) == ["shares.grid.Clean-Up", "shares.road.street_vendng"]
     msg = str(err.value)
     assert "expected a rubric category name of lower-case letters, digits and _" in msg
-    assert "or map problem categories to it in [maps.road]" in msg
+    assert "got 'street_vendng'. Fix: write 'street_vending'" in msg
+    # a new category of an unmapped type is a problem category of its own (noise)
+    ok = load_rubric(write_rubric(tmp_path, text.replace("street_vendng", "noise")
+                                  .replace("Clean-Up", "clean_up")))
+    assert "noise" in ok.shares["road"] and "noise" in ok.problem_categories()
 
 
 def test_tables_of_the_wrong_kind(tmp_path):
@@ -428,9 +432,8 @@ def test_tables_of_the_wrong_kind(tmp_path):
                  'illegal_construction = "build"\n', "")
     with pytest.raises(RubricError) as err:
         load_rubric(write_rubric(tmp_path, text))
-    # without maps, grid's clean and build are not problem categories
-    assert fields(err) == ["maps", "shares.grid.clean", "shares.grid.build", "per_problem",
-                           "extra"]
+    # without maps, grid's clean and build are problem categories of their own (new ones)
+    assert fields(err) == ["maps", "per_problem", "extra"]
     assert "'per_problem': expected a table of rubric category = points" in str(err.value)
 
 

@@ -46,6 +46,8 @@ from pyproj import CRS
 from ..errors import CRSError, InputError, InvariantError, Issue, SchemaError
 from ..schema import conform_units, plausibility_issues
 from ..units import REGISTRY, UNIT_TYPES
+from . import checks  # noqa: F401
+from .checks import Finding, sanity_checks
 from .corridors import corridors_picked
 from .grid import cells_picked
 from .ledger import (
@@ -58,7 +60,8 @@ from .ledger import (
 )
 from .polygons import Points, points_of, taken
 
-__all__ = ["LEDGER_COLUMNS", "LEDGER_FIELDS", "REASONS", "assign"]
+__all__ = ["LEDGER_COLUMNS", "LEDGER_FIELDS", "REASONS", "assign", "sanity_checks",
+           "Finding"]
 
 
 def _located(problems: gpd.GeoDataFrame) -> tuple[Points, np.ndarray, tuple | None]:

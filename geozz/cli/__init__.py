@@ -22,16 +22,50 @@ import click
 __all__ = ["main"]
 
 
+def _set_level(obj: dict) -> None:
+    level = logging.ERROR if obj["quiet"] else \
+        max(logging.DEBUG, logging.WARNING - 10 * obj["verbose"])
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="geozz")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """geozz: responsibility units, problem points, star ratings and maps (整脏治乱)."""
-    level = logging.ERROR if quiet else max(logging.DEBUG, logging.WARNING - 10 * verbose)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"quiet": quiet}
+    """geozz: responsibility units, problem points, star ratings and maps (整脏治乱).
+
+    Exit codes: 0 done; 1 an input or output error (the message names the fix); 2 a usage
+    error; 3 refused by a sanity check (most problems outside every unit, or problems and
+    units that do not meet; pass --force to go on).
+    """
+    ctx.obj = {"quiet": quiet, "verbose": verbose}
+    _set_level(ctx.obj)
+
+
+def _after_subcommand(ctx: click.Context, param: click.Parameter, value) -> None:
+    """``-v`` / ``-q`` given after the subcommand (``geozz assign … -v``): the same as
+    before it (the counts of ``-v`` add up)."""
+    if ctx.obj is None:  # a command invoked on its own, without the group
+        ctx.obj = {"quiet": False, "verbose": 0}
+    if param.name == "quiet" and value:
+        ctx.obj["quiet"] = True
+    elif param.name == "verbose" and value:
+        ctx.obj["verbose"] += value
+    _set_level(ctx.obj)
+
+
+def _verbosity_options(command: click.Command) -> click.Command:
+    command.params += [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False,
+                     callback=_after_subcommand,
+                     help="More log output (-v info, -vv debug); also before the command."),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
+                     callback=_after_subcommand, help="Only errors; also before the command."),
+    ]
+    return command
 
 
 from .assign import assign  # noqa: E402  (commands register on the group above)
@@ -46,4 +80,4 @@ from .vocabulary import vocabulary  # noqa: E402
 
 for _command in (demo, init, run, problems, assign, rate, publish, map_command, units,
                  density, vocabulary):
-    main.add_command(_command)
+    main.add_command(_verbosity_options(_command))

@@ -10,7 +10,10 @@ from typing import Iterator
 import click
 
 __all__ = ["Stages", "stages", "pairs", "echo_for", "print_rejects", "parse_bbox",
-           "load_problems"]
+           "load_problems", "cli_terms", "CHECK_FAILED", "report_findings", "force_option"]
+
+#: exit code of a command refused by a sanity check (pass --force to go on)
+CHECK_FAILED = 3
 
 
 class Stages:
@@ -43,9 +46,69 @@ def stages(names: list[str], quiet: bool) -> Iterator[Stages]:
     try:
         yield bar
     except GeozzError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(cli_terms(str(exc))) from exc
     finally:
         bar.close()
+
+
+def _options_of_command() -> set[str]:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return set()
+    return {o for p in ctx.command.params for o in getattr(p, "opts", [])
+            + getattr(p, "secondary_opts", [])}
+
+
+def _column_flag(name: str, field: str, have: set[str]) -> str:
+    from geozz.problems import COLUMN_NAMES
+
+    if field in COLUMN_NAMES:  # a field of problem records
+        flag = f'--column "{name}={field}"'
+        return flag if "--column" in have or not have else \
+            f"read the records with geozz problems FILE {flag} first"
+    return f'--unit-column "{name}={field}"'
+
+
+def cli_terms(message: str, options: set[str] | None = None) -> str:
+    """A library message in the terms of the command line: the keyword arguments its fixes
+    prescribe (``columns={'Created Date': 'found_at'}``, ``dayfirst=False``, ``tz="…"``)
+    become the flags that do the same (``--column "Created Date=found_at"``,
+    ``--monthfirst``, ``--tz …``).
+
+    Examples
+    --------
+    >>> cli_terms("Fix: pass dayfirst=True (13/05) or dayfirst=False (05/13)", {"--dayfirst"})
+    'Fix: pass --dayfirst (13/05) or --monthfirst (05/13)'
+    >>> cli_terms("Fix: rename the column or pass columns={'<name>': 'found_at'}", {"--column"})
+    'Fix: rename the column or pass --column "<name>=found_at"'
+    >>> cli_terms("Fix: e.g. columns={'网格编码': 'unit_id'}", {"--unit-column"})
+    'Fix: e.g. --unit-column "网格编码=unit_id"'
+    """
+    import re
+
+    have = _options_of_command() if options is None else options
+    text = re.sub(r"columns=\{'([^']*)': '([^']*)'\}",
+                  lambda m: _column_flag(m.group(1), m.group(2), have), message)
+    column = "--column" if "--column" in have or not have else "--unit-column"
+    text = text.replace("the columns= mapping", f"the {column} NAME=FIELD options")
+    text = re.sub(r"pass dayfirst=True or dayfirst=False", "pass --dayfirst or --monthfirst",
+                  text)
+    text = text.replace("dayfirst=True", "--dayfirst").replace("dayfirst=False",
+                                                                "--monthfirst")
+    text = re.sub(r"""\b(?:write |pass )?tz=["']([^"']+)["']""", r"pass --tz \1", text)
+    text = re.sub(r"""\bencoding=["']([^"']+)["'] or ["']([^"']+)["']""",
+                  r"--encoding \1 or --encoding \2", text)
+    text = re.sub(r"""\bfreq=["']([^"']+)["'] or freq=\(["']([^"']+)["'], ["']([^"']+)["']\)""",
+                  r"--freq \1 or --freq \2..\3", text)
+    text = re.sub(r"""\bperiods=\[["']([^"']+)["']\]""", r"--periods \1", text)
+    text = text.replace("leave periods=None", "leave --periods out")
+    text = re.sub(r"""\blevel=["']([^"']+)["']""", r"--areas \1", text)
+    text = text.replace("new_categories=[...], a rubric that rates it, or new = [...] in a "
+                        "category map", "--rubric FILE (a rubric that rates it) or "
+                        "new = [...] in the --categories map")
+    text = text.replace("as_of=", "--as-of ")
+    text = text.replace("sheet=", "--sheet ")
+    return text
 
 
 def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -109,3 +172,49 @@ def load_problems(path: Path, tz: str):
     if gz.problems.store.is_saved(path):
         return gz.problems.load(path, tz=tz), pd.DataFrame()
     return gz.read_problems(path, tz=tz)
+
+
+def force_option(func):
+    """``--force``: go on past the sanity checks (:mod:`geozz.assignment.checks`)."""
+    return click.option("--force", is_flag=True,
+                        help="Go on even when the sanity checks fail (problems outside "
+                             "the units, extents that do not meet); exit code 3 "
+                             "otherwise.")(func)
+
+
+def report_findings(ctx: click.Context, findings, *, force: bool) -> None:
+    """Print the findings of :func:`geozz.assignment.sanity_checks` on stderr (errors even
+    under ``-q``); an error finding without ``--force`` ends the command with exit code
+    :data:`CHECK_FAILED` (3) before anything is written."""
+    errors = [f for f in findings if f.severity == "error"]
+    for f in findings:
+        if f.severity == "error" or not ctx.obj.get("quiet"):
+            click.secho(str(f), err=True, fg="red" if f.severity == "error" else "yellow")
+    if errors and not force:
+        click.secho(f"refused: {len(errors)} sanity check{'s' if len(errors) > 1 else ''} "
+                    f"failed, nothing written (exit code {CHECK_FAILED}); pass --force to "
+                    "go on anyway", err=True, fg="red")
+        ctx.exit(CHECK_FAILED)
+    if errors:
+        click.secho("--force: going on despite the failed checks", err=True, fg="red")
+
+
+def tz_note(ctx: click.Context, tz: str | None, name: str = "tz") -> str:
+    """``Asia/Shanghai (the default of --tz)`` or ``Europe/Paris (--tz)``."""
+    try:
+        from click.core import ParameterSource
+        default = ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None)
+    except (ImportError, AttributeError):  # pragma: no cover - old click
+        default = False
+    return f"{tz} (the default of --tz)" if default else f"{tz} (--tz)"
+
+
+def crs_name(crs) -> str:
+    """``EPSG:32650 (WGS 84 / UTM zone 50N)``."""
+    from pyproj import CRS
+
+    if crs is None:
+        return "none"
+    c = CRS.from_user_input(crs)
+    code = c.to_epsg()
+    return f"EPSG:{code} ({c.name})" if code else c.name

@@ -3,7 +3,11 @@
 UNITS is any file :func:`geozz.read_units` reads; PROBLEMS is a file written by
 ``geozz problems`` (read back with :func:`geozz.problems.load`) or raw records, read with
 :func:`geozz.read_problems`. The ledger (:func:`geozz.assign`) goes to CSV or Parquet and
-the counts by unit type and reason are printed.
+the counts by unit type and reason are printed, with the time zone and coordinate
+systems used. Sanity checks (:func:`geozz.assignment.sanity_checks`): when the problems'
+extent and the units' extent do not meet, or more than half of the problems fall outside
+every unit, nothing is written and the exit code is 3 (``--force`` goes on); a time zone
+that does not fit the problems' longitude is a warning.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, load_problems, out_path, pairs, print_rejects, stages
+from ._common import (crs_name, echo_for, force_option, load_problems, out_path, pairs,
+                      print_rejects, report_findings, stages, tz_note)
 
 __all__ = ["assign"]
 
@@ -31,9 +36,11 @@ LEDGER_SUFFIXES = (".csv", ".parquet")
               help="Unit type of units files without a unit_type column (grid, road, river).")
 @click.option("--tz", default="Asia/Shanghai", show_default=True,
               help="IANA time zone of the problems' times.")
+@force_option
 @click.pass_context
 def assign(ctx: click.Context, units_file: Path, problems_file: Path, out: Path,
-           unit_columns: tuple[str, ...], unit_type: str | None, tz: str) -> None:
+           unit_columns: tuple[str, ...], unit_type: str | None, tz: str,
+           force: bool) -> None:
     """Join every problem to its unit in each unit layer; nothing is dropped."""
     import geozz as gz
     from geozz._io import atomic_path, write_csv
@@ -51,6 +58,8 @@ def assign(ctx: click.Context, units_file: Path, problems_file: Path, out: Path,
         bar.step("assign")
         ledger = gz.assign(problems, units)
         bar.done()
+        report_findings(ctx, gz.assignment.sanity_checks(problems, units, ledger),
+                        force=force)
         bar.step("write")
         if out.suffix.lower() == ".csv":
             write_csv(out, ledger)
@@ -62,6 +71,8 @@ def assign(ctx: click.Context, units_file: Path, problems_file: Path, out: Path,
          + "(" + ", ".join(f"{k} {v}" for k, v in
                            units["unit_type"].value_counts().items()) + ")")
     echo(f"problems: {len(problems)} from {problems_file}")
+    echo(f"time zone: {tz_note(ctx, tz)}; problems CRS: {crs_name(problems.crs)}; "
+         f"units CRS: {crs_name(units.crs)} (distances in metres)")
     if len(rejects):
         print_rejects(echo, rejects)
     placed = ledger[ledger["unit_id"].notna()]

@@ -104,6 +104,9 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
         bar.done()
         bar.step("assign")
         ledger = gz.assign(problems, units)
+        # the same sanity checks as geozz assign; the demo's records are its own, so a
+        # finding is printed (an OSM file far from China: the time zone) and it goes on
+        findings = gz.assignment.sanity_checks(problems, units, ledger)
         bar.done()
         bar.step("rate")
         # the SF 311 sample holds a few cases per tract and year: each counts once in its
@@ -168,8 +171,13 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
          + (f" ({n_field} fields set aside in records read)" if n_field else ""))
     echo(f"problems: {len(problems)} ({n_reports - len(problems)} repeat reports merged); "
          + (f"{int(problems['recurrent'].sum())} recur (回潮) within 90 days of a "
-            "rectified one" if "recurrent" in problems else ""))
+            f"rectified one ({problems['recurrent'].mean():.0%})"
+            if "recurrent" in problems and len(problems) else ""))
     print_rejects(echo, rejects)
+    zone = problems["found_at"].dt.tz if len(problems) else None
+    echo(f"time zone: {zone}; problems read as WGS-84, units in {units.crs.name}")
+    for finding in findings:
+        click.secho(str(finding), err=True, fg="yellow")
     echo(f"assigned: {in_grid} to a grid cell, {outside} outside every unit "
          f"({in_grid} + {outside} = {in_grid + outside} of {len(problems)} problems); "
          + ", ".join(f"{by_type.get(t, 0)} in {t} units" for t in corridors))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, out_path, pairs, parse_bbox, print_rejects, stages
+from ._common import (cli_terms, echo_for, out_path, pairs, parse_bbox, print_rejects,
+                      report_findings, stages, tz_note)
 
 __all__ = ["problems", "combine", "report_ids"]
 
@@ -77,6 +78,13 @@ def combine(parts: list[tuple[str, object, object]]):
               help="A file column and the field it holds, e.g. '案件编号=problem_id'.")
 @click.option("--category", "categories", multiple=True, metavar="RAW=CODE",
               help="A raw category and its code, e.g. '垃圾满溢=exposed_garbage'.")
+@click.option("--categories", "category_map",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A category map (TOML: [categories] \"raw\" = \"code\" lines, and "
+                   "new = [\"noise\", …] for codes beyond the built-in ones).")
+@click.option("--rubric", default=None, metavar="NAME|FILE",
+              help="A rubric whose categories are accepted as codes (noise, parking …) "
+                   "besides the built-in ones.")
 @click.option("--source", "sources", multiple=True, metavar="RAW=CODE",
               help="A raw source and its code (patrol, complaint, photo …).")
 @click.option("--status", "statuses", multiple=True, metavar="RAW=CODE",
@@ -101,7 +109,8 @@ def combine(parts: list[tuple[str, object, object]]):
 @click.pass_context
 def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
              rejects_out: Path | None, coords: str, tz: str, columns: tuple[str, ...],
-             categories: tuple[str, ...], sources: tuple[str, ...],
+             categories: tuple[str, ...], category_map: Path | None, rubric: str | None,
+             sources: tuple[str, ...],
              statuses: tuple[str, ...], sheet: str | None, encoding: str | None,
              dayfirst: bool | None, extent: str | None, far: float,
              deadline_rules: Path | None, no_deadlines: bool, no_merge: bool,
@@ -116,8 +125,16 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
 
     out = out_path(out, gzp.store.SUFFIXES, "--out")
     rejects_out = rejects_out or out.with_name(out.name.split(".")[0] + "_rejects.csv")
+    mapping, new = {}, []
+    with stages([], True):  # a bad map or rubric: a one-message error, exit code 1
+        if category_map is not None:
+            mapping, declared = gzp.read_category_map(category_map)
+            new += declared
+        if rubric is not None:
+            new += gz.rubric.load_rubric(rubric).problem_categories()
+    mapping.update(pairs(categories, "--category"))
     options = dict(coords=coords, tz=tz, columns=pairs(columns, "--column") or None,
-                   categories=pairs(categories, "--category") or None,
+                   categories=mapping or None, new_categories=new or None,
                    sources=pairs(sources, "--source") or None,
                    statuses=pairs(statuses, "--status") or None,
                    sheet=int(sheet) if sheet and sheet.isdigit() else sheet,
@@ -137,7 +154,7 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
                 if not isinstance(exc, ValueError):  # not the input's fault: stop
                     raise
                 failed.append(path)
-                click.echo(f"{path}: not read:\n{exc}", err=True)
+                click.echo(f"{path}: not read:\n{cli_terms(str(exc))}", err=True)
                 continue
             parts.append((str(path), got, rej))
             taken |= report_ids(got)
@@ -159,7 +176,17 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
          f"{n_rec} records rejected, {len(rejects) - n_rec} fields set aside")
     if len(rejects):
         print_rejects(echo, rejects)
+        if (rejects["reason"] == "unmapped_category").any():
+            echo("  map unknown categories with --category RAW=CODE or --categories "
+                 "map.toml; codes beyond the built-in ones (geozz vocabulary categories) "
+                 "with new = [...] in the map or --rubric my.toml")
     if len(found):
+        coords_src = "--coords" if ctx.get_parameter_source("coords").name != "DEFAULT" \
+            else "the default of --coords"
+        echo(f"time zone of naive times: {tz_note(ctx, tz)}; coordinates: {coords} "
+             f"({coords_src}, unless a row's coord_sys says otherwise), stored as WGS-84 "
+             "(EPSG:4326)")
+        report_findings(ctx, gz.assignment.sanity_checks(problems=found), force=False)
         echo(f"problems written: {out.resolve()}")
     if len(rejects):
         echo(f"rejects written:  {rejects_out.resolve()}")

@@ -1,10 +1,14 @@
 """``geozz publish`` (the public folder) and ``geozz map`` (one star map, or one signboard).
 
 Both take UNITS (any file :func:`geozz.read_units` reads) and LEDGER (written by ``geozz
-assign``, CSV or Parquet), rate the ledger (:func:`geozz.rate`, ``--freq`` and
-``--rubric``), and write with :func:`geozz.publish` / :func:`geozz.star_map`.
+assign``, CSV or Parquet) and either the ratings ``geozz rate`` wrote (``--ratings``:
+published as they are, manual adjustments included) or rate the ledger
+(:func:`geozz.rate`, ``--freq`` and ``--rubric``), and write with :func:`geozz.publish` / :func:`geozz.star_map`.
 ``--problems`` (a problems file saved by ``geozz problems``, or raw records) adds the
-problem points; their personal fields never reach the pages.
+problem points; their personal fields never reach the pages. A ledger with more than half
+of its problems outside every unit, or problems whose extent does not meet the units',
+is refused with exit code 3 unless ``--force`` (:func:`geozz.assignment.sanity_checks`);
+a time zone that does not fit the problems' longitude is a warning.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, load_problems, pairs, stages
+from ._common import (CHECK_FAILED, echo_for, load_problems, pairs, report_findings,
+                      stages)
 
 __all__ = ["publish", "map_command"]
 
 
-def _inputs(units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
-            rubric, bar):
+def _inputs(ctx, units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar, force, ratings_file=None):
     import geozz as gz
 
     from .rate import read_ledger
@@ -36,9 +41,24 @@ def _inputs(units_file, ledger_file, problems_file, unit_columns, unit_type, tz,
     if problems_file is not None:
         problems, _ = load_problems(problems_file, tz or "Asia/Shanghai")
     bar.done()
+    report_findings(ctx, gz.assignment.sanity_checks(problems, units, ledger), force=force)
     bar.step("rate")
-    how = tuple(p.strip() for p in freq.split("..")) if ".." in freq else freq.upper()
-    ratings = gz.rate(ledger, units, freq=how, rubric=rubric)
+    if ratings_file is not None:  # the table geozz rate wrote, adjustments and all
+        from geozz.errors import InputError, Issue
+
+        from .rate import read_ratings
+
+        ratings = read_ratings(ratings_file)
+        unknown = sorted(set(ratings["unit_id"]) - set(units.index.astype(str)))
+        if unknown:
+            raise InputError(Issue(file=str(ratings_file), field="unit_id",
+                                   expected=f"the units of {units_file}",
+                                   got=f"{len(unknown)} other ids, e.g. {unknown[:3]}",
+                                   fix="rate the ledger against these units with "
+                                       "geozz rate, and pass that file as --ratings"))
+    else:
+        how = tuple(p.strip() for p in freq.split("..")) if ".." in freq else freq.upper()
+        ratings = gz.rate(ledger, units, freq=how, rubric=rubric)
     bar.done()
     return units, ledger, problems, ratings
 
@@ -55,8 +75,14 @@ def _common(func):
                                         "for the problem points."),
         click.option("--period", default=None, help="Period shown first [default: the "
                                                     "latest rated]."),
+        click.option("--ratings", "ratings_file",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None, help="The ratings geozz rate wrote (.csv or .parquet), "
+                                        "published as they are (adjustments included); "
+                                        "without it the ledger is rated with --freq and "
+                                        "--rubric."),
         click.option("--freq", default="M", show_default=True, metavar="W|M|Q|Y",
-                     help="Rating periods."),
+                     help="Rating periods (without --ratings)."),
         click.option("--rubric", default="default", show_default=True,
                      metavar="NAME|FILE", help="A bundled rubric name or a .toml file."),
         click.option("--title", default=None, help="Title on the pages (as text)."),
@@ -69,6 +95,10 @@ def _common(func):
                      help="A units file column and the field it holds."),
         click.option("--unit-type", default=None,
                      help="Unit type of units files without a unit_type column."),
+        click.option("--force", is_flag=True,
+                     help="Go on even when the sanity checks fail (most problems outside "
+                          f"the units, extents that do not meet); exit code {CHECK_FAILED} "
+                          "otherwise."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -79,6 +109,10 @@ def _common(func):
 @_common
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("public"), show_default=True, help="Folder to publish.")
+@click.option("--rejects", "rejects_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The rejects CSV geozz problems wrote: published as rejects.csv (where "
+                   "and why only).")
 @click.option("--no-unit-pages", is_flag=True, help="Leave out units/<unit_id>.html.")
 @click.option("--target", type=float, default=0.8, show_default=True,
               help="Share of units at 3★ or better an area should reach.")
@@ -89,9 +123,10 @@ def _common(func):
 @click.option("--contact", default=None, help="The office's contact line on the boards.")
 @click.option("--static", is_flag=True, help="Also write overview.png and overview.pdf.")
 @click.pass_context
-def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, freq, rubric,
-            title, tiles, simulated, tz, unit_columns, unit_type, out, no_unit_pages,
-            target, signboards, base_url, contact, static) -> None:
+def publish(ctx: click.Context, units_file, ledger_file, problems_file, ratings_file, period,
+            freq, rubric, title, tiles, simulated, tz, unit_columns, unit_type, force, out,
+            rejects_file, no_unit_pages, target, signboards, base_url, contact,
+            static) -> None:
     """Publish the public folder: index, overview, areas, a page per unit, tables."""
     import geozz as gz
 
@@ -99,17 +134,27 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, 
     with stages(["units", "ledger", "problems", "rate", "publish"],
                 ctx.obj["quiet"]) as bar:
         units, ledger, problems, ratings = _inputs(
-            units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
-            rubric, bar)
+            ctx, units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar, force, ratings_file)
         bar.step("publish")
+        rejects = None
+        if rejects_file is not None:
+            import pandas as pd
+
+            rejects = pd.read_csv(rejects_file, dtype=str, encoding="utf-8-sig",
+                                  keep_default_na=False, na_values=[""])
         written = gz.publish(units, ratings, ledger, out, period=period, title=title,
+                             rejects=rejects,
                              simulated=simulated, tiles=tiles, problems=problems,
                              unit_pages=not no_unit_pages, target=target,
                              signboards=signboards, base_url=base_url, contact=contact,
                              static=static)
         bar.done()
     echo(f"units: {len(units)}; ledger: {len(ledger)} rows; ratings: {len(ratings)} rows "
-         f"({ratings['period'].nunique()} periods)")
+         f"({ratings['period'].nunique()} periods) "
+         + (f"from {ratings_file}" if ratings_file else f"rated with rubric {rubric}"))
+    zone = ledger["found_at"].dt.tz if "found_at" in ledger and len(ledger) else None
+    echo(f"time zone of the ledger: {zone}; units CRS: {units.crs.name}")
     for key, path in written.items():
         echo(f"  {key:<11} {Path(path).resolve()}")
 
@@ -130,8 +175,9 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, period, 
                                                "signboard's QR code.")
 @click.option("--contact", default=None, help="The office's contact line on the board.")
 @click.pass_context
-def map_command(ctx: click.Context, units_file, ledger_file, problems_file, period, freq,
-                rubric, title, tiles, simulated, tz, unit_columns, unit_type, out,
+def map_command(ctx: click.Context, units_file, ledger_file, problems_file, ratings_file,
+                period, freq, rubric, title, tiles, simulated, tz, unit_columns, unit_type,
+                force, out,
                 unit_types, raster, board_unit, base_url, contact) -> None:
     """Write one star map (.html: every rated period, a switcher, offline; .png/.pdf: for
     print) or one unit's signboard (--signboard)."""
@@ -148,8 +194,8 @@ def map_command(ctx: click.Context, units_file, ledger_file, problems_file, peri
     echo = echo_for(ctx)
     with stages(["units", "ledger", "problems", "rate", "map"], ctx.obj["quiet"]) as bar:
         units, ledger, problems, ratings = _inputs(
-            units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
-            rubric, bar)
+            ctx, units_file, ledger_file, problems_file, unit_columns, unit_type, tz, freq,
+            rubric, bar, force, ratings_file)
         bar.step("map")
         types = [t.strip() for t in unit_types.split(",")] if unit_types else None
         if board_unit is not None:

@@ -6,7 +6,8 @@ ledger was made with). The ratings (:func:`geozz.rate`) go to CSV or Parquet; wi
 ``--areas LEVEL`` the admin-area table (:func:`geozz.rating.areas`) goes beside them
 (``ratings_areas.csv``). Printed: what was read, the star distribution per period and the
 five worst units of the last period with their deductions (and the areas of the last
-period).
+period). A ledger with more than half of its problems outside every unit (made against
+units of another place) is refused with exit code 3 unless ``--force``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, out_path, pairs, stages
+from ._common import echo_for, force_option, out_path, pairs, report_findings, stages
 
-__all__ = ["rate", "read_ledger"]
+__all__ = ["rate", "read_ledger", "read_ratings"]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 #: ledger columns read back as times, numbers and flags (the rest is text)
@@ -129,6 +130,87 @@ def read_ledger(path: str | Path, *, tz: str | None = None):
     return ledger
 
 
+#: ratings columns read back as text, whole numbers (may be empty) and flags
+RATINGS_TEXT = ("unit_id", "period", "unit_type", "name", "admin", "grade", "list",
+                "adjustment_reason", "area", "responsible")
+RATINGS_INTEGERS = ("stars", "rank", "rank_admin", "stars_change")
+RATINGS_FLAGS = ("warning",)
+
+
+def read_ratings(path: str | Path):
+    """Read a ratings table written by ``geozz rate`` (CSV or Parquet) for publishing.
+
+    Ids, periods, names and grades stay text (``06075012345`` and ``2024`` are not
+    numbers), ``stars`` / ``rank`` / ``stars_change`` are whole numbers (empty where not
+    rated), ``warning`` a flag, every other column that holds numbers a number.
+
+    Raises
+    ------
+    InputError
+        A file that cannot be read, or one without ``unit_id``, ``period``, ``score`` and
+        ``stars`` (not a ratings table).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from geozz._io import write_csv
+    >>> p = Path(tempfile.mkdtemp()) / "ratings.csv"
+    >>> _ = write_csv(p, pd.DataFrame({"unit_id": ["06075"], "period": ["2024"],
+    ...     "unit_type": ["grid"], "score": [92.5], "stars": [4], "warning": [False],
+    ...     "adjustment_reason": ["=x"]}))
+    >>> r = read_ratings(p)
+    >>> r.loc[0, "unit_id"], r.loc[0, "period"], r.loc[0, "adjustment_reason"]
+    ('06075', '2024', '=x')
+    >>> float(r.loc[0, "score"]), str(r["stars"].dtype), bool(r.loc[0, "warning"])
+    (92.5, 'Int64', False)
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    from geozz.errors import InputError, Issue
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            table = pd.read_parquet(path)
+        else:
+            table = pd.read_csv(path, dtype=str, encoding="utf-8-sig",
+                                keep_default_na=False, na_values=[""])
+    except (ValueError, OSError, UnicodeError, pa.ArrowException) as exc:
+        raise InputError(Issue(file=str(path), expected="a ratings table written by geozz "
+                               "rate (.csv or .parquet)", got=str(exc)[:200],
+                               fix="write it again with geozz rate -o ratings.csv")) from None
+    missing = [c for c in ("unit_id", "period", "score", "stars") if c not in table]
+    if missing:
+        raise InputError(Issue(file=str(path), field=", ".join(missing),
+                               expected="a ratings table written by geozz rate",
+                               got=list(table.columns)[:12],
+                               fix="pass the file geozz rate -o wrote as --ratings"))
+    for col in table.columns:
+        values = table[col]
+        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            if col in RATINGS_TEXT:
+                table[col] = values.astype("string").astype(str).where(values.notna(), "")
+            continue
+        text = _unquote(values.astype("string"))
+        if col in RATINGS_TEXT:
+            table[col] = text.fillna("").astype(str)
+        elif col in RATINGS_FLAGS:
+            table[col] = text.str.lower().map({"true": True, "1": True, "false": False,
+                                               "0": False}).fillna(False).astype(bool)
+        else:
+            num = pd.to_numeric(text, errors="coerce")
+            if num[text.notna()].isna().any():
+                table[col] = text  # not a number column
+            elif col in RATINGS_INTEGERS:
+                table[col] = num.round().astype("Int64")
+            else:
+                table[col] = num
+    if "rank_admin" in table and not table["rank_admin"].isna().any():
+        table["rank_admin"] = table["rank_admin"].astype("int64")
+    return table
+
+
 def _deductions(row, ded_cols) -> str:
     """``exposed_garbage -3, extra -1, adjustment +2 (reason)`` for one ratings row."""
     import pandas as pd
@@ -228,11 +310,12 @@ def _write(path: Path, table) -> None:
               help="A units file column and the field it holds, e.g. '网格编码=unit_id'.")
 @click.option("--unit-type", default=None,
               help="Unit type of units files without a unit_type column (grid, road, river).")
+@force_option
 @click.pass_context
 def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, freq: str,
          rubric: str, periods: tuple[str, ...], level: str | None, areas_out: Path | None,
          target: float, adjustments: Path | None, as_of: str | None, tz: str | None,
-         unit_columns: tuple[str, ...], unit_type: str | None) -> None:
+         unit_columns: tuple[str, ...], unit_type: str | None, force: bool) -> None:
     """Rate every unit in every period from a ledger; optionally aggregate by admin area."""
     import geozz as gz
     from geozz.rating import areas as area_table
@@ -249,6 +332,7 @@ def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, fre
     with stages(["ledger", "units", "rate", "areas", "write"], ctx.obj["quiet"]) as bar:
         bar.step("ledger")
         ledger = read_ledger(ledger_file, tz=tz)
+        report_findings(ctx, gz.assignment.sanity_checks(ledger=ledger), force=force)
         bar.done()
         bar.step("units")
         units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column")
@@ -269,6 +353,10 @@ def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, fre
         bar.done()
     echo(f"ledger: {len(ledger)} rows, {ledger['problem_id'].nunique()} problems "
          f"from {ledger_file}")
+    zone = ledger["found_at"].dt.tz if "found_at" in ledger else None
+    echo(f"time zone of the periods: {zone}"
+         + (" (--tz)" if tz else " (the ledger's own)" if ledger_file.suffix.lower()
+            == ".parquet" else " (the default of --tz)"))
     echo(f"units: {len(units)} from {units_file} ("
          + ", ".join(f"{k} {v}" for k, v in units["unit_type"].value_counts().items()) + ")")
     n_periods = ratings["period"].nunique()

@@ -96,7 +96,7 @@ from .._io import as_path
 from ..errors import InputError, Issue
 from .fields import (CATEGORIES, COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS,
                      REJECT_KINDS, REJECT_REASONS, SOURCES, STATUSES, VOCABULARY_KINDS,
-                     category_label, vocabulary, vocabulary_table)
+                     category_label, read_category_map, vocabulary, vocabulary_table)
 from .fields import OUT_COLUMNS as OUT_COLUMNS
 from .fields import REQUIRED_FIELDS as REQUIRED_FIELDS
 from .readers import RawTable, read_raw
@@ -109,7 +109,7 @@ from .times import check_tz
 from .validate import _check_options, _validate
 
 __all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vocabulary_table",
-           "category_label",
+           "category_label", "read_category_map", "category_options",
            "save", "load", "store", "CATEGORIES", "INTERNAL_FIELDS", "VOCABULARY_KINDS",
            "fill_deadlines", "states", "add_working_time", "load_deadline_rules",
            "WorkCalendar", "DeadlineRules", "STATES", "merge_duplicates", "link_recurrence",
@@ -117,7 +117,7 @@ __all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vo
 
 
 def read_problems(path: str | Path, *, coords: str = "wgs84",
-                  categories: Mapping[str, str] | None = None,
+                  categories: Mapping[str, str] | str | Path | None = None,
                   sources: Mapping[str, str] | None = None,
                   statuses: Mapping[str, str] | None = None,
                   columns: Mapping[str, str] | None = None, tz: str = "Asia/Shanghai",
@@ -126,6 +126,7 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
                   extent=None, far: float = 50_000, deadlines=None,
                   merge: bool | Mapping = True, recurrence: bool | Mapping = True,
                   taken_ids: Iterable[str] | None = None,
+                  new_categories: Iterable[str] | None = None,
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read problem records from a file into Problems and rejects.
 
@@ -145,7 +146,14 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
         the easting) or any ``EPSG:nnnn`` (see :mod:`geozz.problems.positions`).
     categories, sources, statuses : mapping, optional
         Raw value -> canonical code, added to the bundled vocabulary
-        (:func:`vocabulary`).
+        (:func:`vocabulary`). ``categories`` may also be the path of a category map
+        (:func:`read_category_map`: raw value -> code, and the new codes it declares).
+    new_categories : iterable of str, or a rubric, optional
+        Category codes beyond the built-in vocabulary that ``categories`` may map to
+        (noise, parking …: lower-case letters, digits and ``_``), or a rubric (name,
+        file or :class:`~geozz.rubric.Rubric`) whose categories are taken. Such problems
+        get no deadline from the bundled rules and are rated by a rubric that names
+        them (else counted as ``not_rated``).
     columns : mapping, optional
         File column -> canonical field (``problem_id``, ``category``, ``found_at``,
         ``lon``, ``lat``, ``coord_sys``, ``source``, ``status``, ``deadline``,
@@ -208,6 +216,7 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     """
     path = as_path(path, what="records file")
     tz = check_tz(tz)
+    categories, new = category_options(categories, new_categories)
     taken = _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far,
                            taken_ids=taken_ids)
     steps = _lifecycle_options(deadlines=deadlines, merge=merge, recurrence=recurrence)
@@ -216,12 +225,12 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     problems, rejects = _validate(raw, file=str(path), coords=coords, categories=categories,
                                   sources=sources, statuses=statuses, columns=columns, tz=tz,
                                   strict=strict, dayfirst=dayfirst, extent=extent, far=far,
-                                  taken_ids=taken)
+                                  taken_ids=taken, new_categories=new)
     return _lifecycle(problems, steps), rejects
 
 
 def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs84",
-               categories: Mapping[str, str] | None = None,
+               categories: Mapping[str, str] | str | Path | None = None,
                sources: Mapping[str, str] | None = None,
                statuses: Mapping[str, str] | None = None,
                columns: Mapping[str, str] | None = None, tz: str = "Asia/Shanghai",
@@ -229,6 +238,7 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
                extent=None, far: float = 50_000, deadlines=None,
                merge: bool | Mapping = True, recurrence: bool | Mapping = True,
                taken_ids: Iterable[str] | None = None,
+               new_categories: Iterable[str] | None = None,
                ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a DataFrame of raw records; the engine behind :func:`read_problems`.
 
@@ -248,6 +258,7 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
         raise InputError(Issue(file=file, expected="a pandas DataFrame",
                                got=type(frame).__name__, fix="pass a DataFrame"))
     tz = check_tz(tz)
+    categories, new = category_options(categories, new_categories)
     taken = _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far,
                            taken_ids=taken_ids)
     steps = _lifecycle_options(deadlines=deadlines, merge=merge, recurrence=recurrence)
@@ -258,8 +269,50 @@ def from_frame(frame: pd.DataFrame, *, file: str = "<frame>", coords: str = "wgs
     problems, rejects = _validate(raw, file=file, coords=coords, categories=categories,
                                   sources=sources, statuses=statuses, columns=columns, tz=tz,
                                   strict=strict, dayfirst=dayfirst, extent=extent, far=far,
-                                  taken_ids=taken)
+                                  taken_ids=taken, new_categories=new)
     return _lifecycle(problems, steps), rejects
+
+
+def category_options(categories, new_categories) -> tuple[dict | None, tuple[str, ...]]:
+    """``categories=`` and ``new_categories=`` of :func:`read_problems` checked: the
+    mapping (read from a category map file when a path is given) and the new codes (those
+    the map declares, those given, the categories of a rubric given), built-in ones left
+    out.
+
+    Examples
+    --------
+    >>> category_options({"Noise": "noise"}, ["noise"])
+    ({'Noise': 'noise'}, ('noise',))
+    >>> "street_litter" in category_options(None, "village")[1]
+    False
+    """
+    from .fields import new_category_issues
+
+    new: list[str] = []
+    if isinstance(categories, (str, Path)):
+        categories, declared = read_category_map(categories)
+        new += declared
+    if new_categories is not None:
+        from ..rubric import Rubric, load_rubric
+
+        if isinstance(new_categories, Rubric) or (
+                isinstance(new_categories, (str, Path)) and not isinstance(new_categories,
+                                                                            bytes)):
+            rubric = new_categories if isinstance(new_categories, Rubric) \
+                else load_rubric(new_categories)
+            new += rubric.problem_categories()
+        else:
+            try:
+                new += list(new_categories)
+            except TypeError:
+                raise InputError(Issue(field="new_categories", expected="a list of codes "
+                                       "or a rubric", got=type(new_categories).__name__,
+                                       fix='pass new_categories=["noise"]')) from None
+    new = [c for c in dict.fromkeys(new) if c not in CATEGORIES]
+    issues = new_category_issues(new)
+    if issues:
+        raise InputError(issues)
+    return categories, tuple(new)
 
 
 def _lifecycle_options(*, deadlines, merge, recurrence) -> dict:

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from importlib import resources
 from typing import Mapping
@@ -82,6 +83,50 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "media_url": ("media_url", "图片链接", "照片链接"),
     "photo": ("photo", "照片"),
 }
+_KEY_DROP = re.compile(r"[\W_]+")
+
+
+def column_key(name) -> str:
+    """A column name as it is matched: case, spaces and punctuation left out, so that
+    ``Created Date``, ``created_date`` and ``CREATED-DATE`` are one name.
+
+    Examples
+    --------
+    >>> column_key("Created Date") == column_key("created_date") == column_key("CREATED-DATE")
+    True
+    >>> column_key(" 发现 时间 "), column_key("Request.Type")
+    ('发现时间', 'requesttype')
+    """
+    key = _KEY_DROP.sub("", str(name).casefold())
+    return key or str(name).strip()
+
+
+def match_column(names, wanted) -> str | None:
+    """The first of ``names`` (a file's columns) that is one of ``wanted``: an exact match
+    first (in the order of ``wanted``), else one equal after :func:`column_key`.
+
+    Examples
+    --------
+    >>> match_column(["ID", "Created Date"], ("found_at", "created_date"))
+    'Created Date'
+    >>> match_column(["lat", "Lat"], ("Lat",)), match_column(["a"], ("b",)) is None
+    ('Lat', True)
+    """
+    names = list(names)
+    have = set(names)
+    for w in wanted:
+        if w in have:
+            return w
+    keys: dict[str, str] = {}
+    for n in names:
+        keys.setdefault(column_key(n), n)
+    for w in wanted:
+        hit = keys.get(column_key(w))
+        if hit is not None:
+            return hit
+    return None
+
+
 OUT_COLUMNS = ["category", "raw_category", "found_at", "source", "source_raw", "status",
                "status_raw", "deadline", "rectified_at", "description", "reporter",
                "phone", "address", "agency", "media_url", "photo", "coord_sys", "geometry"]
@@ -166,12 +211,122 @@ def vocabulary_table(kind: str = "categories") -> pd.DataFrame:
                            fix='pass kind="categories", for example'))
 
 
+#: how a category code outside the built-in vocabulary may be written (a rubric's own,
+#: or one declared with ``new_categories=``): it becomes the rating column ``ded_<code>``
+CATEGORY_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def near_builtin(code: str) -> str | None:
+    """The built-in category a new code is probably a misspelling of, or None.
+
+    Examples
+    --------
+    >>> near_builtin("exposed_garbge"), near_builtin("noise")
+    ('exposed_garbage', None)
+    """
+    import difflib
+
+    if code in CATEGORIES:
+        return None
+    close = difflib.get_close_matches(code, CATEGORIES, n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
+def is_category_code(code) -> bool:
+    """A built-in category code, or a name a new category may have (lower-case letters,
+    digits and ``_``, starting with a letter).
+
+    Examples
+    --------
+    >>> is_category_code("piles"), is_category_code("noise"), is_category_code("Noise")
+    (True, True, False)
+    """
+    return isinstance(code, str) and (code in CATEGORIES or
+                                      CATEGORY_NAME.fullmatch(code) is not None)
+
+
+def new_category_issues(codes, what: str = "new_categories") -> list[Issue]:
+    """Issues of category codes declared beyond the built-in ones: a name that cannot be a
+    code, or one a letter or two from a built-in code (a misspelling)."""
+    issues = []
+    for code in codes:
+        if not isinstance(code, str) or not CATEGORY_NAME.fullmatch(code):
+            issues.append(Issue(field=what, expected="category codes of lower-case letters, "
+                                "digits and _ (e.g. noise)", got=code,
+                                fix="rename it, e.g. illegal_parking"))
+        elif (near := near_builtin(code)) is not None:
+            issues.append(Issue(field=what, expected="a new category, not a misspelt "
+                                "built-in one", got=code, fix=f"write {near!r}"))
+    return issues
+
+
+def read_category_map(path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Read a category mapping file: raw category -> geozz category.
+
+    A TOML file with a ``[categories]`` table of ``"raw value" = "code"`` lines and, above
+    it, optionally ``new = ["noise", ...]``: the codes beyond the built-in vocabulary it
+    maps to (a rubric's own categories need not be listed when the rubric is given).
+
+    Returns
+    -------
+    mapping : dict
+        Raw value -> code, for ``read_problems(categories=...)``.
+    new : tuple of str
+        The new codes, for ``read_problems(new_categories=...)``.
+
+    Raises
+    ------
+    InputError
+        A file that is not such TOML, naming the key to fix.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> f = os.path.join(tempfile.mkdtemp(), "map.toml")
+    >>> _ = open(f, "w", encoding="utf-8").write(
+    ...     'new = ["noise"]\\n[categories]\\n"Noise - Residential" = "noise"\\n'
+    ...     '"Dirty Conditions" = "exposed_garbage"\\n')
+    >>> read_category_map(f)
+    ({'Noise - Residential': 'noise', 'Dirty Conditions': 'exposed_garbage'}, ('noise',))
+    """
+    from pathlib import Path
+
+    file = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(Issue(file=file, expected="a TOML category map ([categories] "
+                               'lines "raw" = "code")', got=str(exc)[:200],
+                               fix="write it as in docs/problem-records.md")) from None
+    issues = []
+    table = data.get("categories")
+    if not isinstance(table, dict) or not table or \
+            not all(isinstance(v, str) for v in table.values()):
+        issues.append(Issue(file=file, field="categories", expected='a [categories] table '
+                            'of "raw value" = "code" lines', got=table,
+                            fix='add [categories] and lines such as "Noise" = "noise"'))
+    new = data.get("new", [])
+    if not isinstance(new, list):
+        issues.append(Issue(file=file, field="new", expected="a list of codes", got=new,
+                            fix='write new = ["noise", "parking"]'))
+        new = []
+    for key in set(data) - {"categories", "new"}:
+        issues.append(Issue(file=file, field=key, expected="only new and [categories]",
+                            got=key, fix="remove it or correct its spelling"))
+    issues += [Issue(file=file, field="new", expected=i.expected, got=i.got, fix=i.fix)
+               for i in new_category_issues(new)]
+    if issues:
+        raise InputError(issues)
+    return {str(k): v.strip() for k, v in table.items()}, tuple(new)
+
+
 def _norm(value) -> str:
     return str(value).strip().casefold()
 
 
 def _lookup(codes: tuple[str, ...], aliases: Mapping[str, list[str]],
-            extra: Mapping[str, str] | None, what: str) -> dict[str, str]:
+            extra: Mapping[str, str] | None, what: str,
+            new: tuple[str, ...] = ()) -> dict[str, str]:
     table = {_norm(c): c for c in codes}
     for code, names in aliases.items():
         for name in names:
@@ -179,9 +334,12 @@ def _lookup(codes: tuple[str, ...], aliases: Mapping[str, list[str]],
     if extra is not None and not isinstance(extra, Mapping):
         raise InputError(Issue(field=what, expected="a mapping raw value -> code",
                                got=type(extra).__name__, fix=f"pass {what}={{'raw': 'code'}}"))
-    bad = [Issue(field=what, expected=f"codes from {codes}", got=code,
-                 fix=f"map {raw!r} to one of the canonical codes")
-           for raw, code in (extra or {}).items() if code not in codes]
+    allowed = set(codes) | set(new)
+    hint = " (or declare a new one: new_categories=[...], a rubric that rates it, or "\
+        "new = [...] in a category map)" if what == "categories" else ""
+    bad = [Issue(field=what, expected=f"codes from {codes}" + (f" or {new}" if new else ""),
+                 got=code, fix=f"map {raw!r} to one of the canonical codes{hint}")
+           for raw, code in (extra or {}).items() if code not in allowed]
     if bad:
         raise InputError(bad)
     for raw, code in (extra or {}).items():

@@ -55,7 +55,7 @@ import pandas as pd
 
 from .._io import read_config_text
 from ..errors import InputError, Issue, RubricError, SchemaError
-from .fields import CATEGORIES
+from .fields import CATEGORIES, is_category_code, near_builtin
 
 __all__ = ["WorkCalendar", "DeadlineRules", "load_deadline_rules", "add_working_time",
            "fill_deadlines", "states", "STATES", "RULE_KEYS"]
@@ -201,13 +201,16 @@ def load_deadline_rules(rules: str | Path | Mapping | DeadlineRules | None = Non
     >>> r = load_deadline_rules()
     >>> r.limits["exposed_garbage"], r.limit_minutes("street_vending")
     (('hours', 4), 420)
-    >>> load_deadline_rules({"limits": {"garbage": {"hours": 4}}})
+    >>> load_deadline_rules({"limits": {"exposed_garbge": {"hours": 4}}})
     ... # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
     geozz.errors.RubricError: 1 problem in the input:
-      deadline rules (dict), field 'limits.garbage': expected a category code from (...),
-      got 'garbage'. Fix: use the canonical category codes
+      deadline rules (dict), field 'limits.exposed_garbge': expected a category code from
+      (...) (or a new one of lower-case letters, digits and _), got 'exposed_garbge'.
+      Fix: write 'exposed_garbage'
+    >>> load_deadline_rules({"limits": {"noise": {"hours": 2}}}).limits["noise"]
+    ('hours', 2)
     """
     if isinstance(rules, DeadlineRules):
         return rules
@@ -284,8 +287,11 @@ def _limits(table: Mapping, bad) -> dict[str, tuple[str, float]]:
     out = {}
     for cat, spec in table.items():
         key = f"limits.{cat}"
-        if cat not in CATEGORIES:
-            bad(key, f"a category code from {CATEGORIES}", cat, "use the canonical category codes")
+        if cat not in CATEGORIES and (not is_category_code(cat) or near_builtin(cat)):
+            near = near_builtin(cat) if is_category_code(cat) else None
+            bad(key, f"a category code from {CATEGORIES} (or a new one of lower-case "
+                "letters, digits and _)", cat,
+                f"write {near!r}" if near else "use the canonical category codes")
         if not isinstance(spec, Mapping) or len(spec) != 1 or \
                 next(iter(spec)) not in ("hours", "days"):
             bad(key, "one of { hours = N } or { days = N }", spec,
@@ -522,9 +528,10 @@ def _check_frame(problems, func: str, need: Mapping[str, str]) -> None:
                 issues.append(issue)
         elif kind == "category":
             codes = problems[col].dropna().unique()
-            unknown = sorted(str(c) for c in codes if c not in CATEGORIES)
+            unknown = sorted(str(c) for c in codes if not is_category_code(c))
             if unknown:
-                issues.append(Issue(field=col, expected=f"category codes from {CATEGORIES}",
+                issues.append(Issue(field=col, expected=f"category codes from {CATEGORIES}, "
+                                    "or new ones of lower-case letters, digits and _",
                                     got=unknown[:5], fix="map raw categories with "
                                     "read_problems(..., categories={'raw': 'code'})"))
     if issues:

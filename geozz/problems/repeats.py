@@ -25,7 +25,9 @@ Recurrence (:func:`link_recurrence`). A problem recurs (回潮) when an earlier 
 same category within ``distance`` metres was rectified before it was found, at most
 ``window`` before. ``recurrence_of`` names the latest such earlier problem (by
 ``found_at``). Run it on merged problems: a duplicate of an open problem is not a
-recurrence.
+recurrence, nor is a report of a problem still open (no ``rectified_at`` before it was
+found) or one whose rectification failed its check (status ``reopened``: the problem was
+never rectified, it is still there).
 
 Both find nearby reports with a shapely STRtree (``dwithin`` queries), one slice of
 time after the other: a report is only paired with the groups still alive (merging)
@@ -60,6 +62,9 @@ from .lifecycle import _check_frame
 __all__ = ["merge_duplicates", "link_recurrence"]
 
 _NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
+#: statuses of an earlier problem that make its ``rectified_at`` no rectification for
+#: recurrence: sent back after a failed check (重新交办)
+NOT_RECTIFIED = ("reopened",)
 _NEVER = np.iinfo(np.int64).max
 
 
@@ -372,6 +377,9 @@ def link_recurrence(problems: gpd.GeoDataFrame, *, distance: float = 50,
     dist, span = _options("link_recurrence", distance, window)
     _check_frame(problems, "link_recurrence", {"rectified_at": "time"})
     points, found, done = _prepare(problems, "link_recurrence")
+    if "status" in problems.columns:  # a rectification that failed its check is none
+        failed = problems["status"].astype(object).isin(list(NOT_RECTIFIED)).to_numpy()
+        done = np.where(failed, _NAT, done)
     n = len(problems)
     order = np.lexsort((np.arange(n), found))
     rank = np.empty(n, dtype=np.int64)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._io import as_path, atomic_path
 from ..errors import InputError, Issue, OutputError, SchemaError
-from .fields import CATEGORIES, INTERNAL_FIELDS, PERSONAL_FIELDS
+from .fields import CATEGORIES, INTERNAL_FIELDS, PERSONAL_FIELDS, is_category_code
 
 __all__ = ["save", "load", "is_saved", "LAYER", "SUFFIXES"]
 
@@ -168,7 +168,7 @@ def load(path: str | Path, *, tz: str = "Asia/Shanghai") -> gpd.GeoDataFrame:
                                 fix="save the problems again"))
     if issues:
         raise SchemaError(issues)
-    unknown = sorted(set(frame["category"].dropna()) - set(CATEGORIES))
+    unknown = sorted(c for c in set(frame["category"].dropna()) if not is_category_code(c))
     if unknown or frame["category"].isna().any():
         issues.append(Issue(file=str(path), field="category", expected=f"codes from "
                             f"{CATEGORIES}", got=unknown[:5] or "empty values",

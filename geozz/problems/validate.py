@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import InputError, InvariantError, Issue, SchemaError
 from .fields import (_NA_FIELDS, _NA_TOKENS, CATEGORIES, COLUMN_NAMES, OUT_COLUMNS,
                      REJECT_KINDS, REQUIRED_FIELDS, SOURCES, STATUSES, _clean, _lookup,
-                     _map_codes, vocabulary)
+                     _map_codes, match_column, vocabulary)
 from . import positions as _positions
 from .readers import RawTable
 from .times import parse_column
@@ -38,25 +38,26 @@ def _find_columns(frame: pd.DataFrame, columns: Mapping[str, str] | None,
     found: dict[str, str] = {}
     issues = []
     for col, fld in (columns or {}).items():
+        hit = match_column(frame.columns, (col,))
         if fld not in COLUMN_NAMES:
             issues.append(Issue(file=file, field="columns", expected="canonical fields "
                                 f"{tuple(COLUMN_NAMES)}", got=fld,
                                 fix=f"map {col!r} to one of those fields"))
-        elif col not in frame.columns:
-            issues.append(Issue(file=file, field=col, expected="a column of that name",
+        elif hit is None:
+            issues.append(Issue(file=file, field=col, expected="a column of that name "
+                                "(case, spaces and punctuation aside)",
                                 got=list(frame.columns)[:20],
                                 fix="check the columns= mapping"))
         else:
-            found[fld] = col
+            found[fld] = hit
     if issues:
         raise SchemaError(issues)
     for fld, names in COLUMN_NAMES.items():
         if fld in found:
             continue
-        for name in names:
-            if name in frame.columns:
-                found[fld] = name
-                break
+        hit = match_column(frame.columns, names)
+        if hit is not None:
+            found[fld] = hit
     return found
 
 
@@ -137,6 +138,7 @@ def _validate(raw: RawTable, *, file: str, coords: str,
               statuses: Mapping[str, str] | None, columns: Mapping[str, str] | None,
               tz: str, strict: bool, dayfirst: bool | None, extent: object = None,
               far: float = 50_000, taken_ids: frozenset[str] = frozenset(),
+              new_categories: tuple[str, ...] = (),
               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     frame = raw.frame.reset_index(drop=True)
     cols = _find_columns(frame, columns, file)
@@ -148,7 +150,7 @@ def _validate(raw: RawTable, *, file: str, coords: str,
                            for f in missing])
     vocab = vocabulary()
     cat_table = _lookup(CATEGORIES, {c: v["aliases"] for c, v in vocab["categories"].items()},
-                        categories, "categories")
+                        categories, "categories", new=tuple(new_categories))
     src_table = _lookup(SOURCES, vocab["sources"], sources, "sources")
     st_table = _lookup(STATUSES, vocab["statuses"], statuses, "statuses")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError, Issue
+from ..fields import column_key
 from .base import RawTable, _fail, _frame, _names
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -77,10 +78,11 @@ def _column_names(texts: list[list[str | None]], head: int, end: int, width: int
     """Per column, the lowest non-empty name of the header block, preferring the lowest
     recognised one (``位置`` over ``经度`` / ``纬度`` gives 经度 and 纬度)."""
     out: list[str | None] = []
+    keys = {column_key(n) for n in known_names}
     for k in range(width):
         names = [texts[r][k].strip() for r in range(head, end + 1)
                  if texts[r][k] is not None and texts[r][k].strip()]
-        known = [n for n in names if n in known_names]
+        known = [n for n in names if column_key(n) in keys]
         out.append(known[-1] if known else (names[-1] if names else None))
     return out
 
@@ -141,8 +143,9 @@ def read_xlsx(path: Path, *, sheet: str | int | None = None,
         raise _fail(file, "a sheet with a header row and records", "fill in the sheet "
                     "or name another one with sheet=", got="an empty sheet")
     head = nonempty[0]
+    keys = {column_key(n) for n in known_names}
     for i in nonempty[:HEADER_SEARCH_ROWS]:
-        if sum(1 for v in texts[i] if v is not None and v.strip() in known_names) >= 2:
+        if sum(1 for v in texts[i] if v is not None and column_key(v) in keys) >= 2:
             head = i
             break
     end = _header_block(head, merged)

@@ -53,7 +53,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..fields import COLUMN_NAMES
+from ..fields import COLUMN_NAMES, match_column
 from .base import RawTable, _fail, _frame
 from .text import read_text
 
@@ -150,9 +150,9 @@ def _images(folder: Path) -> list[tuple[str, Path]]:
 
 def _column(names: list[str], field: str, columns: Mapping[str, str]) -> str | None:
     for col, fld in columns.items():
-        if fld == field and col in names:
-            return col
-    return next((n for n in COLUMN_NAMES[field] if n in names), None)
+        if fld == field and (hit := match_column(names, (col,))) is not None:
+            return hit
+    return match_column(names, COLUMN_NAMES[field])
 
 
 def read_photos(folder: Path, *, encoding: str | None = None,
