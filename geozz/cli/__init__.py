@@ -33,6 +33,9 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj = {"quiet": quiet}
 
 
+# A command module imports only click and ._common at its top and the stages (geozz.*,
+# pandas, geopandas …) inside its command function, so that `geozz --help` and
+# `geozz <command> --help` load no stage (tests/test_import.py runs them all).
 from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
 from .density import density  # noqa: E402
