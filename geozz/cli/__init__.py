@@ -68,6 +68,9 @@ def _verbosity_options(command: click.Command) -> click.Command:
     return command
 
 
+# A command module imports only click and ._common at its top and the stages (geozz.*,
+# pandas, geopandas …) inside its command function, so that `geozz --help` and
+# `geozz <command> --help` load no stage (tests/test_import.py runs them all).
 from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
 from .density import density  # noqa: E402

@@ -31,7 +31,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.signal import fftconvolve
 
 from ..errors import CRSError, InputError, Issue
 from .surface import Surface, frame_around, grid_frame, write
@@ -246,6 +245,8 @@ def density(problems: gpd.GeoDataFrame, *, cell_size: float | None = None,
         .fillna(0).to_numpy(dtype=float)[use]
     counts = np.bincount(flat, weights=w, minlength=n_pix).reshape(
         len(labels), frame.height, frame.width)
+    from scipy.signal import fftconvolve  # here: importing scipy.signal takes seconds
+
     k = kernel(bandwidth, frame.cell_size, shape=kernel_shape)
     per_km2 = 1e6 / frame.cell_size ** 2
     values = np.zeros(counts.shape, dtype=np.float32)

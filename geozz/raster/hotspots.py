@@ -30,7 +30,6 @@ import warnings
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ..errors import InputError, Issue
 from .surface import Surface, grid_frame
@@ -116,6 +115,8 @@ def _weights(cells: gpd.GeoDataFrame):
 
 
 def _bin(z: np.ndarray) -> list[str]:
+    from scipy.stats import norm  # here: scipy loads when a statistic is computed
+
     p = 2 * norm.sf(np.abs(z))
     out = []
     for zi, pi in zip(z, p):
@@ -158,6 +159,7 @@ def gistar(ratings: pd.DataFrame, units: gpd.GeoDataFrame, *, period: str | None
         significant.
     """
     from esda import G_Local
+    from scipy.stats import norm
 
     for col in ("unit_id", "period", column):
         if col not in ratings:

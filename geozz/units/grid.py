@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
-import h3
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
@@ -50,6 +49,8 @@ def h3_resolution_for(size: float) -> int:
     >>> h3_resolution_for(200), h3_resolution_for(100), h3_resolution_for(2000)
     (9, 10, 7)
     """
+    import h3  # only hexagonal grids need it
+
     target = math.log(float(size) ** 2)
     return min(H3_RESOLUTIONS,
                key=lambda r: (abs(math.log(h3.average_hexagon_area(r, "m^2")) - target), r))
@@ -175,6 +176,8 @@ def _clip_cells(poly, cells: np.ndarray, min_area: float
 def _hex_grid(poly: BaseGeometry, target: CRS, res: int, *, admin: str,
               min_area: float) -> gpd.GeoDataFrame:
     """H3 cells at ``res`` over ``poly`` (metric CRS ``target``), clipped to it."""
+    import h3  # only hexagonal grids need it
+
     to_wgs = Transformer.from_crs(target, 4326, always_xy=True)
     to_metric = Transformer.from_crs(4326, target, always_xy=True)
     wgs = shapely.transform(poly, lambda xy: np.column_stack(to_wgs.transform(*xy.T)))

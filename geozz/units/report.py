@@ -24,7 +24,6 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, Issue
-from ..schema import conform_units
 from .base import _as_polygon, _number_issues
 from .registry import REGISTRY, UNIT_TYPES
 
@@ -170,6 +169,8 @@ def coverage_report(units: gpd.GeoDataFrame, boundary=None, *, min_area: float =
                             fix="e.g. by='admin'"))
     if issues:
         raise InputError(issues)
+    from ..schema import conform_units  # here: geozz.schema imports geozz.units
+
     units = conform_units(units, stage="coverage_report")
     crs = units.crs
     poly = None
