@@ -81,7 +81,9 @@ def write(kind: str, table: pd.DataFrame, path: str | Path) -> Path:
     if kind == "rejects":
         table = table.astype("string")  # raw records: the same text, any column
     if kind == "units":  # the id as a column: any GeoParquet reader (and read_units) sees it
-        table = table.reset_index()
+        from .units.io import write_units
+
+        return write_units(table, out)
     with atomic_path(out) as tmp:
         table.to_parquet(tmp, index=False)
     return out

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import click
 
+from geozz.units.io import write_units
+
 from ._common import echo_for, out_path, pairs, parse_bbox, stages
 
 __all__ = ["units", "OSM_SUFFIXES", "UNITS_SUFFIXES", "write_units"]
@@ -29,40 +31,6 @@ UNITS_SUFFIXES = (".gpkg", ".parquet")
 
 def _is_osm(path: Path) -> bool:
     return path.name.lower().endswith(OSM_SUFFIXES)
-
-
-def write_units(units, out: Path, *, layers=None) -> None:
-    """Write units (and further named layers) atomically to ``.gpkg`` or ``.parquet``."""
-    import geopandas as gpd
-
-    from geozz._io import atomic_path
-    from geozz.errors import OutputError
-
-    frame = units.reset_index()
-    parquet = out.name.lower().endswith(".parquet")
-    if "centerline" in frame:
-        line = gpd.GeoSeries(frame["centerline"], crs=units.crs)
-        if parquet:
-            frame["centerline"] = line
-        else:
-            frame["centerline"] = line.to_wkt().where(line.notna(), None)
-    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
-    try:
-        if parquet:
-            with atomic_path(out) as tmp:
-                frame.to_parquet(tmp)
-            for name, layer in (layers or {}).items():
-                extra = out.with_name(out.name[: -len(".parquet")] + f"_{name}.parquet")
-                with atomic_path(extra) as tmp:
-                    layer.to_parquet(tmp)
-        else:
-            with atomic_path(out) as tmp:
-                frame.to_file(tmp, layer="units", driver="GPKG")
-                for name, layer in (layers or {}).items():
-                    layer.to_file(tmp, layer=name, driver="GPKG")
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}. Fix: check the "
-                          "folder exists and is writable; nothing was replaced.") from None
 
 
 @click.command()

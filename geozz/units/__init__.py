@@ -11,7 +11,7 @@ and their facts), :mod:`~geozz.units.base` (columns, metric CRS, option checks),
 :mod:`~geozz.units.grid`, :mod:`~geozz.units.road`, :mod:`~geozz.units.river`,
 :mod:`~geozz.units.build` (:func:`build_units`, :func:`coverage`),
 :mod:`~geozz.units.admin` (admin hierarchy: :func:`read_admin`, :func:`apply_admin`,
-:func:`hierarchical_codes`), :mod:`~geozz.units.io` (:func:`read_units`),
+:func:`hierarchical_codes`), :mod:`~geozz.units.io` (:func:`read_units`, :func:`write_units`),
 :mod:`~geozz.units.roster` (:func:`read_roster`) and :mod:`~geozz.units.report`
 (:func:`coverage_report`). Every name is importable from
 ``geozz.units``.
@@ -29,42 +29,63 @@ Examples
 
 from __future__ import annotations
 
-# private helpers are re-exported too: they stayed importable from geozz.units before the split
-from .base import (COLUMNS, _EXAMPLES, _as_polygon, _check_name_column, _frame,  # noqa: F401
-                   _lines, _number_issues, _stable_hash, metric_crs)
 from .admin import ADMIN_COLUMNS, apply_admin, hierarchical_codes, read_admin
+
+# private helpers are re-exported too: they stayed importable from geozz.units before the split
+from .base import (  # noqa: F401
+                   _EXAMPLES,
+                   COLUMNS,
+                   _as_polygon,
+                   _check_name_column,
+                   _frame,
+                   _lines,
+                   _number_issues,
+                   _stable_hash,
+                   metric_crs,
+)
 from .build import build_units, coverage
 from .grid import GRID_SHAPES, grid, h3_resolution_for  # noqa: F401
-from .io import _check_bounds, _crs_option, _open_units_file, read_units  # noqa: F401
-from .registry import (GRID, LABELS, REGISTRY, RIVER, ROAD, UNIT_TYPES, UnitType,  # noqa: F401
-                       register, unit_type_named, unregister)
+from .io import _check_bounds, _crs_option, _open_units_file, read_units, write_units  # noqa: F401
+from .registry import (  # noqa: F401
+                   GRID,
+                   LABELS,
+                   REGISTRY,
+                   RIVER,
+                   ROAD,
+                   UNIT_TYPES,
+                   UnitType,
+                   register,
+                   unit_type_named,
+                   unregister,
+)
 from .report import UnitsReport, coverage_report
 from .river import _cut, river_reaches  # noqa: F401
 from .road import EXCLUDED_HIGHWAYS, road_corridors, road_widths  # noqa: F401
 from .roster import read_roster
 
 __all__ = [
-    "UNIT_TYPES",
-    "REGISTRY",
-    "UnitType",
-    "COLUMNS",
-    "metric_crs",
-    "grid",
-    "road_corridors",
-    "river_reaches",
-    "build_units",
-    "read_units",
-    "coverage",
-    "coverage_report",
-    "UnitsReport",
-    "read_roster",
-    "read_admin",
-    "apply_admin",
-    "hierarchical_codes",
-    "ADMIN_COLUMNS",
-    "register",
-    "unregister",
-    "unit_type_named",
-    "LABELS",
-    "road_widths",
+                   "ADMIN_COLUMNS",
+                   "COLUMNS",
+                   "LABELS",
+                   "REGISTRY",
+                   "UNIT_TYPES",
+                   "UnitType",
+                   "UnitsReport",
+                   "apply_admin",
+                   "build_units",
+                   "coverage",
+                   "coverage_report",
+                   "grid",
+                   "hierarchical_codes",
+                   "metric_crs",
+                   "read_admin",
+                   "read_roster",
+                   "read_units",
+                   "register",
+                   "river_reaches",
+                   "road_corridors",
+                   "road_widths",
+                   "unit_type_named",
+                   "unregister",
+                   "write_units",
 ]
