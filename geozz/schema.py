@@ -37,12 +37,20 @@ from pandas.api import types as ptypes
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from .coords import metric_crs
 from .errors import CRSError, InputError, Issue, SchemaError
-from .units import UNIT_TYPES, metric_crs
+from .units import UNIT_TYPES
 
-__all__ = ["check_units", "conform_units", "check_ledger", "check_ratings",
-           "plausibility_issues", "located",
-           "LEDGER_REQUIRED", "RATINGS_REQUIRED"]
+__all__ = [
+    "LEDGER_REQUIRED",
+    "RATINGS_REQUIRED",
+    "check_ledger",
+    "check_ratings",
+    "check_units",
+    "conform_units",
+    "located",
+    "plausibility_issues",
+]
 
 #: Columns :func:`geozz.rate` reads from a ledger (``status``, ``deadline`` and
 #: ``rectified_at`` are optional).
@@ -322,7 +330,7 @@ def conform_units(units: gpd.GeoDataFrame, *, crs=None,
                   stage: str = "units") -> gpd.GeoDataFrame:
     """Check ``units`` and return them in one metric CRS, centre lines included.
 
-    The target is :func:`geozz.units.metric_crs` of the units (their own CRS when it is
+    The target is :func:`geozz.coords.metric_crs` of the units (their own CRS when it is
     already projected in metres, else the UTM zone of their centre), or ``crs=``. A
     ``centerline`` GeoSeries with a CRS of its own is reprojected from that CRS; one with
     no CRS is taken to be in the units' CRS. The input is not modified.

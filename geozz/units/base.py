@@ -28,6 +28,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from ..area import boundary_frame
+from ..coords import metric_crs
 from ..errors import CRSError, InputError, Issue, SchemaError
 
 __all__ = ["COLUMNS", "metric_crs"]
@@ -84,59 +85,6 @@ def _number_issues(options: Mapping[str, object], *, zero_ok: Iterable[str] = ()
             issues.append(Issue(field=name, expected=what, got=value,
                                 fix=f"pass {name}= as a plain number, e.g. {name}={example}"))
     return issues
-
-
-def metric_crs(data: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry, *,
-               crs=None) -> CRS:
-    """Choose a projected metric CRS for the data.
-
-    ``crs=`` if given; else the data's own CRS when it is already projected in metres;
-    else the WGS-84 UTM zone of the data's centre.
-
-    Parameters
-    ----------
-    data : GeoDataFrame, GeoSeries or shapely geometry
-        Anything with a CRS (a bare geometry is taken as WGS-84).
-    crs : optional
-        If given and projected in metres, it is returned as a :class:`pyproj.CRS`
-        (for example a CGCS2000 Gauss-Krüger zone an office works in).
-
-    Returns
-    -------
-    pyproj.CRS
-
-    Examples
-    --------
-    >>> from shapely.geometry import Point
-    >>> metric_crs(Point(114.2, 22.69)).to_epsg()  # Shenzhen: UTM zone 50N
-    32650
-    """
-    if crs is not None:
-        try:
-            out = CRS.from_user_input(crs)
-        except Exception:  # pyproj's CRSError, or a TypeError for an odd object
-            out = None
-        if out is None or not out.is_projected or out.axis_info[0].unit_name not in ("metre", "meter"):
-            raise CRSError(Issue(field="crs", expected="a projected CRS in metres", got=str(crs),
-                                 fix="pass e.g. 'EPSG:32650' or a CGCS2000 3-degree zone, or "
-                                     "leave crs=None to use the UTM zone of the data"))
-        return out
-    if isinstance(data, BaseGeometry):
-        data = gpd.GeoSeries([data], crs=4326)
-    if data.crs is None:
-        raise CRSError(Issue(field="crs", expected="data with a CRS", got=None,
-                             fix="call .set_crs(4326) (or the right EPSG code) first"))
-    own = CRS.from_user_input(data.crs)
-    if own.is_projected and own.axis_info[0].unit_name in ("metre", "meter"):
-        return own  # already metric (a CGCS2000 zone, a UTM zone…): keep it
-    geom = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
-    minx, miny, maxx, maxy = geom.to_crs(4326).total_bounds
-    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
-    if not (np.isfinite(lon) and np.isfinite(lat)):
-        raise InputError(Issue(field="geometry", expected="at least one non-empty geometry",
-                               fix="check that the data is not empty"))
-    zone = int(math.floor((lon + 180) / 6)) % 60 + 1
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
 class _Clip(NamedTuple):
