@@ -8,6 +8,7 @@ import base64
 import json
 import re
 import zlib
+from urllib.parse import unquote
 
 import geopandas as gpd
 import numpy as np
@@ -306,7 +307,7 @@ def test_overview_switches_period_and_opens_a_popup_with_the_unit_link(browser, 
     popup = page.inner_text(".leaflet-popup-content")
     assert "2024-03" in popup and f"{worst['score']:.1f}".rstrip("0").rstrip(".")[:2] in popup
     href = page.get_attribute(".leaflet-popup-content a", "href")
-    assert href == "units/" + gz.maps.page_name(worst["unit_id"])
+    assert href == "units/" + gz.maps.page_name(worst["unit_id"])  # readable: the id itself
     assert (folder / href).is_file()
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()
@@ -329,7 +330,7 @@ def test_index_filters_sorts_and_links_every_unit(browser, world, folder):
     first = page.inner_text("#gz-units tbody tr:first-child td:nth-child(5)")
     assert float(first) == pytest.approx(last["score"].min())
     hrefs = page.eval_on_selector_all("#gz-units tbody a", "els => els.map(e => e.getAttribute('href'))")
-    assert all((folder / h).is_file() for h in hrefs) and len(set(hrefs)) == len(units)
+    assert all((folder / unquote(h)).is_file() for h in hrefs) and len(set(hrefs)) == len(units)
     # the red list: every unit of it, the first ten shown and the ties folded
     red = int((last["list"] == "red").sum())
     assert page.locator("#gz-list-red li").count() == red and red > 10
@@ -398,16 +399,60 @@ def test_publish_refuses_a_problems_table_that_is_not_one(world, tmp_path):
         gz.star_map(units, ratings, problems=world[1])
 
 
-@pytest.mark.parametrize("uid", ["G200-E1-N2", "R-1/2 龙.x", ".hidden", "a~b", "K1+000"])
-def test_page_names_are_the_same_in_the_page_script(browser, tmp_path, uid):
+#: ids a page name must cope with: geozz's own, path and URL characters, Windows' reserved
+#: names, case twins, CJK and accented letters, combining marks, jamo, controls
+NAME_IDS = ["G200-E1-N2", "G200-E1076-N12549", "R-4806e014-K0+000-K1+110",
+            "R-1132200E-K0+000-K0+350", "W-71042fa7-001", "8a2a1072b59ffff", "8A2A1072B59FFFF",
+            "R-1/2 龙.x", ".hidden", "..", "a~b", "K1+000", "龙岗河/01", "龙岗河\\01",
+            "C:x", "a?b#c%d", "tab\tnl\n", "con", "CON", "Con.x", "nul", "com1", "LPT9.a",
+            "console", "A", "a", "Ab", "aB", "ab", "AB", "Straße", "STRASSE", "é", "e\u0301",
+            "Ä", "ä", "ΣΑ", "σα", "Ａ", "ａ", "각", "\u1100\u1161\u11a8", "K\u212a",
+            "~x1", "a~x1", "x" * 70, "X" * 70, "-", "_", "+", " ", "", "…", "١٢٣"]
+
+
+def test_page_names_are_readable_safe_and_never_collide():
+    """The name keeps the id where that is safe anywhere, and no two ids share a name on
+    a case-insensitive, normalising file system (NTFS, APFS) either."""
+    import unicodedata
+
+    from geozz.maps.star import page_href
+
+    page_name = gz.maps.page_name
+    for uid in ["G200-E1076-N12549", "R-4806e014-K0+000-K1+110", "W-71042fa7-001",
+                "8a2a1072b59ffff", "K1+000", "A", "网格-001", "R-深南大道-K1+000", "ä-1"]:
+        assert page_name(uid) == uid + ".html"  # readable: the id itself
+    assert page_name("龙岗河/01") == "龙岗河~2f01.html"
+    assert page_href("龙岗河/01") == "%E9%BE%99%E5%B2%97%E6%B2%B3~2f01.html"
+    rng = np.random.default_rng(7)
+    alphabet = list("aAbBeEfFxXsS019-_.+~/\\:?#% ") + ["龙", "é", "É", "\u0301", "ß", "Σ", "σ",
+                                                      "\u1100", "\u1161", "\x00", "\n"]
+    ids = set(NAME_IDS) | {"".join(rng.choice(alphabet, size=rng.integers(1, 9)))
+                           for _ in range(20000)}
+    ids |= {"con" + x for x in ("", ".a", ".A", "1")} | {"CON" + x for x in ("", ".a", "1")}
+    seen = {}
+    for uid in ids:
+        name = page_name(uid)
+        stem = name.removesuffix(".html")
+        assert not name.startswith(".") and stem.split(".")[0].lower() not in {
+            "con", "prn", "aux", "nul", "com1", "lpt9"}, uid
+        assert not any(c in name for c in '/\\:?#%*"<>| ') and all(
+            c.isprintable() for c in name), uid
+        key = unicodedata.normalize("NFD", name).casefold()  # what NTFS / APFS compare
+        assert seen.setdefault(key, uid) == uid, (uid, seen[key], name)
+
+
+def test_page_names_are_the_same_in_the_page_script(browser, tmp_path):
     """The overview links to units/<name>.html with the name its script computes."""
     from geozz.maps.page import inline
+    from geozz.maps.star import page_href
 
     page_file = tmp_path / "p.html"
     page_file.write_text("<html><body>" + inline(["leaflet.js", "starmap.js"]) + "</body></html>",
                          encoding="utf-8")
     context, page, *_ = open_offline(browser, page_file)
-    assert page.evaluate("id => window.geozzPageName(id)", uid) == gz.maps.page_name(uid)
+    got = page.evaluate("ids => ids.map(id => [window.geozzPageName(id), window.geozzPageHref(id)])",
+                        NAME_IDS)
+    assert got == [[gz.maps.page_name(u), page_href(u)] for u in NAME_IDS]
     context.close()
 
 

@@ -25,7 +25,7 @@ from ..rating.periods import label_bounds
 from ..units.registry import LABELS
 from .encode import _rings
 from .page import standalone
-from .star import NO_RATING_COLOUR, STAR_COLOURS, page_name
+from .star import NO_RATING_COLOUR, STAR_COLOURS, page_href
 
 __all__ = ["STATES", "areas_layer", "index_page", "period_of", "problem_points", "unit_page"]
 
@@ -246,7 +246,7 @@ def index_page(units: gpd.GeoDataFrame, ratings: pd.DataFrame, period: str, *, t
                      None if pd.isna(x["score"]) else round(float(x["score"]), 2),
                      0 if pd.isna(x["stars"]) else int(x["stars"]),
                      None if pd.isna(x.get("rank")) else int(x["rank"]),
-                     page_name(uid), str(x.get("list", "") or "")])
+                     page_href(uid), str(x.get("list", "") or "")])
     rated = r["stars"].notna()
     good = int((r.loc[rated, "stars"] >= 3).sum())
     share = good / int(rated.sum()) if rated.any() else float("nan")

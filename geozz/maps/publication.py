@@ -130,8 +130,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     * ``stars_<type>.html`` for each unit type;
     * ``units/<unit_id>.html`` (with ``unit_pages``): each unit's page — its shape with
       its neighbours greyed, stars, score, deductions, score history, responsible body
-      and problems of the period by state (the file name keeps letters, digits, ``_``,
-      ``-``, ``+`` and ``.`` and writes every other byte as ``~hh``);
+      and problems of the period by state (the file name is the id where its characters
+      are safe in a file name and a URL, see :func:`geozz.maps.page_name`);
     * ``assets/``: the scripts and styles the index and unit pages load (the map pages
       carry theirs inside);
     * ``ratings.csv`` (all periods, public columns only), ``ledger.csv`` (without personal

@@ -10,7 +10,7 @@ opens a popup with the unit's deductions (and, in a published folder, a link to 
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from typing import Iterable
 
 import folium
@@ -27,7 +27,7 @@ from .encode import Packer, encode_geometry, encode_ratings, encode_text
 from .page import StarMapElement
 
 __all__ = ["CANVAS_CELLS", "STAR_COLOURS", "NO_RATING_COLOUR", "STAR_LABELS", "OSM_CREDIT", "star_map",
-           "page_name", "tile_choice"]
+           "page_name", "page_href", "tile_choice"]
 
 STAR_COLOURS = {5: "#1a9850", 4: "#91cf60", 3: "#fee08b", 2: "#fc8d59", 1: "#d73027"}
 NO_RATING_COLOUR = "#bdbdbd"
@@ -42,26 +42,101 @@ TILES = {
 }
 #: grids of at least this many cells are drawn as one canvas layer (see :func:`star_map`)
 CANVAS_CELLS = 5000
-_SAFE = re.compile(r"[A-Za-z0-9_+\-]")
+_SAFE_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+")
+_HEX = frozenset("0123456789abcdefABCDEF")
+#: names Windows reserves whatever their extension ("con.html" cannot be a file there)
+_RESERVED = frozenset({"con", "prn", "aux", "nul"} | {f"{p}{d}" for p in ("com", "lpt")
+                                                      for d in "0123456789¹²³"})
+#: conjoining Hangul jamo: a normalising file system (macOS) composes them into syllables
+_JAMO = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
+
+
+def _kept(ch: str) -> bool:
+    """A non-ASCII character a page name keeps: a letter or decimal digit that no file
+    system changes (NFC-stable, not a conjoining jamo) and, if it has a case, one simple
+    case pair (so that a case-insensitive file system sees only that pair)."""
+    cat = unicodedata.category(ch)
+    if not (cat[0] == "L" or cat == "Nd") or unicodedata.normalize("NFC", ch) != ch:
+        return False
+    if any(a <= ord(ch) <= b for a, b in _JAMO):
+        return False
+    lo, up = ch.lower(), ch.upper()
+    if lo == up == ch:
+        return True
+    return (len(lo) == 1 and len(up) == 1 and lo != up and ch in (lo, up)
+            and up.lower() == lo and lo.upper() == up)
 
 
 def page_name(unit_id) -> str:
-    """File name of a unit's page: safe characters kept, every other byte ``~hh``.
+    """File name of a unit's page: the id as it reads where that is safe, ``.html``.
 
-    The page script computes the same name from the id.
+    Kept: ASCII letters and digits, ``-``, ``_``, ``+``, ``.`` (not first) and other
+    letters and digits (CJK, accented, …) that file systems store as they are. Every
+    other character (``/ \\ : ? # % ~``, spaces, control characters, combining marks) is
+    written as its UTF-8 bytes ``~hh``, and so is the first character of a name Windows
+    reserves (``con``, ``nul``, ``com1`` …). Names never collide, on case-insensitive
+    file systems too: letters are expected in upper case, but in lower case within a
+    run of at least eight hex digits (the hashes of road and river ids, H3 indexes);
+    other letters in a case not expected are marked by ``~x`` and a hex bit mask, one bit
+    per cased letter, at the end (``~x0`` for the empty id). The page script computes the
+    same name from the id.
 
     Examples
     --------
-    >>> page_name("G200-E1076-N12549"), page_name("R-1/2 龙.x")
-    ('G200-E1076-N12549.html', 'R-1~2f2~20~e9~be~99.x.html')
+    >>> page_name("G200-E1076-N12549"), page_name("R-4806e014-K0+000-K1+110")
+    ('G200-E1076-N12549.html', 'R-4806e014-K0+000-K1+110.html')
+    >>> page_name("龙岗河/01"), page_name("R-1/2 龙.x"), page_name("con"), page_name("Con")
+    ('龙岗河~2f01.html', 'R-1~2f2~20龙.x~x2.html', '~63on~x3.html', '~43on~x3.html')
     """
-    out = []
-    for k, ch in enumerate(str(unit_id)):
-        if _SAFE.fullmatch(ch) or (ch == "." and k > 0):
-            out.append(ch)
+    uid = str(unit_id)
+    out, cased = [], []
+    run_start = 0
+    chars = list(uid)
+    # runs of ASCII letters and digits, and whether each is a hex run (lower case expected)
+    hexrun = [False] * len(chars)
+    k = 0
+    while k < len(chars):
+        if chars[k].isascii() and chars[k].isalnum():
+            j = k
+            while j < len(chars) and chars[j].isascii() and chars[j].isalnum():
+                j += 1
+            run = chars[k:j]
+            if j - k >= 8 and all(c in _HEX for c in run) and any(c.isalpha() for c in run):
+                hexrun[k:j] = [True] * (j - k)
+            k = j
         else:
+            k += 1
+    for k, ch in enumerate(chars):
+        if ch.isascii():
+            keep = ch in _SAFE_ASCII or (ch == "." and k > 0)
+        else:
+            keep = _kept(ch)
+        if keep and k == 0:
+            stem = uid.split(".")[0].casefold()
+            keep = stem not in _RESERVED
+        if not keep:
             out.extend(f"~{b:02x}" for b in ch.encode("utf-8"))
-    return "".join(out) + ".html"
+            continue
+        out.append(ch)
+        if ch.lower() != ch.upper():
+            expected = ch.lower() if (hexrun[k] or not ch.isascii()) else ch.upper()
+            cased.append(ch != expected)
+    mask = sum(1 << q for q, flip in enumerate(cased) if flip)
+    if not uid:  # never ".html", a hidden file
+        return "~x0.html"
+    return "".join(out) + (f"~x{mask:x}" if mask else "") + ".html"
+
+
+def page_href(unit_id) -> str:
+    """A unit page's address relative to the folder of pages: :func:`page_name`
+    URL-encoded (``%E9%BE%99`` for 龙), as links and QR codes carry it.
+
+    >>> page_href("龙岗河/01")
+    '%E9%BE%99%E5%B2%97%E6%B2%B3~2f01.html'
+    """
+    from urllib.parse import quote
+
+    return quote(page_name(unit_id), safe="~+-._")
 
 
 def tile_choice(tiles) -> tuple[str | None, str, str]:
