@@ -17,7 +17,7 @@ import pytest
 
 import geozz as gz
 from geozz.maps.encode import SCORE_OFFSET, encode_geometry, encode_ratings
-from geozz.maps.pages import problem_points
+from geozz.maps.pages import books, problem_points
 
 from _browser import COUNT_JS, open_offline
 
@@ -341,6 +341,50 @@ def test_index_filters_sorts_and_links_every_unit(browser, world, folder):
     context.close()
 
 
+def test_the_unit_pages_list_is_what_the_ratings_count(world):
+    """Every unit's problem list of a period holds the problems its counts count: found
+    in the period (found), closed in it (closed), past the deadline (overdue), found and
+    not closed by its end (open_at_end); those carried over from earlier periods too."""
+    _, problems, ledger, ratings = world
+    for period in ("2024-03", "2024-12"):
+        got = books(problems, ledger, period)
+        g = got.assign(here=~got["carried"],
+                       open_end=~got["carried"] & (got["state"] != 2)).groupby("unit_id")
+        have = pd.DataFrame({"found": g["here"].sum(), "closed": g["closed_here"].sum(),
+                             "overdue": g["late"].sum(), "open_at_end": g["open_end"].sum()})
+        want = ratings[ratings["period"] == period].set_index("unit_id")[list(have.columns)]
+        pd.testing.assert_frame_equal(have.reindex(want.index).fillna(0).astype(int),
+                                      want.astype(int), check_names=False)
+        assert got["carried"].any() and got["late"].any() and got["closed_here"].any()
+
+
+def _unit_page_shows(page, world, uid, period):
+    """The unit page's heading count, list rows and map markers are its books, and its
+    counts (found / closed / overdue) are the ratings'."""
+    units, problems, ledger, ratings = world
+    row = ratings[(ratings["period"] == period) & (ratings["unit_id"] == uid)].iloc[0]
+    mine = books(problems, ledger, period)
+    mine = mine[mine["unit_id"] == uid]
+    title = page.inner_text("#gz-problems-title")
+    assert f"Problems in {period}: {len(mine)} " in title
+    assert f"found in the period {int(row['found'])}," in title
+    assert f"carried over {int(mine['carried'].sum())})" in title
+    rows = page.eval_on_selector_all("#gz-problems tbody tr", "els => els.map(e => e.innerText)")
+    assert len(rows) == max(len(mine), 1)
+    if len(mine):
+        assert [r.split("\t")[0] for r in rows] == mine["found"].tolist()
+        assert sum("past its deadline" in r for r in rows) == int(row["overdue"])
+        assert sum("closed in the period" in r for r in rows) == int(row["closed"])
+    else:
+        assert rows == ["无 none"]
+    inside = page.evaluate("""() => { const m = window.geozzUnit.map, b = m.getBounds();
+        let n = 0, out = 0; m.eachLayer(l => { if (l instanceof L.CircleMarker) {
+          n += 1; if (!b.contains(l.getLatLng())) out += 1; } }); return [n, out]; }""")
+    assert inside == [len(mine), 0]  # every listed problem is on the map, in view
+    counts = f"{int(row['found'])} / {int(row['closed'])} / {int(row['overdue'])}"
+    assert counts in page.inner_text("#gz-info")
+
+
 def test_unit_page_shows_its_shape_deductions_history_and_problems(browser, world, folder):
     units, problems, ledger, ratings = world
     last = ratings[ratings["period"] == "2024-12"].sort_values("score")
@@ -361,11 +405,15 @@ def test_unit_page_shows_its_shape_deductions_history_and_problems(browser, worl
     # one point in the history per rated month
     assert page.locator("#gz-history circle").count() == int(
         ratings.loc[ratings["unit_id"] == uid, "score"].notna().sum())
-    pts = problem_points(problems, ledger, sorted(ratings["period"].unique()))
-    mine = pts[(pts["unit_id"] == uid) & (pts["period"] == 11)]
-    markers = page.evaluate("""() => { let n = 0; window.geozzUnit.map.eachLayer(l => {
-        if (l instanceof L.CircleMarker) n += 1; }); return n; }""")
-    assert markers == len(mine) and len(mine) == int(row["found"])
+    _unit_page_shows(page, world, uid, "2024-12")
+    # a unit that found nothing in December but carries overdue problems over: it lists
+    # them (it used to say its count and list none); and one with nothing at all
+    carried = last[(last["found"] == 0) & (last["overdue"] > 0)].iloc[0]["unit_id"]
+    empty = last[(last["found"] == 0) & (last["due"] == 0) & (last["closed"] == 0)]
+    for other in (carried, empty.iloc[0]["unit_id"]):
+        page.goto((folder / "units" / gz.maps.page_name(other)).as_uri())
+        page.wait_for_function("() => window.geozzUnit !== undefined")
+        _unit_page_shows(page, world, other, "2024-12")
     assert errors == []
     context.close()
 

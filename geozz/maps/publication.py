@@ -20,7 +20,7 @@ from ..schema import check_ledger, check_ratings, check_units
 from ..units import UNIT_TYPES
 from ..units.registry import LABELS
 from .page import ASSETS, asset
-from .pages import (areas_layer, index_page, neighbours_of, page_shapes, points_layer,
+from .pages import (areas_layer, books, index_page, neighbours_of, page_shapes, points_layer,
                     problem_points, unit_page)
 from .encode import shift_geometry
 from .star import (CANVAS_CELLS, OSM_CREDIT, _categories, _periods, _to_gcj, draw, overlay_layers,
@@ -351,7 +351,11 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
         wgs.index = wgs.index.astype(str)
         by_unit = {k: g for k, g in ratings.assign(unit_id=ratings["unit_id"].astype(str))
                    .groupby("unit_id", sort=False)}
-        now = points[points["period"] == shown_at] if len(points) else points
+        # the problems the shown period's ratings count: found in it or carried over
+        now = books(problems, ledger, shown) if problems is not None else \
+            points.assign(found="", carried=False, closed_here=False, late=False)
+        if shift is not None and len(now):
+            now["lon"], now["lat"] = shift(now["lon"].to_numpy(), now["lat"].to_numpy())
         now_by_unit = {k: g for k, g in now.groupby("unit_id", sort=False)} if len(now) else {}
         shapes = page_shapes(wgs)
         empty, no_points = ratings.iloc[:0], now.iloc[:0]
