@@ -25,7 +25,7 @@ from shapely.ops import polylabel
 from ..problems.fields import category_label
 from ..rating.indicators import CLOSED
 from ..rating.periods import label_bounds
-from ..units.registry import LABELS
+from ..units.registry import type_labels
 from .encode import _rings
 from .page import standalone
 from .star import NO_RATING_COLOUR, STAR_COLOURS, page_href
@@ -269,11 +269,13 @@ def page_shapes(units_wgs: gpd.GeoDataFrame) -> list[dict]:
 def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
               history: pd.DataFrame, period: str, points: pd.DataFrame, *,
               categories: list[str], title: str, notes: list, credit: str,
-              tiles: str | None, shapes: list[dict] | None = None) -> str:
+              tiles: str | None, shapes: list[dict] | None = None,
+              labels: dict[str, str] | None = None) -> str:
     """One unit's page (see the module docstring); ``history`` its ratings, by period;
     ``points`` the problems of the period as :func:`books` lists them (those of
     ``unit_id`` are listed and drawn: every problem the period's counts count);
-    ``shapes`` from :func:`page_shapes` (computed here when not given)."""
+    ``shapes`` from :func:`page_shapes` (computed here when not given); ``labels`` the
+    unit types' labels (:func:`geozz.units.registry.type_labels`)."""
     u = units_wgs.loc[unit_id]
     rows = history.set_index(history["period"].astype(str))
     r = rows.loc[period] if period in rows.index else None
@@ -287,7 +289,9 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
             else f"{float(u['area_m2']) / 1e4:.2f} ha" if "area_m2" in u
             and pd.notna(u["area_m2"]) else "—")
     delta = value("score_delta")
-    info = [["编号 ID", str(unit_id)], ["类型 Type", LABELS.get(utype, utype)],
+    if labels is None:
+        labels = type_labels(units_wgs)
+    info = [["编号 ID", str(unit_id)], ["类型 Type", labels.get(utype, utype)],
             ["辖区 Admin", str(u.get("admin", "") or "—")],
             ["责任人 Responsible", str(u.get("responsible", "") or "—")],
             ["规模 Size", size], ["评价期 Period", period],
@@ -335,8 +339,10 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
 
 
 def index_page(units: gpd.GeoDataFrame, ratings: pd.DataFrame, period: str, *, title: str,
-               target: float, notes: list) -> str:
+               target: float, notes: list, labels: dict[str, str] | None = None) -> str:
     """The index of every unit in ``period`` (see the module docstring)."""
+    if labels is None:
+        labels = type_labels(units)
     r = ratings[ratings["period"].astype(str) == period].copy()
     r["unit_id"] = r["unit_id"].astype(str)
     names = units["name"].set_axis(units.index.astype(str)) if "name" in units else None
@@ -345,7 +351,7 @@ def index_page(units: gpd.GeoDataFrame, ratings: pd.DataFrame, period: str, *, t
     for _, x in r.iterrows():
         uid = x["unit_id"]
         rows.append([uid, str(names.get(uid, "")) if names is not None else uid,
-                     LABELS.get(str(x["unit_type"]), str(x["unit_type"])),
+                     labels.get(str(x["unit_type"]), str(x["unit_type"])),
                      str(admin.get(uid, "")) if admin is not None else "",
                      None if pd.isna(x["score"]) else round(float(x["score"]), 2),
                      0 if pd.isna(x["stars"]) else int(x["stars"]),

@@ -22,7 +22,7 @@ from ..errors import InputError, Issue
 from ..problems.fields import category_label
 from ..schema import check_ratings, check_units
 from ..units import REGISTRY, UNIT_TYPES
-from ..units.registry import LABELS
+from ..units.registry import type_labels
 from .encode import Packer, encode_geometry, encode_ratings, encode_text
 from .page import StarMapElement
 
@@ -182,7 +182,7 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
              credit: str = OSM_CREDIT, decimals: int = 5, m=None,
              all_periods: bool = True, problems: gpd.GeoDataFrame | None = None,
              ledger: pd.DataFrame | None = None, overlays=(),
-             canvas_cells: int | None = CANVAS_CELLS):
+             canvas_cells: int | None = CANVAS_CELLS, labels=None):
     """A folium map of units coloured by their star rating, with a period switcher.
 
     One layer per unit type (with a layer control), a legend in Chinese with English
@@ -233,6 +233,11 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         mouse found by arithmetic (tooltip, outline and popup as for other units), so
         that 50,000 cells draw in well under a second. Smaller grids, and every other
         shape, are Leaflet polygons. ``None``: always polygons.
+    labels : mapping of str to str, optional
+        The label of a unit type on this map, by type name (``{"grid": "普查区 Census
+        tract"}`` for census tracts held as grid units); by default the units'
+        ``type_label`` column, else the registry's label
+        (:func:`geozz.units.registry.type_labels`).
 
     Returns
     -------
@@ -271,7 +276,8 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     layers.extend(overlay_layers(overlays, tiles))
     return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
                 title=title, simulated=simulated, credit=credit, decimals=decimals, m=m,
-                all_periods=all_periods, extra_layers=layers, canvas_cells=canvas_cells)
+                all_periods=all_periods, extra_layers=layers, canvas_cells=canvas_cells,
+                labels=labels)
 
 
 def overlay_layers(overlays, tiles) -> list[dict]:
@@ -298,7 +304,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
                unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
                simulated: bool, credit: str, decimals: int, all_periods: bool = True,
                heading: str | None = None, pages: str | None = None,
-               canvas_cells: int | None = None
+               canvas_cells: int | None = None, labels=None
                ) -> tuple[dict, gpd.GeoDataFrame, tuple[float, float, float, float]]:
     """The page data of a star map (see :func:`star_map`), the units drawn and their
     WGS-84 (or GCJ-02) bounds."""
@@ -312,6 +318,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
     periods, shown_at = _periods(ratings, period)
     if not all_periods and periods:
         periods, shown_at = [periods[shown_at]], 0
+    type_label = type_labels(units, labels)
     tile_url, tile_credit, tile_crs = tile_choice(tiles)
     types = list(unit_types) if unit_types is not None else \
         [t for t in UNIT_TYPES if t in set(units["unit_type"])]
@@ -362,7 +369,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
                   "names": encode_text(names, groups=utypes),
                   "admin": encode_text(text_col("admin")),
                   "responsible": encode_text(text_col("responsible"))},
-        "types": [{"key": str(t), "label": LABELS.get(t, str(t)),
+        "types": [{"key": str(t), "label": type_label.get(t, str(t)),
                    "weight": REGISTRY[t].style.get("weight", 1)} for t in types],
         "type_counts": [int((utypes == t).sum()) for t in types],
         "geometry": {k: enc[k] for k in ("grids", "shapes", "lines", "scale", "n_grid")},
@@ -402,7 +409,7 @@ def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
          simulated: bool, credit: str, decimals: int, m, all_periods: bool = True,
          heading: str | None = None, pages: str | None = None, extra_layers=(),
          assets_prefix: str | None = None, canvas_cells: int | None = None,
-         show_units: bool = True):
+         show_units: bool = True, labels=None):
     """The star map of units and ratings already checked (see :func:`star_map`).
 
     ``show_units=False`` leaves the unit layers switched off (in the layer control): the
@@ -411,7 +418,8 @@ def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
     config, _, bounds = map_config(units, ratings, period=period, unit_types=unit_types,
                                    tiles=tiles, title=title, simulated=simulated,
                                    credit=credit, decimals=decimals, all_periods=all_periods,
-                                   heading=heading, pages=pages, canvas_cells=canvas_cells)
+                                   heading=heading, pages=pages, canvas_cells=canvas_cells,
+                                   labels=labels)
     config["extra_layers"] = list(extra_layers)
     config["show_units"] = bool(show_units)
     if m is None:
