@@ -822,3 +822,17 @@ def test_on_a_phone_the_heading_control_and_legend_keep_apart(browser, world, fo
     assert m["x"] >= 0 and m["x"] + m["width"] <= 390
     assert errors == []
     context.close()
+
+
+def test_road_sections_are_drawn_as_their_square_ended_corridors(browser, world, tmp_path):
+    """Corridors are drawn as their polygons (cut square at the stakes by road_corridors),
+    not as thick lines, whose round ends would overlap the next section's."""
+    units, _, _, ratings = world
+    roads = units[units["unit_type"] == "road"]
+    path = tmp_path / "roads.html"
+    gz.star_map(roads, ratings).save(str(path))
+    context, page, errors, *_ = open_offline(browser, path)
+    kinds = page.evaluate("""() => { const out = []; window.geozzMap.groups.forEach(g =>
+        g.eachLayer(l => out.push(l instanceof L.Polygon))); return out; }""")
+    assert kinds == [True] * len(roads) and errors == []
+    context.close()
