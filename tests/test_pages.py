@@ -836,3 +836,80 @@ def test_road_sections_are_drawn_as_their_square_ended_corridors(browser, world,
         g.eachLayer(l => out.push(l instanceof L.Polygon))); return out; }""")
     assert kinds == [True] * len(roads) and errors == []
     context.close()
+
+
+@pytest.fixture(scope="module")
+def zoned(tmp_path_factory):
+    """The Longgang publication with its demo zones (the areas page has its labels)."""
+    units = gz.build_units(gz.datasets.longgang(), admin=gz.datasets.zones("longgang"))
+    problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    ledger = gz.assign(problems, units)
+    out = tmp_path_factory.mktemp("zoned") / "public"
+    gz.publish(units, gz.rate(ledger, units), ledger, out, problems=problems, simulated=True,
+               title="龙岗区", unit_pages=False)
+    return out
+
+
+BOXES_JS = """() => {
+  const m = window.geozzMap, map = m.map, r = map.getContainer().getBoundingClientRect();
+  const a = map.latLngToContainerPoint(m.bounds[0]), b = map.latLngToContainerPoint(m.bounds[1]);
+  const data = {x: Math.min(a.x, b.x) + r.left, y: Math.min(a.y, b.y) + r.top,
+                width: Math.abs(b.x - a.x), height: Math.abs(b.y - a.y)};
+  const boxes = {};
+  for (const [name, sel] of [["control", ".leaflet-control-layers"], ["legend", "#gz-legend"],
+      ["heading", "#gz-heading"], ["zoom", ".leaflet-control-zoom"],
+      ["side legends", "#gz-raster-legends"]]) {
+    const e = document.querySelector(sel);
+    if (!e) continue;
+    const q = e.getBoundingClientRect();
+    if (q.width && q.height) boxes[name] = {x: q.x, y: q.y, width: q.width, height: q.height};
+  }
+  const labels = Array.from(document.querySelectorAll(".gz-area-label")).map(e => {
+    const q = e.getBoundingClientRect(); return {x: q.x, y: q.y, width: q.width, height: q.height}; });
+  return {data, boxes, labels, view: {width: r.width, height: r.height},
+          collapsed: !document.querySelector(".leaflet-control-layers-expanded")};
+}"""
+
+
+def _apart(a, b):
+    return a["y"] + a["height"] <= b["y"] + 0.5 or b["y"] + b["height"] <= a["y"] + 0.5 \
+        or a["x"] + a["width"] <= b["x"] + 0.5 or b["x"] + b["width"] <= a["x"] + 0.5
+
+
+@pytest.mark.parametrize("name", ["overview", "areas", "stars_road"])
+def test_the_controls_and_legends_leave_the_units_clear_on_load(browser, zoned, name):
+    """At a desktop size the units open in the part of the map no control, legend or
+    heading covers (the layer control used to lie over the north-east, the legend over an
+    area's label), as large as fits there."""
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((zoned / f"{name}.html").as_uri())
+    page.wait_for_function("() => window.geozzMap")
+    got = page.evaluate(BOXES_JS)
+    data, boxes = got["data"], got["boxes"]
+    assert {"control", "legend", "heading", "zoom"} <= set(boxes) and not got["collapsed"]
+    for what, box in boxes.items():
+        assert _apart(data, box), (what, box, data)
+    if name == "areas":  # every area's label on the map, none under a box
+        assert len(got["labels"]) == 5 and "side legends" in boxes
+        for label in got["labels"]:
+            assert all(_apart(label, box) for box in boxes.values()), label
+    # not shrunk away: the units span most of the room left to them
+    free_w = got["view"]["width"] - boxes["legend"]["x"] - boxes["legend"]["width"]
+    assert data["width"] > 0.5 * free_w or data["height"] > 0.45 * got["view"]["height"]
+    assert errors == []
+    context.close()
+
+
+def test_on_a_phone_the_layer_control_is_folded(browser, zoned):
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 760})
+    page = context.new_page()
+    page.goto((zoned / "areas.html").as_uri())
+    page.wait_for_function("() => window.geozzMap")
+    got = page.evaluate(BOXES_JS)
+    assert got["collapsed"] and got["boxes"]["control"]["width"] < 60
+    for what in ("control", "legend", "heading"):
+        assert _apart(got["data"], got["boxes"][what]), what
+    context.close()

@@ -422,6 +422,9 @@ def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
                                    labels=labels)
     config["extra_layers"] = list(extra_layers)
     config["show_units"] = bool(show_units)
+    # the page fits the units into what its controls and legend leave free (its own map)
+    config["bounds"] = [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
+    config["fit"] = m is None
     if m is None:
         m = new_map(bounds, config["tiles"])
     else:

@@ -747,7 +747,8 @@
       if (periodLabel) periodLabel.textContent = "评价期 Period: " + cfg.periods[current];
     }
     groups.forEach(function (g) { g.eachLayer(function (layer) { restyle(layer, state(current)); }); });
-    var control = L.control.layers(null, null, {collapsed: false}), hooks = [];
+    /* the layer list open on a wide map, folded into its button on a narrow one (a phone) */
+    var control = L.control.layers(null, null, {collapsed: map.getSize().x < 700}), hooks = [];
     groups.forEach(function (g, t) {
       g.bindTooltip(function (l) { return tip(l.feature.properties.k); }, {sticky: true});
       g.bindPopup(function (l) { return pop(l.feature.properties.k); });
@@ -844,8 +845,43 @@
     document.body.appendChild(box);
     times.legend = performance.now() - t0;
     paint();
+    fitClear();
     times.painted = performance.now() - t0;
-    window.geozzMap = {map: map, setPeriod: function (p) {
+    /* the first view: the units fitted into the part of the map that no control, legend or
+       heading covers. Each box is taken off one side of the map (the side it lies on, left
+       or right, top or bottom): of every choice, the one that shows the units largest. */
+    function fitClear() {
+      if (!cfg.fit || !cfg.bounds) return;
+      var size = map.getSize(), W = size.x, H = size.y, M = 8;
+      var rect = map.getContainer().getBoundingClientRect(), boxes = [];
+      [".leaflet-control-layers", ".leaflet-control-zoom", ".leaflet-control-attribution",
+       ".leaflet-control-scale", "#gz-legend", "#gz-heading", "#gz-raster-legends"].forEach(function (sel) {
+        Array.prototype.forEach.call(document.querySelectorAll(sel), function (e) {
+          var b = e.getBoundingClientRect();
+          var x0 = b.left - rect.left, x1 = b.right - rect.left, y0 = b.top - rect.top, y1 = b.bottom - rect.top;
+          if (!b.width || !b.height || x1 <= 0 || y1 <= 0 || x0 >= W || y0 >= H) return;
+          boxes.push([(x0 + x1) / 2 < W / 2 ? ["l", x1 + M] : ["r", W - x0 + M],
+                      (y0 + y1) / 2 < H / 2 ? ["t", y1 + M] : ["b", H - y0 + M]]);
+        });
+      });
+      var ll = L.latLngBounds(cfg.bounds), z = map.getZoom();
+      var sw = map.project(ll.getSouthWest(), z), ne = map.project(ll.getNorthEast(), z);
+      var bw = Math.max(Math.abs(ne.x - sw.x), 1), bh = Math.max(Math.abs(sw.y - ne.y), 1);
+      var best = null, bestScale = 0;
+      for (var choice = 0; choice < (1 << boxes.length); choice++) {
+        var pad = {l: 0, t: 0, r: 0, b: 0};
+        boxes.forEach(function (bx, q) { var side = bx[(choice >> q) & 1]; pad[side[0]] = Math.max(pad[side[0]], side[1]); });
+        var scale = Math.min((W - pad.l - pad.r) / bw, (H - pad.t - pad.b) / bh);
+        if (scale > bestScale) { bestScale = scale; best = pad; }
+      }
+      if (!best) return;  // no room left beside the boxes: the plain fit stays
+      var snap = map.options.zoomSnap;
+      map.options.zoomSnap = 0.25;  // as large as fits, not a whole zoom level smaller
+      map.fitBounds(ll, {paddingTopLeft: [best.l, best.t], paddingBottomRight: [best.r, best.b],
+                         animate: false});
+      map.options.zoomSnap = snap;
+    }
+    window.geozzMap = {map: map, bounds: cfg.bounds, setPeriod: function (p) {
       var q = cfg.periods.indexOf(p); if (q < 0) return false;
       current = q; if (select) select.value = String(q); paint(); return true;
     }, groups: groups, canvases: canvases, state: function () { return state(current); },
