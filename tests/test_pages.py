@@ -361,7 +361,7 @@ def test_the_unit_pages_list_is_what_the_ratings_count(world):
 def _unit_page_shows(page, world, uid, period):
     """The unit page's heading count, list rows and map markers are its books, and its
     counts (found / closed / overdue) are the ratings'."""
-    units, problems, ledger, ratings = world
+    _, problems, ledger, ratings = world
     row = ratings[(ratings["period"] == period) & (ratings["unit_id"] == uid)].iloc[0]
     mine = books(problems, ledger, period)
     mine = mine[mine["unit_id"] == uid]
@@ -386,7 +386,7 @@ def _unit_page_shows(page, world, uid, period):
 
 
 def test_unit_page_shows_its_shape_deductions_history_and_problems(browser, world, folder):
-    units, problems, ledger, ratings = world
+    _, _, _, ratings = world
     last = ratings[ratings["period"] == "2024-12"].sort_values("score")
     uid = last.iloc[0]["unit_id"]
     context, page, errors, _, _ = open_offline(browser, folder / "units" /

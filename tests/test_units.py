@@ -7,7 +7,6 @@ zone, so every expected number below can be checked with pencil and paper.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 import subprocess

@@ -319,10 +319,14 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
     x = np.rint(mine["lon"].to_numpy(float) * scale).astype(np.int64)
     y = np.rint(mine["lat"].to_numpy(float) * scale).astype(np.int64)
     cat = pd.Categorical(mine["category"], categories=categories).codes
-    flag = (lambda c: mine[c].astype(bool).astype(int).tolist() if c in mine  # noqa: E731
-            else [0] * len(mine))
-    probs = [[int(dx), int(dy), int(st), int(ct), str(fd), cr, ch, lt] for dx, dy, st, ct, fd, cr, ch, lt
-             in zip(np.diff(np.r_[0, x]), np.diff(np.r_[0, y]), mine["state"], cat,
+
+    def flag(c):
+        return mine[c].astype(bool).astype(int).tolist() if c in mine else [0] * len(mine)
+
+    # one row per problem: position (delta), state, category, date found, carried over,
+    # closed in the period, past its deadline
+    probs = [[int(dx), int(dy), int(st), int(ct), str(fd), cr, ch, lt]
+             for dx, dy, st, ct, fd, cr, ch, lt in zip(np.diff(np.r_[0, x]), np.diff(np.r_[0, y]), mine["state"], cat,
                     mine["found"] if "found" in mine else [""] * len(mine),
                     flag("carried"), flag("closed_here"), flag("late"))]
     name = str(u.get("name", "") or unit_id)

@@ -90,7 +90,6 @@ def page_name(unit_id) -> str:
     """
     uid = str(unit_id)
     out, cased = [], []
-    run_start = 0
     chars = list(uid)
     # runs of ASCII letters and digits, and whether each is a hex run (lower case expected)
     hexrun = [False] * len(chars)
