@@ -119,6 +119,10 @@ def test_demo_publishes_sf311_by_tract_with_its_rasters(tmp_path):
     # the overview carries the density and hot-spot layers of the year shown
     assert "问题密度 Density 2015" in page and "热点 Gi* hot spots 2015" in page
     assert (out / "units" / gz.maps.page_name(tracts.index[0])).is_file()
+    # tracts are labelled as tracts, not as the grid cells they are held as
+    for name in ("overview.html", "stars_grid.html", "index.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "普查区 Census tract" in text and "网格 Grid" not in text, name
 
 
 def test_demo_twice_replaces_the_publication(tmp_path):

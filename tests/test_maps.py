@@ -170,3 +170,32 @@ def test_publish_passes_its_options_to_every_page(small, tmp_path):
         assert script_json("评价期 Period: 2024-05")[1:-1] in page
     grid_page = out["grid"].read_text(encoding="utf-8")
     assert script_json("坪山区 网格 Grid")[1:-1] in grid_page
+
+
+def test_a_unit_types_label_comes_from_the_caller_or_the_data(small, tmp_path):
+    """Census tracts held as grid units show as tracts on every page, not as 网格 Grid:
+    ``labels=`` of publish and star_map, else a ``type_label`` column, else the registry."""
+    units, ratings, ledger = small
+    tract = "普查区 Census tract"
+    out = gz.publish(units, ratings, ledger, tmp_path / "pub", title="SF", labels={"grid": tract})
+    for key in ("overview", "grid", "index"):
+        page = out[key].read_text(encoding="utf-8")
+        assert script_json(tract)[1:-1] in page and "网格 Grid" not in page, key
+    assert script_json("SF " + tract)[1:-1] in out["grid"].read_text(encoding="utf-8")
+    unit_page = (out["units"] / gz.maps.page_name("a")).read_text(encoding="utf-8")
+    assert script_json(tract)[1:-1] in unit_page and "网格 Grid" not in unit_page
+    # from the data: a type_label column (text, shown as it is)
+    odd = "<b>{{ 7*7 }}</b> tract"
+    page = gz.star_map(units.assign(type_label=odd), ratings).get_root().render()
+    assert script_json(odd)[1:-1] in page and "网格 Grid" not in page and "<b>{{" not in page
+    # the caller's word wins over the data's; the registry's stays as it was
+    page = gz.star_map(units.assign(type_label=odd), ratings,
+                       labels={"grid": tract}).get_root().render()
+    assert script_json(tract)[1:-1] in page and script_json(odd)[1:-1] not in page
+    assert gz.maps.UNIT_TYPE_LABELS["grid"] == "网格 Grid"
+    assert "网格 Grid" in gz.star_map(units, ratings).get_root().render()
+    for bad, why in [({"tract": tract}, "unit types from"), ({"grid": " "}, "non-empty"),
+                     ("tract", "a mapping")]:
+        with pytest.raises(gz.errors.InputError, match=why):
+            gz.publish(units, ratings, ledger, tmp_path / "bad", labels=bad)
+    assert not (tmp_path / "bad").exists()

@@ -8,6 +8,7 @@ import base64
 import json
 import re
 import zlib
+from urllib.parse import unquote
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +17,7 @@ import pytest
 
 import geozz as gz
 from geozz.maps.encode import SCORE_OFFSET, encode_geometry, encode_ratings
-from geozz.maps.pages import problem_points
+from geozz.maps.pages import books, problem_points
 
 from _browser import COUNT_JS, open_offline
 
@@ -306,7 +307,7 @@ def test_overview_switches_period_and_opens_a_popup_with_the_unit_link(browser, 
     popup = page.inner_text(".leaflet-popup-content")
     assert "2024-03" in popup and f"{worst['score']:.1f}".rstrip("0").rstrip(".")[:2] in popup
     href = page.get_attribute(".leaflet-popup-content a", "href")
-    assert href == "units/" + gz.maps.page_name(worst["unit_id"])
+    assert href == "units/" + gz.maps.page_name(worst["unit_id"])  # readable: the id itself
     assert (folder / href).is_file()
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()
@@ -329,7 +330,7 @@ def test_index_filters_sorts_and_links_every_unit(browser, world, folder):
     first = page.inner_text("#gz-units tbody tr:first-child td:nth-child(5)")
     assert float(first) == pytest.approx(last["score"].min())
     hrefs = page.eval_on_selector_all("#gz-units tbody a", "els => els.map(e => e.getAttribute('href'))")
-    assert all((folder / h).is_file() for h in hrefs) and len(set(hrefs)) == len(units)
+    assert all((folder / unquote(h)).is_file() for h in hrefs) and len(set(hrefs)) == len(units)
     # the red list: every unit of it, the first ten shown and the ties folded
     red = int((last["list"] == "red").sum())
     assert page.locator("#gz-list-red li").count() == red and red > 10
@@ -340,8 +341,52 @@ def test_index_filters_sorts_and_links_every_unit(browser, world, folder):
     context.close()
 
 
+def test_the_unit_pages_list_is_what_the_ratings_count(world):
+    """Every unit's problem list of a period holds the problems its counts count: found
+    in the period (found), closed in it (closed), past the deadline (overdue), found and
+    not closed by its end (open_at_end); those carried over from earlier periods too."""
+    _, problems, ledger, ratings = world
+    for period in ("2024-03", "2024-12"):
+        got = books(problems, ledger, period)
+        g = got.assign(here=~got["carried"],
+                       open_end=~got["carried"] & (got["state"] != 2)).groupby("unit_id")
+        have = pd.DataFrame({"found": g["here"].sum(), "closed": g["closed_here"].sum(),
+                             "overdue": g["late"].sum(), "open_at_end": g["open_end"].sum()})
+        want = ratings[ratings["period"] == period].set_index("unit_id")[list(have.columns)]
+        pd.testing.assert_frame_equal(have.reindex(want.index).fillna(0).astype(int),
+                                      want.astype(int), check_names=False)
+        assert got["carried"].any() and got["late"].any() and got["closed_here"].any()
+
+
+def _unit_page_shows(page, world, uid, period):
+    """The unit page's heading count, list rows and map markers are its books, and its
+    counts (found / closed / overdue) are the ratings'."""
+    _, problems, ledger, ratings = world
+    row = ratings[(ratings["period"] == period) & (ratings["unit_id"] == uid)].iloc[0]
+    mine = books(problems, ledger, period)
+    mine = mine[mine["unit_id"] == uid]
+    title = page.inner_text("#gz-problems-title")
+    assert f"Problems in {period}: {len(mine)} " in title
+    assert f"found in the period {int(row['found'])}," in title
+    assert f"carried over {int(mine['carried'].sum())})" in title
+    rows = page.eval_on_selector_all("#gz-problems tbody tr", "els => els.map(e => e.innerText)")
+    assert len(rows) == max(len(mine), 1)
+    if len(mine):
+        assert [r.split("\t")[0] for r in rows] == mine["found"].tolist()
+        assert sum("past its deadline" in r for r in rows) == int(row["overdue"])
+        assert sum("closed in the period" in r for r in rows) == int(row["closed"])
+    else:
+        assert rows == ["无 none"]
+    inside = page.evaluate("""() => { const m = window.geozzUnit.map, b = m.getBounds();
+        let n = 0, out = 0; m.eachLayer(l => { if (l instanceof L.CircleMarker) {
+          n += 1; if (!b.contains(l.getLatLng())) out += 1; } }); return [n, out]; }""")
+    assert inside == [len(mine), 0]  # every listed problem is on the map, in view
+    counts = f"{int(row['found'])} / {int(row['closed'])} / {int(row['overdue'])}"
+    assert counts in page.inner_text("#gz-info")
+
+
 def test_unit_page_shows_its_shape_deductions_history_and_problems(browser, world, folder):
-    units, problems, ledger, ratings = world
+    _, _, _, ratings = world
     last = ratings[ratings["period"] == "2024-12"].sort_values("score")
     uid = last.iloc[0]["unit_id"]
     context, page, errors, _, _ = open_offline(browser, folder / "units" /
@@ -360,11 +405,15 @@ def test_unit_page_shows_its_shape_deductions_history_and_problems(browser, worl
     # one point in the history per rated month
     assert page.locator("#gz-history circle").count() == int(
         ratings.loc[ratings["unit_id"] == uid, "score"].notna().sum())
-    pts = problem_points(problems, ledger, sorted(ratings["period"].unique()))
-    mine = pts[(pts["unit_id"] == uid) & (pts["period"] == 11)]
-    markers = page.evaluate("""() => { let n = 0; window.geozzUnit.map.eachLayer(l => {
-        if (l instanceof L.CircleMarker) n += 1; }); return n; }""")
-    assert markers == len(mine) and len(mine) == int(row["found"])
+    _unit_page_shows(page, world, uid, "2024-12")
+    # a unit that found nothing in December but carries overdue problems over: it lists
+    # them (it used to say its count and list none); and one with nothing at all
+    carried = last[(last["found"] == 0) & (last["overdue"] > 0)].iloc[0]["unit_id"]
+    empty = last[(last["found"] == 0) & (last["due"] == 0) & (last["closed"] == 0)]
+    for other in (carried, empty.iloc[0]["unit_id"]):
+        page.goto((folder / "units" / gz.maps.page_name(other)).as_uri())
+        page.wait_for_function("() => window.geozzUnit !== undefined")
+        _unit_page_shows(page, world, other, "2024-12")
     assert errors == []
     context.close()
 
@@ -398,16 +447,60 @@ def test_publish_refuses_a_problems_table_that_is_not_one(world, tmp_path):
         gz.star_map(units, ratings, problems=world[1])
 
 
-@pytest.mark.parametrize("uid", ["G200-E1-N2", "R-1/2 龙.x", ".hidden", "a~b", "K1+000"])
-def test_page_names_are_the_same_in_the_page_script(browser, tmp_path, uid):
+#: ids a page name must cope with: geozz's own, path and URL characters, Windows' reserved
+#: names, case twins, CJK and accented letters, combining marks, jamo, controls
+NAME_IDS = ["G200-E1-N2", "G200-E1076-N12549", "R-4806e014-K0+000-K1+110",
+            "R-1132200E-K0+000-K0+350", "W-71042fa7-001", "8a2a1072b59ffff", "8A2A1072B59FFFF",
+            "R-1/2 龙.x", ".hidden", "..", "a~b", "K1+000", "龙岗河/01", "龙岗河\\01",
+            "C:x", "a?b#c%d", "tab\tnl\n", "con", "CON", "Con.x", "nul", "com1", "LPT9.a",
+            "console", "A", "a", "Ab", "aB", "ab", "AB", "Straße", "STRASSE", "é", "e\u0301",
+            "Ä", "ä", "ΣΑ", "σα", "Ａ", "ａ", "각", "\u1100\u1161\u11a8", "K\u212a",
+            "~x1", "a~x1", "x" * 70, "X" * 70, "-", "_", "+", " ", "", "…", "١٢٣"]
+
+
+def test_page_names_are_readable_safe_and_never_collide():
+    """The name keeps the id where that is safe anywhere, and no two ids share a name on
+    a case-insensitive, normalising file system (NTFS, APFS) either."""
+    import unicodedata
+
+    from geozz.maps.star import page_href
+
+    page_name = gz.maps.page_name
+    for uid in ["G200-E1076-N12549", "R-4806e014-K0+000-K1+110", "W-71042fa7-001",
+                "8a2a1072b59ffff", "K1+000", "A", "网格-001", "R-深南大道-K1+000", "ä-1"]:
+        assert page_name(uid) == uid + ".html"  # readable: the id itself
+    assert page_name("龙岗河/01") == "龙岗河~2f01.html"
+    assert page_href("龙岗河/01") == "%E9%BE%99%E5%B2%97%E6%B2%B3~2f01.html"
+    rng = np.random.default_rng(7)
+    alphabet = list("aAbBeEfFxXsS019-_.+~/\\:?#% ") + ["龙", "é", "É", "\u0301", "ß", "Σ", "σ",
+                                                      "\u1100", "\u1161", "\x00", "\n"]
+    ids = set(NAME_IDS) | {"".join(rng.choice(alphabet, size=rng.integers(1, 9)))
+                           for _ in range(20000)}
+    ids |= {"con" + x for x in ("", ".a", ".A", "1")} | {"CON" + x for x in ("", ".a", "1")}
+    seen = {}
+    for uid in ids:
+        name = page_name(uid)
+        stem = name.removesuffix(".html")
+        assert not name.startswith(".") and stem.split(".")[0].lower() not in {
+            "con", "prn", "aux", "nul", "com1", "lpt9"}, uid
+        assert not any(c in name for c in '/\\:?#%*"<>| ') and all(
+            c.isprintable() for c in name), uid
+        key = unicodedata.normalize("NFD", name).casefold()  # what NTFS / APFS compare
+        assert seen.setdefault(key, uid) == uid, (uid, seen[key], name)
+
+
+def test_page_names_are_the_same_in_the_page_script(browser, tmp_path):
     """The overview links to units/<name>.html with the name its script computes."""
     from geozz.maps.page import inline
+    from geozz.maps.star import page_href
 
     page_file = tmp_path / "p.html"
     page_file.write_text("<html><body>" + inline(["leaflet.js", "starmap.js"]) + "</body></html>",
                          encoding="utf-8")
     context, page, *_ = open_offline(browser, page_file)
-    assert page.evaluate("id => window.geozzPageName(id)", uid) == gz.maps.page_name(uid)
+    got = page.evaluate("ids => ids.map(id => [window.geozzPageName(id), window.geozzPageHref(id)])",
+                        NAME_IDS)
+    assert got == [[gz.maps.page_name(u), page_href(u)] for u in NAME_IDS]
     context.close()
 
 
@@ -728,4 +821,95 @@ def test_on_a_phone_the_heading_control_and_legend_keep_apart(browser, world, fo
     m = page.locator("#gz-map").bounding_box()
     assert m["x"] >= 0 and m["x"] + m["width"] <= 390
     assert errors == []
+    context.close()
+
+
+def test_road_sections_are_drawn_as_their_square_ended_corridors(browser, world, tmp_path):
+    """Corridors are drawn as their polygons (cut square at the stakes by road_corridors),
+    not as thick lines, whose round ends would overlap the next section's."""
+    units, _, _, ratings = world
+    roads = units[units["unit_type"] == "road"]
+    path = tmp_path / "roads.html"
+    gz.star_map(roads, ratings).save(str(path))
+    context, page, errors, *_ = open_offline(browser, path)
+    kinds = page.evaluate("""() => { const out = []; window.geozzMap.groups.forEach(g =>
+        g.eachLayer(l => out.push(l instanceof L.Polygon))); return out; }""")
+    assert kinds == [True] * len(roads) and errors == []
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def zoned(tmp_path_factory):
+    """The Longgang publication with its demo zones (the areas page has its labels)."""
+    units = gz.build_units(gz.datasets.longgang(), admin=gz.datasets.zones("longgang"))
+    problems, _ = gz.read_problems(gz.datasets.problems_path("longgang"))
+    ledger = gz.assign(problems, units)
+    out = tmp_path_factory.mktemp("zoned") / "public"
+    gz.publish(units, gz.rate(ledger, units), ledger, out, problems=problems, simulated=True,
+               title="龙岗区", unit_pages=False)
+    return out
+
+
+BOXES_JS = """() => {
+  const m = window.geozzMap, map = m.map, r = map.getContainer().getBoundingClientRect();
+  const a = map.latLngToContainerPoint(m.bounds[0]), b = map.latLngToContainerPoint(m.bounds[1]);
+  const data = {x: Math.min(a.x, b.x) + r.left, y: Math.min(a.y, b.y) + r.top,
+                width: Math.abs(b.x - a.x), height: Math.abs(b.y - a.y)};
+  const boxes = {};
+  for (const [name, sel] of [["control", ".leaflet-control-layers"], ["legend", "#gz-legend"],
+      ["heading", "#gz-heading"], ["zoom", ".leaflet-control-zoom"],
+      ["side legends", "#gz-raster-legends"]]) {
+    const e = document.querySelector(sel);
+    if (!e) continue;
+    const q = e.getBoundingClientRect();
+    if (q.width && q.height) boxes[name] = {x: q.x, y: q.y, width: q.width, height: q.height};
+  }
+  const labels = Array.from(document.querySelectorAll(".gz-area-label")).map(e => {
+    const q = e.getBoundingClientRect(); return {x: q.x, y: q.y, width: q.width, height: q.height}; });
+  return {data, boxes, labels, view: {width: r.width, height: r.height},
+          collapsed: !document.querySelector(".leaflet-control-layers-expanded")};
+}"""
+
+
+def _apart(a, b):
+    return a["y"] + a["height"] <= b["y"] + 0.5 or b["y"] + b["height"] <= a["y"] + 0.5 \
+        or a["x"] + a["width"] <= b["x"] + 0.5 or b["x"] + b["width"] <= a["x"] + 0.5
+
+
+@pytest.mark.parametrize("name", ["overview", "areas", "stars_road"])
+def test_the_controls_and_legends_leave_the_units_clear_on_load(browser, zoned, name):
+    """At a desktop size the units open in the part of the map no control, legend or
+    heading covers (the layer control used to lie over the north-east, the legend over an
+    area's label), as large as fits there."""
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((zoned / f"{name}.html").as_uri())
+    page.wait_for_function("() => window.geozzMap")
+    got = page.evaluate(BOXES_JS)
+    data, boxes = got["data"], got["boxes"]
+    assert {"control", "legend", "heading", "zoom"} <= set(boxes) and not got["collapsed"]
+    for what, box in boxes.items():
+        assert _apart(data, box), (what, box, data)
+    if name == "areas":  # every area's label on the map, none under a box
+        assert len(got["labels"]) == 5 and "side legends" in boxes
+        for label in got["labels"]:
+            assert all(_apart(label, box) for box in boxes.values()), label
+    # not shrunk away: the units span most of the room left to them
+    free_w = got["view"]["width"] - boxes["legend"]["x"] - boxes["legend"]["width"]
+    assert data["width"] > 0.5 * free_w or data["height"] > 0.45 * got["view"]["height"]
+    assert errors == []
+    context.close()
+
+
+def test_on_a_phone_the_layer_control_is_folded(browser, zoned):
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 760})
+    page = context.new_page()
+    page.goto((zoned / "areas.html").as_uri())
+    page.wait_for_function("() => window.geozzMap")
+    got = page.evaluate(BOXES_JS)
+    assert got["collapsed"] and got["boxes"]["control"]["width"] < 60
+    for what in ("control", "legend", "heading"):
+        assert _apart(got["data"], got["boxes"][what]), what
     context.close()

@@ -105,9 +105,8 @@ def decoded(image) -> list[str]:
 
 def test_board_url():
     assert board_url("https://x.gov.cn/p", "R-深南大道-K1+000") == \
-        "https://x.gov.cn/p/units/R-~e6~b7~b1~e5~8d~97~e5~a4~a7~e9~81~93-K1+000.html"
-    assert gz.maps.page_name("R-深南大道-K1+000") == \
-        "R-~e6~b7~b1~e5~8d~97~e5~a4~a7~e9~81~93-K1+000.html"
+        "https://x.gov.cn/p/units/R-%E6%B7%B1%E5%8D%97%E5%A4%A7%E9%81%93-K1+000.html"
+    assert gz.maps.page_name("R-深南大道-K1+000") == "R-深南大道-K1+000.html"
 
 
 def test_a_board_carries_its_unit_and_a_qr_code_of_its_page(rated):

@@ -7,7 +7,6 @@ zone, so every expected number below can be checked with pencil and paper.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 import subprocess
@@ -320,15 +319,36 @@ def test_roads_same_name_merge_and_unnamed_footway_skipped(roads, road_boundary)
     assert r["centerline"].crs.to_epsg() == UTM50
 
 
-def test_road_corridor_area_is_length_times_two_widths_plus_caps(roads, road_boundary):
+def test_road_corridor_area_is_length_times_two_widths_with_flat_ends(roads, road_boundary):
     # width= overrides the class table (primary: 50 m) for every road
     r = road_corridors(roads, road_boundary, width=30)
     area = r["area_m2"].iloc[0]
     assert area == pytest.approx(r.geometry.iloc[0].area)
-    # 1000 m x 60 m, plus two round caps that together make (at most) a circle of r=30
-    assert 1000 * 60 + 0.9 * math.pi * 30**2 < area <= 1000 * 60 + math.pi * 30**2
+    # 1000 m x 60 m: the ends are cut square at the stakes (no round caps beyond them)
+    assert area == pytest.approx(1000 * 60)
     assert r.geometry.iloc[0].bounds == pytest.approx(
-        (X0 + 70, Y0 + 970, X0 + 1130, Y0 + 1030))
+        (X0 + 100, Y0 + 970, X0 + 1100, Y0 + 1030))
+
+
+def test_consecutive_road_sections_meet_edge_to_edge(road_boundary):
+    """A road's sections abut at their stakes: square ends, no overlapping round caps."""
+    road = gpd.GeoDataFrame({"name": ["滨河大道"], "highway": ["primary"]},
+                            geometry=[LineString([(X0 + 100, Y0 + 1000), (X0 + 1900, Y0 + 1000),
+                                                  (X0 + 1900, Y0 + 1900)])], crs=UTM50)
+    r = road_corridors(road, road_boundary, width=20)
+    assert r["name"].str.split().str[1].tolist() == ["K0+000–K1+000", "K1+000–K2+000",
+                                                     "K2+000–K2+700"]
+    a, b, c = r.geometry.to_numpy()
+    for one, other in ((a, b), (b, c)):
+        assert one.intersection(other).area == pytest.approx(0, abs=1e-6)  # no overlap ...
+        # ... they share the stake's 40 m cross edge
+        assert one.intersection(other).length == pytest.approx(40)
+    assert a.intersection(c).is_empty
+    assert a.bounds[2] == pytest.approx(X0 + 1100) and b.bounds[0] == pytest.approx(X0 + 1100)
+    assert b.bounds[3] == pytest.approx(Y0 + 1200) and c.bounds[1] == pytest.approx(Y0 + 1200)
+    assert sum(g.area for g in (a, b, c)) == pytest.approx(shapely.union_all([a, b, c]).area)
+    # the bend inside a section stays round (join_style kept): the corner is filled
+    assert b.contains(Point(X0 + 1905, Y0 + 995)) and not b.contains(Point(X0 + 1918, Y0 + 982))
 
 
 def test_road_ids_are_a_stable_hash_of_the_name_and_stakes(roads, road_boundary):
@@ -360,10 +380,9 @@ def test_roads_clipped_to_boundary(roads):
     assert r.index.tolist() == ["R-3e8a57b8-K0+000-K0+600"]
     geom = r.geometry.iloc[0]
     assert geom.within(b[0].buffer(1e-6))
-    # a primary road: 50 m each side. 600 x 100 and one half round cap (west); the east
-    # end is cut flat by the boundary
-    assert (600 * 100 + 0.45 * math.pi * 2500 < r["area_m2"].iloc[0]
-            <= 600 * 100 + math.pi * 1250)
+    # a primary road: 50 m each side, 600 x 100: the west end cut square at its stake,
+    # the east end by the boundary
+    assert r["area_m2"].iloc[0] == pytest.approx(600 * 100)
 
 
 def test_roads_in_wgs84_are_projected_to_the_boundary_crs(roads, road_boundary):

@@ -167,8 +167,8 @@ def test_dual_carriageway_is_one_road_not_two():
     r = road_corridors(_lines(rows), _boundary())
     assert r["name"].tolist() == ["滨河大道 K0+000–K1+000"]
     assert r["length_m"].iloc[0] == pytest.approx(1000)
-    # both carriageways are in the corridor: 50 m each side of the pair
-    assert r.geometry.iloc[0].bounds == pytest.approx((X0 - 50, Y0 - 50, X0 + 1050, Y0 + 70),
+    # both carriageways are in the corridor: 50 m each side of the pair (the ends square)
+    assert r.geometry.iloc[0].bounds == pytest.approx((X0, Y0 - 50, X0 + 1000, Y0 + 70),
                                                       abs=0.5)
     far = [("滨河大道", "primary", [(0, 0), (1000, 0)]),
            ("滨河大道", "primary", [(1000, 200), (0, 200)])]  # 200 m off: a second stretch
@@ -184,8 +184,9 @@ def test_dual_carriageway_is_one_road_not_two():
 ])
 def test_corridor_width_per_class(highway, width):
     r = road_corridors(_lines([("某路", highway, [(0, 0), (600, 0)])]), _boundary())
+    # the width each side; the ends cut square at the stakes (flat caps, no round ends)
     assert r.geometry.iloc[0].bounds == pytest.approx(
-        (X0 - width, Y0 - width, X0 + 600 + width, Y0 + width), abs=1e-6)
+        (X0, Y0 - width, X0 + 600, Y0 + width), abs=1e-6)
 
 
 def test_section_class_is_the_one_holding_most_of_it():

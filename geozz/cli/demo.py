@@ -145,7 +145,8 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
                                  problems=problems, overlays=overlays, credit=credit,
                                  static=True, static_raster=printed_density,
                                  signboards=base_url is not None, base_url=base_url,
-                                 contact="12345" if not sf else "311", progress=progress)
+                                 contact="12345" if not sf else "311", progress=progress,
+                                 labels={"grid": "普查区 Census tract"} if sf else None)
         if osm_file is not None:
             records = written["problems_simulated.csv"]
         bar.done()

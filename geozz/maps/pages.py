@@ -4,8 +4,11 @@
   state at the period's end (or ``as_of``, the earlier): ``rectified`` when rectified by
   then, ``overdue`` when its deadline passed before, ``open`` otherwise. Only position,
   period, state and category are kept: no reporter, phone, description or photo.
+* :func:`books`: the problems a period's rating counts: found in it, or carried over
+  into it (found before, not closed before it began), each with its state at the end.
 * :func:`unit_page`: one unit's page (shape with its neighbours greyed, stars, score,
-  deductions, score history, responsible body, problems of the period by state).
+  deductions, score history, responsible body, and the list of the problems of the
+  period, from :func:`books`, on the map and in a table, by state).
 * :func:`index_page`: every unit of the period in a sortable, filterable table, the share
   at 3★ or better against the target, and the red and black lists.
 * :func:`areas_layer`: admin areas (units dissolved by area) coloured by that share.
@@ -22,12 +25,13 @@ from shapely.ops import polylabel
 from ..problems.fields import category_label
 from ..rating.indicators import CLOSED
 from ..rating.periods import label_bounds
-from ..units.registry import LABELS
+from ..units.registry import type_labels
 from .encode import _rings
 from .page import standalone
-from .star import NO_RATING_COLOUR, STAR_COLOURS, page_name
+from .star import NO_RATING_COLOUR, STAR_COLOURS, page_href
 
-__all__ = ["STATES", "areas_layer", "index_page", "period_of", "problem_points", "unit_page"]
+__all__ = ["STATES", "areas_layer", "books", "index_page", "period_of", "problem_points",
+           "unit_page"]
 
 #: problem states on the maps, in the order of the page scripts' colours
 STATES = ("open", "overdue", "rectified")
@@ -47,39 +51,134 @@ def period_of(found_at: pd.Series, periods: list[str]) -> np.ndarray:
     return out
 
 
-def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: list[str], *,
-                   as_of=None) -> pd.DataFrame:
-    """Public problem points: ``lon``, ``lat`` (WGS-84), ``period`` (index), ``state``
-    (index into :data:`STATES`), ``category`` and ``unit_id`` of each ledger row."""
+def _placed_rows(problems: gpd.GeoDataFrame, ledger: pd.DataFrame):
+    """The ledger rows with a time and a position, and their WGS-84 points."""
     rows = ledger.dropna(subset=["found_at"])
     rows = rows[rows["problem_id"].astype(str).isin(problems.index.astype(str))]
     geo = problems.geometry.set_axis(problems.index.astype(str)).to_crs(4326)
     pts = geo.reindex(rows["problem_id"].astype(str)).to_numpy()
     ok = np.array([g is not None and not g.is_empty for g in pts], dtype=bool)
-    rows, pts = rows[ok], pts[ok]
+    return rows[ok], pts[ok]
+
+
+def _default_as_of(ledger: pd.DataFrame):
+    """The moment :func:`geozz.rate` judges by default: the ledger's latest time."""
+    latest = ledger["found_at"].max() if ledger["found_at"].notna().any() else pd.NaT
+    if "rectified_at" in ledger and ledger["rectified_at"].notna().any() \
+            and getattr(ledger["rectified_at"].dtype, "tz", None) is not None:
+        done = ledger["rectified_at"].dt.tz_convert(ledger["found_at"].dt.tz).max()
+        latest = done if pd.isna(latest) or done > latest else latest
+    return latest
+
+
+def _closing(rows: pd.DataFrame, as_of):
+    """When each problem is closed as the rating counts it (status rectified or verified,
+    at ``rectified_at``, or at ``found_at`` when that is unknown; not after ``as_of``),
+    NaT when it is not."""
+    done = rows["rectified_at"] if "rectified_at" in rows else \
+        pd.Series(pd.NaT, index=rows.index, dtype=rows["found_at"].dtype)
+    at = done.where(done.notna(), rows["found_at"])
+    status = rows["status"].astype(str) if "status" in rows else pd.Series("", index=rows.index)
+    shut = status.isin(CLOSED)
+    if as_of is not None and pd.notna(as_of):
+        shut &= at <= as_of
+    return at.where(shut)
+
+
+def _states(rows: pd.DataFrame, closing: pd.Series, judge: pd.Series, as_of) -> np.ndarray:
+    """The state of each problem at ``judge``: rectified (closed by then), overdue (its
+    deadline passed before it and by ``as_of``), or open."""
+    rectified = (closing.notna() & (closing <= judge)).to_numpy(bool)
+    deadline = rows["deadline"] if "deadline" in rows else \
+        pd.Series(pd.NaT, index=rows.index, dtype=rows["found_at"].dtype)
+    late = deadline.notna() & (deadline < judge)
+    if as_of is not None and pd.notna(as_of):
+        late &= deadline <= as_of
+    overdue = ~rectified & late.to_numpy(bool)
+    return np.where(rectified, 2, np.where(overdue, 1, 0))
+
+
+def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: list[str], *,
+                   as_of=None) -> pd.DataFrame:
+    """Public problem points: ``lon``, ``lat`` (WGS-84), ``period`` (index), ``state``
+    (index into :data:`STATES`), ``category`` and ``unit_id`` of each ledger row, in
+    the period it was found in, its state judged as :func:`geozz.rate` judges it (at the
+    period's end, or ``as_of`` when earlier: by default the ledger's latest time)."""
+    rows, pts = _placed_rows(problems, ledger)
     found = rows["found_at"]
     per = period_of(found, periods)
     keep = per >= 0
     rows, pts, per = rows[keep], pts[keep], per[keep]
     tz = found.dt.tz
+    if as_of is None:
+        as_of = _default_as_of(ledger)
+    elif tz is not None:
+        as_of = pd.Timestamp(as_of)
+        as_of = as_of.tz_localize(tz) if as_of.tz is None else as_of.tz_convert(tz)
     ends = []
     for label in periods:
         b = label_bounds(label, tz)
         ends.append(b[1] if b else pd.NaT)
     judge = pd.Series(pd.DatetimeIndex([ends[k] for k in per]), index=rows.index)
-    if as_of is not None:
-        judge = judge.clip(upper=pd.Timestamp(as_of))
-    done = rows["rectified_at"] if "rectified_at" in rows else pd.Series(pd.NaT, index=rows.index)
-    status = rows["status"].astype(str) if "status" in rows else pd.Series("", index=rows.index)
-    rectified = (done.notna() & (done < judge)) | (done.isna() & status.isin(CLOSED))
-    deadline = rows["deadline"] if "deadline" in rows else pd.Series(pd.NaT, index=rows.index)
-    overdue = ~rectified & deadline.notna() & (deadline < judge)
-    state = np.where(rectified, 2, np.where(overdue, 1, 0))
+    if pd.notna(as_of):
+        judge = judge.clip(upper=as_of)
+    state = _states(rows, _closing(rows, as_of), judge, as_of)
     xy = shapely.get_coordinates(pts) if len(pts) else np.empty((0, 2))
     return pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1], "period": per, "state": state,
                          "category": rows["category"].astype(str).to_numpy(),
                          "unit_id": rows["unit_id"].astype(str).to_numpy()
                          if "unit_id" in rows else ""})
+
+
+def books(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, period: str, *,
+          as_of=None) -> pd.DataFrame:
+    """Every problem a unit's rating of ``period`` counts: found in the period, or found
+    before it and not closed before it began (carried over: still open, overdue, or
+    closed in the period). The problem list of the unit pages, so that it holds what the
+    page's counts (found, closed, still overdue) count.
+
+    Columns: ``lon``, ``lat``, ``state`` (at the period's end, or ``as_of``: by default
+    the ledger's latest time, as :func:`geozz.rate`), ``category``, ``unit_id``,
+    ``found`` (the date, ``YYYY-MM-DD``), ``carried`` (found before the period),
+    ``closed_here`` (closed within the period) and ``late`` (its deadline passed before
+    it was closed, by the period's end: the rating's ``overdue``); sorted by unit and
+    time found.
+    """
+    rows, pts = _placed_rows(problems, ledger)
+    tz = rows["found_at"].dt.tz
+    b = label_bounds(period, tz)
+    cols = ["lon", "lat", "state", "category", "unit_id", "found", "carried", "closed_here",
+            "late"]
+    if b is None or not len(rows):
+        return pd.DataFrame({c: [] for c in cols})
+    start, end = b
+    if as_of is None:
+        as_of = _default_as_of(ledger)
+    elif tz is not None:
+        as_of = pd.Timestamp(as_of)
+        as_of = as_of.tz_localize(tz) if as_of.tz is None else as_of.tz_convert(tz)
+    judge = end if pd.isna(as_of) else min(end, as_of)
+    closing = _closing(rows, as_of)
+    on = ((rows["found_at"] < end) & ~(closing < start)).to_numpy(bool)
+    rows, pts, closing = rows[on], pts[on], closing[on]
+    state = _states(rows, closing, pd.Series(judge, index=rows.index), as_of)
+    deadline = rows["deadline"] if "deadline" in rows else \
+        pd.Series(pd.NaT, index=rows.index, dtype=rows["found_at"].dtype)
+    late = deadline.notna() & (deadline < judge) & ~(closing.notna() & (closing <= deadline))
+    if pd.notna(as_of):
+        late &= deadline <= as_of
+    xy = shapely.get_coordinates(pts) if len(pts) else np.empty((0, 2))
+    out = pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1], "state": state,
+                        "category": rows["category"].astype(str).to_numpy(),
+                        "unit_id": rows["unit_id"].astype(str).to_numpy(),
+                        "found": rows["found_at"].dt.strftime("%Y-%m-%d").to_numpy(),
+                        "carried": (rows["found_at"] < start).to_numpy(bool),
+                        "closed_here": (closing.notna() & (closing >= start)
+                                        & (closing < end)).to_numpy(bool),
+                        "late": late.to_numpy(bool),
+                        "_t": rows["found_at"].to_numpy()})
+    return out.sort_values(["unit_id", "_t"], kind="stable").drop(columns="_t") \
+        .reset_index(drop=True)
 
 
 def points_layer(points: pd.DataFrame, categories: list[str], *, decimals: int = 5) -> dict:
@@ -170,10 +269,13 @@ def page_shapes(units_wgs: gpd.GeoDataFrame) -> list[dict]:
 def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
               history: pd.DataFrame, period: str, points: pd.DataFrame, *,
               categories: list[str], title: str, notes: list, credit: str,
-              tiles: str | None, shapes: list[dict] | None = None) -> str:
+              tiles: str | None, shapes: list[dict] | None = None,
+              labels: dict[str, str] | None = None) -> str:
     """One unit's page (see the module docstring); ``history`` its ratings, by period;
-    ``points`` the problem points of the period (those of ``unit_id`` are shown);
-    ``shapes`` from :func:`page_shapes` (computed here when not given)."""
+    ``points`` the problems of the period as :func:`books` lists them (those of
+    ``unit_id`` are listed and drawn: every problem the period's counts count);
+    ``shapes`` from :func:`page_shapes` (computed here when not given); ``labels`` the
+    unit types' labels (:func:`geozz.units.registry.type_labels`)."""
     u = units_wgs.loc[unit_id]
     rows = history.set_index(history["period"].astype(str))
     r = rows.loc[period] if period in rows.index else None
@@ -187,7 +289,9 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
             else f"{float(u['area_m2']) / 1e4:.2f} ha" if "area_m2" in u
             and pd.notna(u["area_m2"]) else "—")
     delta = value("score_delta")
-    info = [["编号 ID", str(unit_id)], ["类型 Type", LABELS.get(utype, utype)],
+    if labels is None:
+        labels = type_labels(units_wgs)
+    info = [["编号 ID", str(unit_id)], ["类型 Type", labels.get(utype, utype)],
             ["辖区 Admin", str(u.get("admin", "") or "—")],
             ["责任人 Responsible", str(u.get("responsible", "") or "—")],
             ["规模 Size", size], ["评价期 Period", period],
@@ -195,7 +299,7 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
             ["排名 Rank", "—" if value("rank") is None else str(int(value("rank")))],
             ["趋势 Trend", "—" if delta is None else (f"▲ +{_fmt(delta)}" if delta > 0 else
                                                       f"▼ {_fmt(delta)}" if delta < 0 else "= 0")],
-            ["问题 Problems found / closed / still overdue",
+            ["问题 Problems found / closed / overdue",
              " / ".join(str(int(value(c) or 0)) for c in ("found", "closed", "overdue"))]]
     deds = [[category_label(c), _fmt(value(f"ded_{c}"))] for c in categories
             if value(f"ded_{c}") is not None and float(value(f"ded_{c}")) > 0]
@@ -215,8 +319,16 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
     x = np.rint(mine["lon"].to_numpy(float) * scale).astype(np.int64)
     y = np.rint(mine["lat"].to_numpy(float) * scale).astype(np.int64)
     cat = pd.Categorical(mine["category"], categories=categories).codes
-    probs = np.column_stack([np.diff(np.r_[0, x]), np.diff(np.r_[0, y]), mine["state"], cat]) \
-        .tolist()
+
+    def flag(c):
+        return mine[c].astype(bool).astype(int).tolist() if c in mine else [0] * len(mine)
+
+    # one row per problem: position (delta), state, category, date found, carried over,
+    # closed in the period, past its deadline
+    probs = [[int(dx), int(dy), int(st), int(ct), str(fd), cr, ch, lt]
+             for dx, dy, st, ct, fd, cr, ch, lt in zip(np.diff(np.r_[0, x]), np.diff(np.r_[0, y]), mine["state"], cat,
+                    mine["found"] if "found" in mine else [""] * len(mine),
+                    flag("carried"), flag("closed_here"), flag("late"))]
     name = str(u.get("name", "") or unit_id)
     data = {"heading": f"{name} — {title}", "unit_id": str(unit_id), "period": period,
             "stars": stars, "colours": COLOURS, "info": info, "deductions": deds,
@@ -231,8 +343,10 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
 
 
 def index_page(units: gpd.GeoDataFrame, ratings: pd.DataFrame, period: str, *, title: str,
-               target: float, notes: list) -> str:
+               target: float, notes: list, labels: dict[str, str] | None = None) -> str:
     """The index of every unit in ``period`` (see the module docstring)."""
+    if labels is None:
+        labels = type_labels(units)
     r = ratings[ratings["period"].astype(str) == period].copy()
     r["unit_id"] = r["unit_id"].astype(str)
     names = units["name"].set_axis(units.index.astype(str)) if "name" in units else None
@@ -241,12 +355,12 @@ def index_page(units: gpd.GeoDataFrame, ratings: pd.DataFrame, period: str, *, t
     for _, x in r.iterrows():
         uid = x["unit_id"]
         rows.append([uid, str(names.get(uid, "")) if names is not None else uid,
-                     LABELS.get(str(x["unit_type"]), str(x["unit_type"])),
+                     labels.get(str(x["unit_type"]), str(x["unit_type"])),
                      str(admin.get(uid, "")) if admin is not None else "",
                      None if pd.isna(x["score"]) else round(float(x["score"]), 2),
                      0 if pd.isna(x["stars"]) else int(x["stars"]),
                      None if pd.isna(x.get("rank")) else int(x["rank"]),
-                     page_name(uid), str(x.get("list", "") or "")])
+                     page_href(uid), str(x.get("list", "") or "")])
     rated = r["stars"].notna()
     good = int((r.loc[rated, "stars"] >= 3).sum())
     share = good / int(rated.sum()) if rated.any() else float("nan")

@@ -380,7 +380,7 @@ def board_url(base_url: str, unit_id) -> str:
     >>> board_url("https://example.gov.cn/public/", "G200-E1-N2")
     'https://example.gov.cn/public/units/G200-E1-N2.html'
     >>> board_url("https://example.gov.cn/public", "龙岗河 01")
-    'https://example.gov.cn/public/units/~e9~be~99~e5~b2~97~e6~b2~b3~2001.html'
+    'https://example.gov.cn/public/units/%E9%BE%99%E5%B2%97%E6%B2%B3~2001.html'
     """
     base = str(base_url)
     if not base.endswith("/"):

@@ -18,9 +18,9 @@ from ..errors import InputError, Issue, OutputError
 from ..problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
 from ..schema import check_ledger, check_ratings, check_units
 from ..units import UNIT_TYPES
-from ..units.registry import LABELS
+from ..units.registry import type_labels
 from .page import ASSETS, asset
-from .pages import (areas_layer, index_page, neighbours_of, page_shapes, points_layer,
+from .pages import (areas_layer, books, index_page, neighbours_of, page_shapes, points_layer,
                     problem_points, unit_page)
 from .encode import shift_geometry
 from .star import (CANVAS_CELLS, OSM_CREDIT, _categories, _periods, _to_gcj, draw, overlay_layers,
@@ -113,7 +113,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             level: str | None = None, target: float = 0.8, progress=None,
             overlays=(), signboards: bool = False, base_url: str | None = None,
             contact: str | None = None, static: bool = False,
-            static_raster=None, canvas_cells: int | None = CANVAS_CELLS) -> dict[str, Path]:
+            static_raster=None, canvas_cells: int | None = CANVAS_CELLS,
+            labels: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Write a public-safe, offline folder of star maps, unit pages and tables, all at once.
 
     Writes:
@@ -130,8 +131,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     * ``stars_<type>.html`` for each unit type;
     * ``units/<unit_id>.html`` (with ``unit_pages``): each unit's page — its shape with
       its neighbours greyed, stars, score, deductions, score history, responsible body
-      and problems of the period by state (the file name keeps letters, digits, ``_``,
-      ``-``, ``+`` and ``.`` and writes every other byte as ``~hh``);
+      and problems of the period by state (the file name is the id where its characters
+      are safe in a file name and a URL, see :func:`geozz.maps.page_name`);
     * ``assets/``: the scripts and styles the index and unit pages load (the map pages
       carry theirs inside);
     * ``ratings.csv`` (all periods, public columns only), ``ledger.csv`` (without personal
@@ -198,6 +199,11 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     static_raster : Surface or path, optional
         A raster drawn on the static overview (default the first
         :class:`~geozz.raster.Surface` of ``overlays``, if any).
+    labels : mapping of str to str, optional
+        The label of a unit type on the pages, by type name (``{"grid": "普查区 Census
+        tract"}``); by default the units' ``type_label`` column, else the registry's
+        label (:func:`geozz.units.registry.type_labels`). The printed outputs keep the
+        registry's labels.
 
     Returns
     -------
@@ -231,7 +237,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
                         target=target, progress=progress, overlays=overlays,
                         signboards=signboards, base_url=base_url, contact=contact,
                         static=static, static_raster=static_raster,
-                        canvas_cells=canvas_cells)
+                        canvas_cells=canvas_cells, labels=labels)
 
 
 def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated, overlays,
@@ -264,8 +270,8 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
 
 def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated, tiles,
              credit, rejects, extra, problems, unit_pages, level, target, progress,
-             overlays, signboards, base_url, contact, static, static_raster, canvas_cells
-             ) -> dict[str, Path]:
+             overlays, signboards, base_url, contact, static, static_raster, canvas_cells,
+             labels) -> dict[str, Path]:
     from ..rating import areas as area_table
 
     as_path(out_dir, field="out_dir", what="folder")
@@ -273,6 +279,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     check_ratings(ratings, stage="publish")
     check_ledger(ledger, stage="publish")
     _check_problems(problems)
+    type_label = type_labels(units, labels)
     tile_url, _, tile_crs = tile_choice(tiles)
     # over a GCJ-02 base map every position is shifted to GCJ-02 so that it lines up
     shift = _to_gcj if tile_crs == "gcj02" else None
@@ -321,7 +328,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
                                   shift=shift))
     layers.extend(overlay_layers(overlays, tiles))
     common = dict(period=shown, simulated=simulated, tiles=tiles, credit=credit,
-                  decimals=5, m=None, canvas_cells=canvas_cells)
+                  decimals=5, m=None, canvas_cells=canvas_cells, labels=type_label)
 
     def page(types, heading, **kw):
         return draw(units, ratings, unit_types=types, title=heading, heading=heading,
@@ -335,11 +342,12 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
         pages["areas"] = ("areas.html", page(None, f"{name} 辖区达标 areas",
                                              extra_layers=shown_areas, show_units=False))
     for utype in [t for t in UNIT_TYPES if t in set(units["unit_type"])]:
-        label = LABELS.get(utype, utype)
+        label = type_label.get(utype, utype)
         pages[utype] = (f"stars_{utype}.html", page([utype], f"{name} {label}"))
     if shown is not None:
         pages["index"] = ("index.html", index_page(units, ratings, shown, title=name,
-                                                   target=target, notes=notes))
+                                                   target=target, notes=notes,
+                                                   labels=type_label))
     unit_files: dict[str, str] = {}
     if unit_pages and shown is not None:
         metric = units if units.crs is not None and units.crs.is_projected \
@@ -351,7 +359,11 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
         wgs.index = wgs.index.astype(str)
         by_unit = {k: g for k, g in ratings.assign(unit_id=ratings["unit_id"].astype(str))
                    .groupby("unit_id", sort=False)}
-        now = points[points["period"] == shown_at] if len(points) else points
+        # the problems the shown period's ratings count: found in it or carried over
+        now = books(problems, ledger, shown) if problems is not None else \
+            points.assign(found="", carried=False, closed_here=False, late=False)
+        if shift is not None and len(now):
+            now["lon"], now["lat"] = shift(now["lon"].to_numpy(), now["lat"].to_numpy())
         now_by_unit = {k: g for k, g in now.groupby("unit_id", sort=False)} if len(now) else {}
         shapes = page_shapes(wgs)
         empty, no_points = ratings.iloc[:0], now.iloc[:0]
@@ -359,7 +371,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
             unit_files[uid] = unit_page(uid, wgs, near[k], by_unit.get(uid, empty), shown,
                                         now_by_unit.get(uid, no_points), categories=cats,
                                         title=name, notes=notes, credit=credit,
-                                        tiles=tile_url, shapes=shapes)
+                                        tiles=tile_url, shapes=shapes, labels=type_label)
             if progress is not None and (k % 200 == 0 or k == len(wgs) - 1):
                 progress(k + 1, len(wgs))
     tables = {"ratings": ("ratings.csv",

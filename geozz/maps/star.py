@@ -10,7 +10,7 @@ opens a popup with the unit's deductions (and, in a published folder, a link to 
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from typing import Iterable
 
 import folium
@@ -22,12 +22,12 @@ from ..errors import InputError, Issue
 from ..problems.fields import category_label
 from ..schema import check_ratings, check_units
 from ..units import REGISTRY, UNIT_TYPES
-from ..units.registry import LABELS
+from ..units.registry import type_labels
 from .encode import Packer, encode_geometry, encode_ratings, encode_text
 from .page import StarMapElement
 
 __all__ = ["CANVAS_CELLS", "STAR_COLOURS", "NO_RATING_COLOUR", "STAR_LABELS", "OSM_CREDIT", "star_map",
-           "page_name", "tile_choice"]
+           "page_name", "page_href", "tile_choice"]
 
 STAR_COLOURS = {5: "#1a9850", 4: "#91cf60", 3: "#fee08b", 2: "#fc8d59", 1: "#d73027"}
 NO_RATING_COLOUR = "#bdbdbd"
@@ -42,26 +42,100 @@ TILES = {
 }
 #: grids of at least this many cells are drawn as one canvas layer (see :func:`star_map`)
 CANVAS_CELLS = 5000
-_SAFE = re.compile(r"[A-Za-z0-9_+\-]")
+_SAFE_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+")
+_HEX = frozenset("0123456789abcdefABCDEF")
+#: names Windows reserves whatever their extension ("con.html" cannot be a file there)
+_RESERVED = frozenset({"con", "prn", "aux", "nul"} | {f"{p}{d}" for p in ("com", "lpt")
+                                                      for d in "0123456789¹²³"})
+#: conjoining Hangul jamo: a normalising file system (macOS) composes them into syllables
+_JAMO = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
+
+
+def _kept(ch: str) -> bool:
+    """A non-ASCII character a page name keeps: a letter or decimal digit that no file
+    system changes (NFC-stable, not a conjoining jamo) and, if it has a case, one simple
+    case pair (so that a case-insensitive file system sees only that pair)."""
+    cat = unicodedata.category(ch)
+    if not (cat[0] == "L" or cat == "Nd") or unicodedata.normalize("NFC", ch) != ch:
+        return False
+    if any(a <= ord(ch) <= b for a, b in _JAMO):
+        return False
+    lo, up = ch.lower(), ch.upper()
+    if lo == up == ch:
+        return True
+    return (len(lo) == 1 and len(up) == 1 and lo != up and ch in (lo, up)
+            and up.lower() == lo and lo.upper() == up)
 
 
 def page_name(unit_id) -> str:
-    """File name of a unit's page: safe characters kept, every other byte ``~hh``.
+    """File name of a unit's page: the id as it reads where that is safe, ``.html``.
 
-    The page script computes the same name from the id.
+    Kept: ASCII letters and digits, ``-``, ``_``, ``+``, ``.`` (not first) and other
+    letters and digits (CJK, accented, …) that file systems store as they are. Every
+    other character (``/ \\ : ? # % ~``, spaces, control characters, combining marks) is
+    written as its UTF-8 bytes ``~hh``, and so is the first character of a name Windows
+    reserves (``con``, ``nul``, ``com1`` …). Names never collide, on case-insensitive
+    file systems too: letters are expected in upper case, but in lower case within a
+    run of at least eight hex digits (the hashes of road and river ids, H3 indexes);
+    other letters in a case not expected are marked by ``~x`` and a hex bit mask, one bit
+    per cased letter, at the end (``~x0`` for the empty id). The page script computes the
+    same name from the id.
 
     Examples
     --------
-    >>> page_name("G200-E1076-N12549"), page_name("R-1/2 龙.x")
-    ('G200-E1076-N12549.html', 'R-1~2f2~20~e9~be~99.x.html')
+    >>> page_name("G200-E1076-N12549"), page_name("R-4806e014-K0+000-K1+110")
+    ('G200-E1076-N12549.html', 'R-4806e014-K0+000-K1+110.html')
+    >>> page_name("龙岗河/01"), page_name("R-1/2 龙.x"), page_name("con"), page_name("Con")
+    ('龙岗河~2f01.html', 'R-1~2f2~20龙.x~x2.html', '~63on~x3.html', '~43on~x3.html')
     """
-    out = []
-    for k, ch in enumerate(str(unit_id)):
-        if _SAFE.fullmatch(ch) or (ch == "." and k > 0):
-            out.append(ch)
+    uid = str(unit_id)
+    out, cased = [], []
+    chars = list(uid)
+    # runs of ASCII letters and digits, and whether each is a hex run (lower case expected)
+    hexrun = [False] * len(chars)
+    k = 0
+    while k < len(chars):
+        if chars[k].isascii() and chars[k].isalnum():
+            j = k
+            while j < len(chars) and chars[j].isascii() and chars[j].isalnum():
+                j += 1
+            run = chars[k:j]
+            if j - k >= 8 and all(c in _HEX for c in run) and any(c.isalpha() for c in run):
+                hexrun[k:j] = [True] * (j - k)
+            k = j
         else:
+            k += 1
+    for k, ch in enumerate(chars):
+        if ch.isascii():
+            keep = ch in _SAFE_ASCII or (ch == "." and k > 0)
+        else:
+            keep = _kept(ch)
+        if keep and k == 0:
+            stem = uid.split(".")[0].casefold()
+            keep = stem not in _RESERVED
+        if not keep:
             out.extend(f"~{b:02x}" for b in ch.encode("utf-8"))
-    return "".join(out) + ".html"
+            continue
+        out.append(ch)
+        if ch.lower() != ch.upper():
+            expected = ch.lower() if (hexrun[k] or not ch.isascii()) else ch.upper()
+            cased.append(ch != expected)
+    mask = sum(1 << q for q, flip in enumerate(cased) if flip)
+    if not uid:  # never ".html", a hidden file
+        return "~x0.html"
+    return "".join(out) + (f"~x{mask:x}" if mask else "") + ".html"
+
+
+def page_href(unit_id) -> str:
+    """A unit page's address relative to the folder of pages: :func:`page_name`
+    URL-encoded (``%E9%BE%99`` for 龙), as links and QR codes carry it.
+
+    >>> page_href("龙岗河/01")
+    '%E9%BE%99%E5%B2%97%E6%B2%B3~2f01.html'
+    """
+    from urllib.parse import quote
+
+    return quote(page_name(unit_id), safe="~+-._")
 
 
 def tile_choice(tiles) -> tuple[str | None, str, str]:
@@ -107,7 +181,7 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
              credit: str = OSM_CREDIT, decimals: int = 5, m=None,
              all_periods: bool = True, problems: gpd.GeoDataFrame | None = None,
              ledger: pd.DataFrame | None = None, overlays=(),
-             canvas_cells: int | None = CANVAS_CELLS):
+             canvas_cells: int | None = CANVAS_CELLS, labels=None):
     """A folium map of units coloured by their star rating, with a period switcher.
 
     One layer per unit type (with a layer control), a legend in Chinese with English
@@ -158,6 +232,11 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         mouse found by arithmetic (tooltip, outline and popup as for other units), so
         that 50,000 cells draw in well under a second. Smaller grids, and every other
         shape, are Leaflet polygons. ``None``: always polygons.
+    labels : mapping of str to str, optional
+        The label of a unit type on this map, by type name (``{"grid": "普查区 Census
+        tract"}`` for census tracts held as grid units); by default the units'
+        ``type_label`` column, else the registry's label
+        (:func:`geozz.units.registry.type_labels`).
 
     Returns
     -------
@@ -196,7 +275,8 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
     layers.extend(overlay_layers(overlays, tiles))
     return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
                 title=title, simulated=simulated, credit=credit, decimals=decimals, m=m,
-                all_periods=all_periods, extra_layers=layers, canvas_cells=canvas_cells)
+                all_periods=all_periods, extra_layers=layers, canvas_cells=canvas_cells,
+                labels=labels)
 
 
 def overlay_layers(overlays, tiles) -> list[dict]:
@@ -223,7 +303,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
                unit_types: Iterable[str] | None, tiles: str | None, title: str | None,
                simulated: bool, credit: str, decimals: int, all_periods: bool = True,
                heading: str | None = None, pages: str | None = None,
-               canvas_cells: int | None = None
+               canvas_cells: int | None = None, labels=None
                ) -> tuple[dict, gpd.GeoDataFrame, tuple[float, float, float, float]]:
     """The page data of a star map (see :func:`star_map`), the units drawn and their
     WGS-84 (or GCJ-02) bounds."""
@@ -237,6 +317,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
     periods, shown_at = _periods(ratings, period)
     if not all_periods and periods:
         periods, shown_at = [periods[shown_at]], 0
+    type_label = type_labels(units, labels)
     tile_url, tile_credit, tile_crs = tile_choice(tiles)
     types = list(unit_types) if unit_types is not None else \
         [t for t in UNIT_TYPES if t in set(units["unit_type"])]
@@ -287,7 +368,7 @@ def map_config(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | 
                   "names": encode_text(names, groups=utypes),
                   "admin": encode_text(text_col("admin")),
                   "responsible": encode_text(text_col("responsible"))},
-        "types": [{"key": str(t), "label": LABELS.get(t, str(t)),
+        "types": [{"key": str(t), "label": type_label.get(t, str(t)),
                    "weight": REGISTRY[t].style.get("weight", 1)} for t in types],
         "type_counts": [int((utypes == t).sum()) for t in types],
         "geometry": {k: enc[k] for k in ("grids", "shapes", "lines", "scale", "n_grid")},
@@ -327,7 +408,7 @@ def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
          simulated: bool, credit: str, decimals: int, m, all_periods: bool = True,
          heading: str | None = None, pages: str | None = None, extra_layers=(),
          assets_prefix: str | None = None, canvas_cells: int | None = None,
-         show_units: bool = True):
+         show_units: bool = True, labels=None):
     """The star map of units and ratings already checked (see :func:`star_map`).
 
     ``show_units=False`` leaves the unit layers switched off (in the layer control): the
@@ -336,9 +417,13 @@ def draw(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | None,
     config, _, bounds = map_config(units, ratings, period=period, unit_types=unit_types,
                                    tiles=tiles, title=title, simulated=simulated,
                                    credit=credit, decimals=decimals, all_periods=all_periods,
-                                   heading=heading, pages=pages, canvas_cells=canvas_cells)
+                                   heading=heading, pages=pages, canvas_cells=canvas_cells,
+                                   labels=labels)
     config["extra_layers"] = list(extra_layers)
     config["show_units"] = bool(show_units)
+    # the page fits the units into what its controls and legend leave free (its own map)
+    config["bounds"] = [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
+    config["fit"] = m is None
     if m is None:
         m = new_map(bounds, config["tiles"])
     else:

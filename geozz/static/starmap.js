@@ -28,17 +28,59 @@
     if (!enc._codes) { enc._codes = ints(enc.codes, enc.n); enc._group = ints(enc.group, enc.n); }
     return (enc.prefix[enc._group[k]] || "") + enc.values[enc._codes[k]];
   }
-  /* the file name of a unit's page, as geozz.maps.page_name writes it */
-  function pageName(id) {
-    var out = "", bytes = new TextEncoder().encode(id), chars = Array.from(id), k = 0;
-    chars.forEach(function (ch, pos) {
-      var n = new TextEncoder().encode(ch).length;
-      if (/[A-Za-z0-9_+\-]/.test(ch) || (ch === "." && pos > 0)) out += ch;
-      else for (var q = 0; q < n; q++) out += "~" + ("0" + bytes[k + q].toString(16)).slice(-2);
-      k += n;
-    });
-    return out + ".html";
+  /* the file name of a unit's page, as geozz.maps.page_name writes it (its twin: the
+     same characters kept, the same ~hh escapes, the same ~x case mask) */
+  var JAMO = [[0x1100, 0x11FF], [0xA960, 0xA97F], [0xD7B0, 0xD7FF]];
+  var RESERVED = {con: 1, prn: 1, aux: 1, nul: 1};
+  ["com", "lpt"].forEach(function (p) { Array.from("0123456789¹²³").forEach(function (d) { RESERVED[p + d] = 1; }); });
+  function kept(ch) {
+    if (!/^[\p{L}\p{Nd}]$/u.test(ch) || ch.normalize("NFC") !== ch) return false;
+    var c = ch.codePointAt(0);
+    if (JAMO.some(function (r) { return c >= r[0] && c <= r[1]; })) return false;
+    var lo = ch.toLowerCase(), up = ch.toUpperCase();
+    if (lo === ch && up === ch) return true;
+    return Array.from(lo).length === 1 && Array.from(up).length === 1 && lo !== up &&
+      (ch === lo || ch === up) && up.toLowerCase() === lo && lo.toUpperCase() === up;
   }
+  function pageName(id) {
+    id = String(id);
+    var chars = Array.from(id), n = chars.length, hex = [], k = 0, j, q;
+    var ALNUM = /^[A-Za-z0-9]$/, HEX = /^[0-9a-fA-F]$/;
+    while (k < n) {
+      if (ALNUM.test(chars[k])) {
+        for (j = k; j < n && ALNUM.test(chars[j]); j++);
+        var run = chars.slice(k, j);
+        var isHex = j - k >= 8 && run.every(function (c) { return HEX.test(c); }) &&
+          run.some(function (c) { return /[A-Za-z]/.test(c); });
+        for (q = k; q < j; q++) hex[q] = isHex;
+        k = j;
+      } else k++;
+    }
+    var out = "", bits = [], enc = new TextEncoder();
+    var reserved = RESERVED[id.split(".")[0].toLowerCase()] === 1;
+    chars.forEach(function (ch, pos) {
+      var keep = ch.charCodeAt(0) < 128 ? /^[A-Za-z0-9_+\-]$/.test(ch) || (ch === "." && pos > 0) : kept(ch);
+      if (keep && pos === 0 && reserved) keep = false;
+      if (!keep) {
+        enc.encode(ch).forEach(function (b) { out += "~" + ("0" + b.toString(16)).slice(-2); });
+        return;
+      }
+      out += ch;
+      if (ch.toLowerCase() !== ch.toUpperCase()) {
+        var expected = hex[pos] || ch.charCodeAt(0) >= 128 ? ch.toLowerCase() : ch.toUpperCase();
+        bits.push(ch !== expected ? 1 : 0);
+      }
+    });
+    var mask = "";
+    for (q = 0; q < bits.length; q += 4)
+      mask = ((bits[q] || 0) + 2 * (bits[q + 1] || 0) + 4 * (bits[q + 2] || 0) + 8 * (bits[q + 3] || 0)).toString(16) + mask;
+    mask = mask.replace(/^0+/, "");
+    if (!id) return "~x0.html";  // never ".html", a hidden file
+    return out + (mask ? "~x" + mask : "") + ".html";
+  }
+  /* a unit page's address relative to the folder of pages: the name URL-encoded (as
+     geozz.maps.printed.board_url writes it) */
+  function pageHref(id) { return encodeURIComponent(pageName(id)).replace(/%2B/g, "+"); }
   function cellId(g, c) { return g.prefix + "-E" + (g.I[c] + g.i0) + "-N" + (g.J[c] + g.j0); }
   function cellName(g, c) {
     return g.names ? g.names[0] + " " + pad3(g.I[c] + g.i0 - g.names[1] + 1) + "-" + pad3(g.J[c] + g.j0 - g.names[2] + 1) : null;
@@ -582,6 +624,7 @@
   };
 
   window.geozzPageName = pageName;
+  window.geozzPageHref = pageHref;
   window.geozzTransverseMercator = TransverseMercator;
   window.geozzGcj = {to: toGcj, from: fromGcj};
   window.geozzDecodeRings = decodeRings;
@@ -652,7 +695,7 @@
       if (list.length) box.appendChild(table);
       if (cfg.pages) {
         var a = el("a", null, "单元页面 Unit page »");
-        a.href = cfg.pages + pageName(idOf(k));
+        a.href = cfg.pages + pageHref(idOf(k));
         box.appendChild(a);
       }
       return box;
@@ -704,7 +747,8 @@
       if (periodLabel) periodLabel.textContent = "评价期 Period: " + cfg.periods[current];
     }
     groups.forEach(function (g) { g.eachLayer(function (layer) { restyle(layer, state(current)); }); });
-    var control = L.control.layers(null, null, {collapsed: false}), hooks = [];
+    /* the layer list open on a wide map, folded into its button on a narrow one (a phone) */
+    var control = L.control.layers(null, null, {collapsed: map.getSize().x < 700}), hooks = [];
     groups.forEach(function (g, t) {
       g.bindTooltip(function (l) { return tip(l.feature.properties.k); }, {sticky: true});
       g.bindPopup(function (l) { return pop(l.feature.properties.k); });
@@ -801,8 +845,43 @@
     document.body.appendChild(box);
     times.legend = performance.now() - t0;
     paint();
+    fitClear();
     times.painted = performance.now() - t0;
-    window.geozzMap = {map: map, setPeriod: function (p) {
+    /* the first view: the units fitted into the part of the map that no control, legend or
+       heading covers. Each box is taken off one side of the map (the side it lies on, left
+       or right, top or bottom): of every choice, the one that shows the units largest. */
+    function fitClear() {
+      if (!cfg.fit || !cfg.bounds) return;
+      var size = map.getSize(), W = size.x, H = size.y, M = 8;
+      var rect = map.getContainer().getBoundingClientRect(), boxes = [];
+      [".leaflet-control-layers", ".leaflet-control-zoom", ".leaflet-control-attribution",
+       ".leaflet-control-scale", "#gz-legend", "#gz-heading", "#gz-raster-legends"].forEach(function (sel) {
+        Array.prototype.forEach.call(document.querySelectorAll(sel), function (e) {
+          var b = e.getBoundingClientRect();
+          var x0 = b.left - rect.left, x1 = b.right - rect.left, y0 = b.top - rect.top, y1 = b.bottom - rect.top;
+          if (!b.width || !b.height || x1 <= 0 || y1 <= 0 || x0 >= W || y0 >= H) return;
+          boxes.push([(x0 + x1) / 2 < W / 2 ? ["l", x1 + M] : ["r", W - x0 + M],
+                      (y0 + y1) / 2 < H / 2 ? ["t", y1 + M] : ["b", H - y0 + M]]);
+        });
+      });
+      var ll = L.latLngBounds(cfg.bounds), z = map.getZoom();
+      var sw = map.project(ll.getSouthWest(), z), ne = map.project(ll.getNorthEast(), z);
+      var bw = Math.max(Math.abs(ne.x - sw.x), 1), bh = Math.max(Math.abs(sw.y - ne.y), 1);
+      var best = null, bestScale = 0;
+      for (var choice = 0; choice < (1 << boxes.length); choice++) {
+        var pad = {l: 0, t: 0, r: 0, b: 0};
+        boxes.forEach(function (bx, q) { var side = bx[(choice >> q) & 1]; pad[side[0]] = Math.max(pad[side[0]], side[1]); });
+        var scale = Math.min((W - pad.l - pad.r) / bw, (H - pad.t - pad.b) / bh);
+        if (scale > bestScale) { bestScale = scale; best = pad; }
+      }
+      if (!best) return;  // no room left beside the boxes: the plain fit stays
+      var snap = map.options.zoomSnap;
+      map.options.zoomSnap = 0.25;  // as large as fits, not a whole zoom level smaller
+      map.fitBounds(ll, {paddingTopLeft: [best.l, best.t], paddingBottomRight: [best.r, best.b],
+                         animate: false});
+      map.options.zoomSnap = snap;
+    }
+    window.geozzMap = {map: map, bounds: cfg.bounds, setPeriod: function (p) {
       var q = cfg.periods.indexOf(p); if (q < 0) return false;
       current = q; if (select) select.value = String(q); paint(); return true;
     }, groups: groups, canvases: canvases, state: function () { return state(current); },

@@ -94,8 +94,37 @@
     right.appendChild(el("h3", null, "历史得分 Score history"));
     right.appendChild(chart(d.history, d.colours));
     cols.appendChild(left); cols.appendChild(right); main.appendChild(cols);
-    var probs = el("h3", null, "本期问题 Problems in " + d.period + ": " + d.problems.length);
+    /* the problems the period's counts count: found in it, or carried over into it (found
+       before, not closed before it began); one row each, the same ones as on the map */
+    var carried = d.problems.filter(function (p) { return p[5]; }).length;
+    var probs = el("h3", null, "本期问题 Problems in " + d.period + ": " + d.problems.length
+      + " (本期发现 found in the period " + (d.problems.length - carried)
+      + ", 往期结转 carried over " + carried + ")");
+    probs.id = "gz-problems-title";
     main.appendChild(probs);
+    var plist = el("table", "gz-table"); plist.id = "gz-problems";
+    var ph = plist.createTHead().insertRow();
+    ["发现日期 Found", "类别 Category", "期末状态 State at the period's end", "备注 Note"].forEach(function (h) {
+      ph.appendChild(el("th", null, h));
+    });
+    var pbody = plist.createTBody();
+    d.problems.forEach(function (p) {
+      var tr = pbody.insertRow();
+      tr.insertCell().textContent = p[4];
+      tr.insertCell().textContent = d.categories[p[3]] || "";
+      var st = tr.insertCell(), badge = el("span", "gz-badge");
+      badge.style.background = STATUS[p[2]][1]; badge.style.borderRadius = "6px";
+      st.appendChild(badge); st.appendChild(document.createTextNode(STATUS[p[2]][0]));
+      var note = [];
+      if (p[5]) note.push("往期结转 carried over");
+      if (p[6]) note.push("本期整改 closed in the period");
+      if (p[7]) note.push("超过期限 past its deadline");
+      tr.insertCell().textContent = note.join(" · ");
+    });
+    if (!d.problems.length) {
+      var none = pbody.insertRow().insertCell(); none.colSpan = 4; none.textContent = "无 none";
+    }
+    main.appendChild(plist);
     root.appendChild(main);
     footer(d, root);
     var map = L.map(mapDiv, {preferCanvas: true, maxZoom: 19});
@@ -108,12 +137,14 @@
       shape(g, s, {color: "#999", weight: 1, fillColor: "#ddd", fillOpacity: 0.5}).addTo(group);
     });
     me.addTo(group);
-    var x = 0, y = 0;
+    var x = 0, y = 0, b0 = me.getBounds(), view = L.latLngBounds(b0.getSouthWest(), b0.getNorthEast());
     for (var q = 0; q < d.problems.length; q++) {
       var p = d.problems[q]; x += p[0]; y += p[1];
       L.circleMarker([y / s, x / s], {radius: 5, weight: 1, color: "#222", fillColor: STATUS[p[2]][1], fillOpacity: 0.9})
-        .bindTooltip(esc((d.categories[p[3]] || "") + " · " + STATUS[p[2]][0])).addTo(map);
+        .bindTooltip(esc(p[4] + " " + (d.categories[p[3]] || "") + " · " + STATUS[p[2]][0])).addTo(map);
+      view.extend([y / s, x / s]);
     }
+    if (d.problems.length) map.fitBounds(view, {maxZoom: 17, padding: [30, 30]});  // every point listed in view
     if (d.tiles) L.tileLayer(d.tiles, {attribution: ""}).addTo(map);
     map.attributionControl.addAttribution(esc(d.credit));
     window.geozzUnit = {map: map, shape: me};

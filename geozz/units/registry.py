@@ -40,7 +40,7 @@ from typing import Iterator, Mapping
 from ..errors import InputError, Issue
 
 __all__ = ["UnitType", "REGISTRY", "UNIT_TYPES", "LABELS", "GRID", "ROAD", "RIVER",
-           "RULES", "register", "unregister", "unit_type_named"]
+           "RULES", "register", "unregister", "unit_type_named", "type_labels"]
 
 #: the assignment rules a unit type can have (see :mod:`geozz.assignment`)
 RULES = ("half_open", "nearest_centerline")
@@ -321,6 +321,62 @@ def unit_type_named(value) -> str | None:
         if key in (t.name, t.zh.casefold(), t.en.casefold(), t.label.casefold()):
             return t.name
     return None
+
+
+def type_labels(units=None, labels: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The label each unit type shows on one map or publication, by name.
+
+    For each registered type: ``labels[name]`` when given (the caller's word: census tracts
+    stored as ``grid`` units shown as ``"普查区 Census tract"``), else the most common
+    non-empty value of the units' ``type_label`` column among the units of that type (the
+    data's word), else the registry's label (``"网格 Grid"``). The labels are text shown
+    as it is, never markup.
+
+    Parameters
+    ----------
+    units : DataFrame, optional
+        Units, read for a ``type_label`` column.
+    labels : mapping of str to str, optional
+        Labels by unit type name (registered types only).
+
+    Raises
+    ------
+    InputError
+        ``labels`` is not a mapping of registered type names to non-empty text.
+
+    Examples
+    --------
+    >>> type_labels(labels={"grid": "普查区 Census tract"})["grid"], LABELS["grid"]
+    ('普查区 Census tract', '网格 Grid')
+    >>> type_labels()["road"]
+    '路段 Road'
+    """
+    out = dict(LABELS)
+    if units is not None and "type_label" in units and "unit_type" in units:
+        text = units["type_label"].where(units["type_label"].notna(), "").astype(str).str.strip()
+        for name in out:
+            given = text[(units["unit_type"] == name).to_numpy() & (text != "").to_numpy()]
+            if len(given):
+                out[name] = str(given.value_counts(sort=True).index[0])
+    if labels is None:
+        return out
+    if not isinstance(labels, MappingABC):
+        raise InputError(Issue(field="labels", expected="a mapping of unit type to label, "
+                               "e.g. {'grid': '普查区 Census tract'}",
+                               got=type(labels).__name__, fix="pass a dict (or leave it out)"))
+    issues = []
+    for name, value in labels.items():
+        if name not in _TYPES:
+            issues.append(Issue(field="labels", expected=f"unit types from {tuple(_TYPES)}",
+                                got=name, fix="label only registered unit types"))
+        elif not isinstance(value, str) or not value.strip():
+            issues.append(Issue(field="labels", expected=f"a non-empty text for {name!r}",
+                                got=value, fix="e.g. '普查区 Census tract'"))
+        else:
+            out[name] = value.strip()
+    if issues:
+        raise InputError(issues)
+    return out
 
 
 def _unit_type_fix() -> str:

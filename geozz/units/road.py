@@ -22,7 +22,8 @@ How a road becomes units (路长制: each section has one road chief):
    gives K0+000–K1+000, K1+000–K2+000, K2+000–K3+400.
 4. **Corridors.** Each section is buffered by the width of its class each side (the class
    holding most of the section's length; widths from ``road_widths.toml``, see
-   :func:`road_widths`) and clipped to the boundary. Folded and merged lines widen the
+   :func:`road_widths`), its ends cut square at the stakes (flat caps: consecutive sections
+   meet edge to edge, bends within a section stay round), and clipped to the boundary. Folded and merged lines widen the
    corridor of the section they lie beside; the ``centerline`` is the staked line only,
    so ``length_m`` is the stake range.
 5. **Unnamed lines** follow ``unnamed=``: ``"merge"`` (default) joins an unnamed line that
@@ -639,7 +640,8 @@ def road_corridors(roads: gpd.GeoDataFrame, boundary, *, width: float | None = N
     centres = np.array(centres, dtype=object)
     shapes = shapely.simplify(shapely.line_merge(np.array(shapes, dtype=object)), 0.01)
     corridors = shapely.intersection(
-        shapely.buffer(shapes, np.array(widths_m, dtype=float), quad_segs=4), poly)
+        shapely.buffer(shapes, np.array(widths_m, dtype=float), quad_segs=4, cap_style="flat"),
+        poly)
     n = len(ids)
     out = _frame({"unit_type": [ROAD.name] * n, "name": labels, "admin": [admin] * n,
                   "length_m": list(shapely.length(centres)),
