@@ -287,3 +287,23 @@ def test_the_cut_font_draws_the_pixels_of_the_whole_font_and_is_gone_after(tmp_p
         assert (drawn(family) != whole).any(axis=2).sum() == 0
     assert not [f for f in fm.fontManager.ttflist if f.name == family[0]]
     assert not any(os.path.exists(f.fname) for f in cut)
+
+
+def test_printed_outputs_show_the_publications_unit_type_labels(tmp_path):
+    """Census tracts stored as grid units say so on the overview and on their boards."""
+    units = gz.datasets.sf311_tracts()
+    problems, _ = gz.datasets.sf311_problems()
+    ratings = gz.rate(gz.assign(problems, units), units, freq="Y", rubric="annual")
+    label = {"grid": "普查区 Census tract"}
+    fig = gz.maps.printed.static_figure(units, ratings, period="2015", labels=label)
+    try:
+        shown = " ".join(t.get_text() for t in texts(fig))
+        assert "普查区 Census tract 195" in shown and "网格" not in shown
+    finally:
+        plt.close(fig)
+    boards = gz.maps.signboards(units.iloc[:12], ratings, tmp_path, period="2015",
+                                base_url="https://e/", formats=["pdf"], labels=label)
+    from pypdf import PdfReader
+
+    text = PdfReader(boards["pdf"][0]).pages[0].extract_text()
+    assert "普查区 Census tract" in text and "网格" not in text

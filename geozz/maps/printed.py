@@ -36,6 +36,7 @@ import itertools
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,7 +47,7 @@ import pandas as pd
 from .._io import as_path, atomic_path
 from .._parallel import Background, cpus
 from ..errors import InputError, Issue, OutputError
-from ..units.registry import LABELS, UNIT_TYPES
+from ..units.registry import LABELS, UNIT_TYPES, type_labels
 from .star import (
     NO_RATING_COLOUR,
     OSM_CREDIT,
@@ -201,7 +202,8 @@ def static_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, path: str | Path,
                period: str | None = None, title: str | None = None,
                credit: str = OSM_CREDIT, unit_types=None, raster=None,
                raster_band: str | int = 0, raster_label: str | None = None,
-               dpi: int = 200, simulated: bool = False) -> Path:
+               dpi: int = 200, simulated: bool = False,
+               labels: Mapping[str, str] | None = None) -> Path:
     """The star map of one period as a PNG or PDF for printed bulletins.
 
     Parameters
@@ -229,6 +231,11 @@ def static_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, path: str | Path,
     dpi : int, default 200
     simulated : bool, default False
         Say in the credit line that the problem records are simulated.
+    labels : mapping of str to str, optional
+        The unit types' labels on this map (census tracts stored as ``grid`` units shown
+        as ``"普查区 Census tract"``), as for :func:`geozz.publish`
+        (:func:`geozz.units.registry.type_labels`: else the units' ``type_label``, else
+        the registry's).
 
     Returns
     -------
@@ -236,7 +243,8 @@ def static_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, path: str | Path,
     """
     return static_maps(units, ratings, [path], period=period, title=title, credit=credit,
                        unit_types=unit_types, raster=raster, raster_band=raster_band,
-                       raster_label=raster_label, dpi=dpi, simulated=simulated)[0]
+                       raster_label=raster_label, dpi=dpi, simulated=simulated,
+                       labels=labels)[0]
 
 
 def static_maps(units: gpd.GeoDataFrame, ratings: pd.DataFrame, paths, **options
@@ -248,6 +256,7 @@ def static_maps(units: gpd.GeoDataFrame, ratings: pd.DataFrame, paths, **options
     dpi = options.pop("dpi", 200)
     _, plt = _mpl()
     words = [options.get(k) or "" for k in ("title", "credit", "period", "raster_label")]
+    words += list(type_labels(units, options.get("labels")).values())
     with cut_fonts(words + [str(p) for p in ratings["period"].unique()]) as family:
         fig = _figure(units, ratings, family=family, **options)
         try:
@@ -263,25 +272,27 @@ def static_figure(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *,
                   period: str | None = None, title: str | None = None,
                   credit: str = OSM_CREDIT, unit_types=None, raster=None,
                   raster_band: str | int = 0, raster_label: str | None = None,
-                  simulated: bool = False):
+                  simulated: bool = False, labels: Mapping[str, str] | None = None):
     """The matplotlib figure :func:`static_map` saves (same options), to adjust or embed.
 
     Close it with ``matplotlib.pyplot.close(fig)`` when done.
     """
     return _figure(units, ratings, period=period, title=title, credit=credit,
                    unit_types=unit_types, raster=raster, raster_band=raster_band,
-                   raster_label=raster_label, simulated=simulated, family=[cjk_font()])
+                   raster_label=raster_label, simulated=simulated, labels=labels,
+                   family=[cjk_font()])
 
 
 def _figure(units, ratings, *, family: list[str], period=None, title=None,
             credit=OSM_CREDIT, unit_types=None, raster=None, raster_band=0,
-            raster_label=None, simulated=False):
+            raster_label=None, simulated=False, labels=None):
     """:func:`static_figure` drawn with the fonts of ``family``."""
     _, plt = _mpl()
     from matplotlib.patches import Patch
     from matplotlib_scalebar.scalebar import ScaleBar
 
     shown, now = _shown(ratings, period)
+    names = type_labels(units, labels)
     metric = units if units.crs is not None and units.crs.is_projected \
         else units.to_crs(units.estimate_utm_crs())
     types = [t for t in UNIT_TYPES if t in set(metric["unit_type"])]
@@ -322,7 +333,7 @@ def _figure(units, ratings, *, family: list[str], period=None, title=None,
         fig.text(0.5, 0.965, heading, ha="center", va="top", fontsize=16, fontweight="bold",
                  parse_math=False)
         fig.text(0.5, 0.925, f"{shown} · " + " · ".join(
-            f"{LABELS.get(t, t)} {int((metric['unit_type'] == t).sum())}" for t in types),
+            f"{names.get(t, t)} {int((metric['unit_type'] == t).sum())}" for t in types),
             ha="center", va="top", fontsize=10, parse_math=False)
         foot = str(credit) + (" · 问题点为模拟数据 The problem records are simulated."
                               if simulated else "")
@@ -396,7 +407,8 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
                base_url: str, period: str | None = None, min_stars: int = 3,
                formats=FORMATS, title: str | None = None, contact: str | None = None,
                dpi: int = 150, workers: int | None = None,
-               progress=None) -> dict[str, list[Path]]:
+               progress=None, labels: Mapping[str, str] | None = None
+               ) -> dict[str, list[Path]]:
     """A printable board (立牌公示) per unit rated ``min_stars`` or better.
 
     Parameters
@@ -485,7 +497,8 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
                                  chosen["score"] if "score" in chosen else [None] * len(chosen)):
         url = board_url(base_url, uid)
         boards.append((uid, records[uid], {"stars": stars, "score": score}, url, _qr(url)))
-    style = {"title": title, "contact": contact, "dpi": dpi, "period": shown}
+    style = {"title": title, "contact": contact, "dpi": dpi, "period": shown,
+             "labels": type_labels(units, labels)}
     written: dict[str, list[Path]] = {f: [] for f in formats}
     if "png" in formats:
         written["png"] = [folder / (page_name(b[0]).removesuffix(".html") + ".png")
@@ -493,7 +506,7 @@ def signboards(units: gpd.GeoDataFrame, ratings: pd.DataFrame, out_dir: str | Pa
     if "pdf" in formats:
         written["pdf"] = [folder / "signboards.pdf"]
     total = len(boards) * len(formats)
-    texts = [title, contact, shown] + [v for b in boards
+    texts = [title, contact, shown, *style["labels"].values()] + [v for b in boards
                                        for v in (b[0], b[3], *b[1].values(), *b[2].values())]
     with cut_fonts(texts) as family:  # both processes draw with it
         _draw_all(boards, written, dict(style, font=family), formats, workers=workers,
@@ -547,6 +560,7 @@ def _draw(kind: str, boards, targets: list[Path], style: dict, *, progress=None)
     _, plt = _mpl()
     with plt.rc_context({"font.family": style["font"], "pdf.fonttype": 42}):
         board = _Board(plt, title=style["title"], contact=style["contact"],
+                       labels=style["labels"],
                        dpi=style["dpi"])
         try:
             if kind == "png":
@@ -595,7 +609,8 @@ class _Board:
     fraction of the time. A PDF page draws the whole figure (vector text).
     """
 
-    def __init__(self, plt, *, title, contact, dpi: int = 150):
+    def __init__(self, plt, *, title, contact, dpi: int = 150, labels=None):
+        self.labels = type_labels(labels=labels)
         self.dpi = dpi
         fig = self.fig = plt.figure(figsize=(5.83, 8.27), dpi=dpi)  # A5 portrait
         ax = self.ax = fig.add_axes((0, 0, 1, 1))
@@ -642,7 +657,7 @@ class _Board:
         self.band.set_color(STAR_COLOURS.get(stars, NO_RATING_COLOUR))
         utype = str(unit.get("unit_type", ""))
         self.name.set_text(str(unit.get("name", "") or uid))
-        self.kind.set_text(f"{LABELS.get(utype, utype)} · {uid}")
+        self.kind.set_text(f"{self.labels.get(utype, utype)} · {uid}")
         self.stars.set_text(_stars_text(stars))
         self.stars.set_color(STAR_COLOURS.get(stars, "#999"))
         score = row.get("score")

@@ -202,8 +202,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     labels : mapping of str to str, optional
         The label of a unit type on the pages, by type name (``{"grid": "普查区 Census
         tract"}``); by default the units' ``type_label`` column, else the registry's
-        label (:func:`geozz.units.registry.type_labels`). The printed outputs keep the
-        registry's labels.
+        label (:func:`geozz.units.registry.type_labels`); the printed overview and the
+        signboards show the same labels.
 
     Returns
     -------
@@ -241,8 +241,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
 
 
 def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated, overlays,
-             signboards, base_url, contact, static, static_raster, progress=None
-             ) -> dict[str, Path]:
+             signboards, base_url, contact, static, static_raster, progress=None,
+             labels=None) -> dict[str, Path]:
     """The signboards and static overview of a publication, made in ``scratch``: their
     names in the folder and where they are now."""
     from ..raster import Surface
@@ -251,7 +251,8 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
     out: dict[str, Path] = {}
     if signboards:
         made = boards(units, ratings, scratch / "signboards", base_url=base_url,
-                      period=period, title=None, contact=contact, progress=progress)
+                      period=period, title=None, contact=contact, progress=progress,
+                      labels=labels)
         for paths in made.values():
             for p in paths:
                 out[f"signboards/{p.name}"] = p
@@ -261,7 +262,7 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
         names = ("overview.png", "overview.pdf")
         made = static_maps(units, ratings, [scratch / n for n in names], period=period,
                            title=f"{title} 星级评价" if title else None, credit=credit,
-                           simulated=simulated,
+                           simulated=simulated, labels=labels,
                            raster=static_raster if static_raster is not None
                            else surfaces[0] if surfaces else None)
         out.update(zip(names, made))
@@ -306,7 +307,8 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
                               credit=credit, simulated=simulated, overlays=overlays,
                               signboards=signboards, base_url=base_url, contact=contact,
                               static=static and not static_here,
-                              static_raster=static_raster, progress=progress)
+                              static_raster=static_raster, progress=progress,
+                              labels=type_label)
         stack.callback(printing.cancel)  # when this process fails before it is done
     # ---- layers shared by the map pages
     layers = []
@@ -391,7 +393,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
         printed = _printed(units, ratings, scratch, period=shown, title=name, credit=credit,
                            simulated=simulated, overlays=overlays, signboards=False,
                            base_url=base_url, contact=contact, static=True,
-                           static_raster=static_raster)
+                           static_raster=static_raster, labels=type_label)
     if printing is not None:
         printed = {**printing.result(), **printed}
     files = sorted(files + list(printed))
