@@ -27,7 +27,8 @@ from .encode import _rings
 from .page import standalone
 from .star import NO_RATING_COLOUR, STAR_COLOURS, page_name
 
-__all__ = ["STATES", "areas_layer", "index_page", "period_of", "problem_points", "unit_page"]
+__all__ = ["STATES", "areas_layer", "index_page", "period_of", "period_states",
+           "problem_points", "unit_page"]
 
 #: problem states on the maps, in the order of the page scripts' colours
 STATES = ("open", "overdue", "rectified")
@@ -47,6 +48,48 @@ def period_of(found_at: pd.Series, periods: list[str]) -> np.ndarray:
     return out
 
 
+def period_states(rows: pd.DataFrame, periods: list[str], *, as_of=None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The period (index into ``periods``, -1 outside every period) each ledger row was
+    found in, and its state at that period's end (or ``as_of``, the earlier): index into
+    :data:`STATES` (``rectified`` when rectified by then, ``overdue`` when its deadline
+    passed before, ``open`` otherwise; -1 outside every period).
+
+    Examples
+    --------
+    >>> t = lambda s: pd.to_datetime(pd.Series(s)).dt.tz_localize("Asia/Shanghai")
+    >>> rows = pd.DataFrame({"found_at": t(["2024-05-03", "2024-05-04", "2024-07-01"]),
+    ...                      "deadline": t(["2024-05-05", "2024-06-10", None]),
+    ...                      "rectified_at": t([None, None, None]),
+    ...                      "status": ["open", "open", "open"]})
+    >>> per, state = period_states(rows, ["2024-05", "2024-06"])
+    >>> per.tolist(), [STATES[k] if k >= 0 else None for k in state]
+    ([0, 0, -1], ['overdue', 'open', None])
+    """
+    found = rows["found_at"]
+    per = period_of(found, periods)
+    state = np.full(len(rows), -1, dtype=np.int64)
+    keep = per >= 0
+    if not keep.any():
+        return per, state
+    sub = rows[keep]
+    tz = found.dt.tz
+    ends = []
+    for label in periods:
+        b = label_bounds(label, tz)
+        ends.append(b[1] if b else pd.NaT)
+    judge = pd.Series(pd.DatetimeIndex([ends[k] for k in per[keep]]), index=sub.index)
+    if as_of is not None:
+        judge = judge.clip(upper=pd.Timestamp(as_of))
+    done = sub["rectified_at"] if "rectified_at" in sub else pd.Series(pd.NaT, index=sub.index)
+    status = sub["status"].astype(str) if "status" in sub else pd.Series("", index=sub.index)
+    rectified = (done.notna() & (done < judge)) | (done.isna() & status.isin(CLOSED))
+    deadline = sub["deadline"] if "deadline" in sub else pd.Series(pd.NaT, index=sub.index)
+    overdue = ~rectified & deadline.notna() & (deadline < judge)
+    state[keep] = np.where(rectified, 2, np.where(overdue, 1, 0))
+    return per, state
+
+
 def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: list[str], *,
                    as_of=None) -> pd.DataFrame:
     """Public problem points: ``lon``, ``lat`` (WGS-84), ``period`` (index), ``state``
@@ -57,24 +100,9 @@ def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: li
     pts = geo.reindex(rows["problem_id"].astype(str)).to_numpy()
     ok = np.array([g is not None and not g.is_empty for g in pts], dtype=bool)
     rows, pts = rows[ok], pts[ok]
-    found = rows["found_at"]
-    per = period_of(found, periods)
+    per, state = period_states(rows, periods, as_of=as_of)
     keep = per >= 0
-    rows, pts, per = rows[keep], pts[keep], per[keep]
-    tz = found.dt.tz
-    ends = []
-    for label in periods:
-        b = label_bounds(label, tz)
-        ends.append(b[1] if b else pd.NaT)
-    judge = pd.Series(pd.DatetimeIndex([ends[k] for k in per]), index=rows.index)
-    if as_of is not None:
-        judge = judge.clip(upper=pd.Timestamp(as_of))
-    done = rows["rectified_at"] if "rectified_at" in rows else pd.Series(pd.NaT, index=rows.index)
-    status = rows["status"].astype(str) if "status" in rows else pd.Series("", index=rows.index)
-    rectified = (done.notna() & (done < judge)) | (done.isna() & status.isin(CLOSED))
-    deadline = rows["deadline"] if "deadline" in rows else pd.Series(pd.NaT, index=rows.index)
-    overdue = ~rectified & deadline.notna() & (deadline < judge)
-    state = np.where(rectified, 2, np.where(overdue, 1, 0))
+    rows, pts, per, state = rows[keep], pts[keep], per[keep], state[keep]
     xy = shapely.get_coordinates(pts) if len(pts) else np.empty((0, 2))
     return pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1], "period": per, "state": state,
                          "category": rows["category"].astype(str).to_numpy(),
