@@ -13,6 +13,7 @@ The writers import xlsxwriter, python-docx and matplotlib when called, not here,
 
 from __future__ import annotations
 
+from .bulletin import bulletin
 from .workbook import workbook
 
-__all__ = ["workbook"]
+__all__ = ["bulletin", "workbook"]
