@@ -15,7 +15,7 @@ Examples
 True
 """
 
-from . import adjustments, datasets, errors, problems, raster, rubric, units  # noqa: F401
+from . import adjustments, datasets, errors, problems, raster, reports, rubric, units  # noqa: F401
 from .area import Area, read_area
 from .assignment import assign
 from .errors import GeozzError
@@ -23,11 +23,12 @@ from .maps import publish, star_map
 from .osm import read_osm, read_place
 from .problems import read_problems
 from .rating import rate
+from .reports import bulletin, workbook
 from .units import build_units, read_units
 
 __version__ = "0.1.0"
 
-__all__ = ["Area", "GeozzError", "assign", "build_units", "datasets", "errors", "publish",
-           "raster", "rate", "read_area", "read_osm", "read_place", "read_problems", "read_units",
-           "star_map",
+__all__ = ["Area", "GeozzError", "assign", "build_units", "bulletin", "datasets", "errors",
+           "publish", "raster", "rate", "read_area", "read_osm", "read_place", "read_problems",
+           "read_units", "reports", "star_map", "workbook",
            "__version__"]

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Issue, OutputError
-from ..schema import check_ledger, check_ratings, check_units
 
 __all__ = ["Content", "content", "display_width", "STATE_LABELS", "clean_text"]
 
@@ -152,6 +151,7 @@ def content(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     from ..maps.pages import STATES, period_states
     from ..maps.publication import _area_column
     from ..maps.star import _periods
+    from ..schema import check_ledger, check_ratings, check_units
 
     check_units(units, stage=stage)
     check_ratings(ratings, stage=stage)
