@@ -39,9 +39,10 @@ from .density import density  # noqa: E402
 from .problems import problems  # noqa: E402
 from .publish import map_command, publish  # noqa: E402
 from .rate import rate  # noqa: E402
+from .report import report  # noqa: E402
 from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
 for _command in (demo, problems, assign, rate, publish, map_command, units, density,
-                 vocabulary):
+                 vocabulary, report):
     main.add_command(_command)

@@ -134,13 +134,11 @@ class _Doc:
         t.style = self.doc.styles["Table Grid"]
         for j, h in enumerate(head):
             cell = t.rows[0].cells[j]
-            cell.text = ""
             self.run(cell.paragraphs[0], h, bold=True, size=9)
             self._shade(cell, "#E8E8E8", OxmlElement)
         for i, row in enumerate(rows):
             cells = t.rows[i + 1].cells
             for j, v in enumerate(row):
-                cells[j].text = ""
                 self.run(cells[j].paragraphs[0], v, size=9)
                 colour = (fills or {}).get((i, j))
                 if colour:
@@ -417,7 +415,12 @@ def bulletin(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFram
     >>> "星级分布" in "\\n".join(p.text for p in docx.Document(out["docx"]).paragraphs)
     True
     """
-    c = content(units, ratings, ledger, period=period, problems=problems, target=target,
+    if problems is not None and not isinstance(problems, gpd.GeoDataFrame):
+        raise InputError(Issue(field="problems", expected="the problems GeoDataFrame of "
+                               "gz.read_problems", got=type(problems).__name__,
+                               fix="pass problems=problems (or leave it out)"))
+    # the problems' personal fields are never read: the bulletin counts from the ledger
+    c = content(units, ratings, ledger, period=period, problems=None, target=target,
                 title=title, stage="bulletin")
     if not isinstance(map, bool) or not isinstance(pdf, bool):
         raise InputError(Issue(field="map" if not isinstance(map, bool) else "pdf",
