@@ -303,7 +303,7 @@ def _write(doc: _Doc, c: Content, *, map_png: Path | None, simulated: bool) -> N
         doc.doc.paragraphs[-1].alignment = doc.align.CENTER
 
 
-def soffice() -> str:
+def _soffice() -> str:
     """The LibreOffice program that converts the ``.docx`` to PDF, or an OutputError
     naming the package to install."""
     for name in ("soffice", "libreoffice"):
@@ -316,10 +316,10 @@ def soffice() -> str:
                                 "libreoffice-writer-nogui (or pass pdf=False)"))
 
 
-def to_pdf(docx: Path, pdf: Path) -> Path:
+def _to_pdf(docx: Path, pdf: Path) -> Path:
     """Convert ``docx`` to ``pdf`` with LibreOffice headless (its own profile, so
     conversions running side by side do not wait on each other)."""
-    program = soffice()
+    program = _soffice()
     with tempfile.TemporaryDirectory(prefix="geozz-soffice-") as work:
         work = Path(work)
         profile = (work / "profile").as_uri()
@@ -429,7 +429,7 @@ def bulletin(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFram
     docx_path = out_file(path, suffix=".docx", stem="bulletin", period=c.period)
     pdf_path = docx_path.with_suffix(".pdf")
     if pdf:
-        soffice()  # before anything is drawn: say what to install
+        _soffice()  # before anything is drawn: say what to install
     with tempfile.TemporaryDirectory(prefix="geozz-bulletin-") as work:
         work = Path(work)
         png = None
@@ -449,7 +449,7 @@ def bulletin(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFram
         except OSError as exc:
             raise OutputError(Issue(file=str(draft), expected="a writable file",
                                     got=str(exc)[:200], fix="free some disk space")) from None
-        made_pdf = to_pdf(draft, work / pdf_path.name) if pdf else None
+        made_pdf = _to_pdf(draft, work / pdf_path.name) if pdf else None
         try:
             with atomic_path(docx_path) as tmp:
                 shutil.copyfile(draft, tmp)
