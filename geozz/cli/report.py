@@ -157,6 +157,10 @@ def report(ctx: click.Context, ratings_file, ledger_file, units_file, period, ou
             problems, rejects = load_problems(problems_file, tz or "Asia/Shanghai")
             if rejects is not None and rejects.empty:
                 rejects = None
+        if internal and problems is not None and not any(
+                f in problems for f in gz.problems.PERSONAL_FIELDS):
+            echo(f"note: {problems_file} holds no personal fields (geozz problems leaves "
+                 "them out): pass the raw records file to --problems for them")
         if rejects_file is not None:
             rejects = pd.read_csv(rejects_file, dtype=str, encoding="utf-8-sig",
                                   keep_default_na=False, na_values=[""])

@@ -299,7 +299,7 @@ def _rejects_frame(rejects: pd.DataFrame, *, internal: bool) -> tuple[pd.DataFra
     frame = rejects.copy() if internal else _public_rejects(rejects)
     cols = []
     for key in frame.columns:
-        zh, en = labels.get(str(key), (str(key), str(key)))
+        zh, en = labels.get(str(key), (str(key), "Record field"))  # a raw record column
         kind = "int" if key in ("row", "line") else "text"
         cols.append(Col(key, zh, en, kind))
     if not internal:
