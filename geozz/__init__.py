@@ -45,10 +45,13 @@ _LAZY = {
     "rate": "geozz.rating",
     "build_units": "geozz.units",
     "read_units": "geozz.units",
+    "bulletin": "geozz.reports",
+    "workbook": "geozz.reports",
 }
 
 if TYPE_CHECKING:  # what the table gives, for type checkers and IDEs
-    from . import adjustments, datasets, errors, problems, raster, rubric, units  # noqa: F401
+    from . import (adjustments, datasets, errors, problems, raster, reports,  # noqa: F401
+                   rubric, units)
     from .area import Area, read_area
     from .assignment import assign
     from .errors import GeozzError
@@ -56,6 +59,7 @@ if TYPE_CHECKING:  # what the table gives, for type checkers and IDEs
     from .osm import read_osm, read_place
     from .problems import read_problems
     from .rating import rate
+    from .reports import bulletin, workbook
     from .units import build_units, read_units
 
 
@@ -80,7 +84,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-__all__ = ["Area", "GeozzError", "assign", "build_units", "datasets", "errors", "publish",
-           "raster", "rate", "read_area", "read_osm", "read_place", "read_problems", "read_units",
-           "star_map",
+__all__ = ["Area", "GeozzError", "assign", "build_units", "bulletin", "datasets", "errors",
+           "publish", "raster", "rate", "read_area", "read_osm", "read_place", "read_problems",
+           "read_units", "reports", "star_map", "workbook",
            "__version__"]

@@ -78,9 +78,10 @@ from .problems import problems  # noqa: E402
 from .project import init, run  # noqa: E402
 from .publish import map_command, publish  # noqa: E402
 from .rate import rate  # noqa: E402
+from .report import report  # noqa: E402
 from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
 for _command in (demo, init, run, problems, assign, rate, publish, map_command, units,
-                 density, vocabulary):
+                 density, vocabulary, report):
     main.add_command(_verbosity_options(_command))

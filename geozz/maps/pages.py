@@ -30,8 +30,8 @@ from .encode import _rings
 from .page import standalone
 from .star import NO_RATING_COLOUR, STAR_COLOURS, page_href
 
-__all__ = ["STATES", "areas_layer", "books", "index_page", "period_of", "problem_points",
-           "unit_page"]
+__all__ = ["STATES", "areas_layer", "books", "index_page", "period_of", "period_states",
+           "problem_points", "unit_page"]
 
 #: problem states on the maps, in the order of the page scripts' colours
 STATES = ("open", "overdue", "rectified")
@@ -98,20 +98,34 @@ def _states(rows: pd.DataFrame, closing: pd.Series, judge: pd.Series, as_of) -> 
     return np.where(rectified, 2, np.where(overdue, 1, 0))
 
 
-def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: list[str], *,
-                   as_of=None) -> pd.DataFrame:
-    """Public problem points: ``lon``, ``lat`` (WGS-84), ``period`` (index), ``state``
-    (index into :data:`STATES`), ``category`` and ``unit_id`` of each ledger row, in
-    the period it was found in, its state judged as :func:`geozz.rate` judges it (at the
-    period's end, or ``as_of`` when earlier: by default the ledger's latest time)."""
-    rows, pts = _placed_rows(problems, ledger)
+def period_states(rows: pd.DataFrame, periods: list[str], *, as_of=None,
+                  ledger: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The period (index into ``periods``, -1 outside every period) each ledger row was
+    found in, and its state then, judged as :func:`geozz.rate` judges it: at the period's
+    end, or ``as_of`` when earlier (by default the latest time of ``ledger``, or of
+    ``rows``): index into :data:`STATES` (-1 outside every period).
+
+    Examples
+    --------
+    >>> t = lambda s: pd.to_datetime(pd.Series(s)).dt.tz_localize("Asia/Shanghai")
+    >>> rows = pd.DataFrame({"found_at": t(["2024-05-03", "2024-05-04", "2024-07-01"]),
+    ...                      "deadline": t(["2024-05-05", "2024-06-10", None]),
+    ...                      "rectified_at": t([None, None, None]),
+    ...                      "status": ["open", "open", "open"]})
+    >>> per, state = period_states(rows, ["2024-05", "2024-06"])
+    >>> per.tolist(), [STATES[k] if k >= 0 else None for k in state]
+    ([0, 0, -1], ['overdue', 'open', None])
+    """
     found = rows["found_at"]
     per = period_of(found, periods)
+    state = np.full(len(rows), -1, dtype=np.int64)
     keep = per >= 0
-    rows, pts, per = rows[keep], pts[keep], per[keep]
+    if not keep.any():
+        return per, state
+    sub = rows[keep]
     tz = found.dt.tz
     if as_of is None:
-        as_of = _default_as_of(ledger)
+        as_of = _default_as_of(rows if ledger is None else ledger)
     elif tz is not None:
         as_of = pd.Timestamp(as_of)
         as_of = as_of.tz_localize(tz) if as_of.tz is None else as_of.tz_convert(tz)
@@ -119,10 +133,24 @@ def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: li
     for label in periods:
         b = label_bounds(label, tz)
         ends.append(b[1] if b else pd.NaT)
-    judge = pd.Series(pd.DatetimeIndex([ends[k] for k in per]), index=rows.index)
+    judge = pd.Series(pd.DatetimeIndex([ends[k] for k in per[keep]]), index=sub.index)
     if pd.notna(as_of):
         judge = judge.clip(upper=as_of)
-    state = _states(rows, _closing(rows, as_of), judge, as_of)
+    state[keep] = _states(sub, _closing(sub, as_of), judge, as_of)
+    return per, state
+
+
+def problem_points(problems: gpd.GeoDataFrame, ledger: pd.DataFrame, periods: list[str], *,
+                   as_of=None) -> pd.DataFrame:
+    """Public problem points: ``lon``, ``lat`` (WGS-84), ``period`` (index), ``state``
+    (index into :data:`STATES`), ``category`` and ``unit_id`` of each ledger row, in
+    the period it was found in, its state judged as :func:`geozz.rate` judges it
+    (:func:`period_states`: at the period's end, or ``as_of`` when earlier: by default
+    the ledger's latest time)."""
+    rows, pts = _placed_rows(problems, ledger)
+    per, state = period_states(rows, periods, as_of=as_of, ledger=ledger)
+    keep = per >= 0
+    rows, pts, per, state = rows[keep], pts[keep], per[keep], state[keep]
     xy = shapely.get_coordinates(pts) if len(pts) else np.empty((0, 2))
     return pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1], "period": per, "state": state,
                          "category": rows["category"].astype(str).to_numpy(),
