@@ -219,12 +219,17 @@ def test_workbook_problems_are_the_ledger_rows_of_the_period(rated, books, loade
                                         "Recurrent", "Found")}
     assert len(got) == len(rows) > 1000  # count in = count out
     assert sorted(r[at["Problem id"]] for r in got) == sorted(rows["problem_id"])
-    # overdue at the period's end: not rectified by then and the deadline passed
-    judge = min(end, ledger["found_at"].max())
-    done = rows["rectified_at"]
-    rectified = (done.notna() & (done < judge)) | (
-        done.isna() & rows["status"].isin(["rectified", "verified"]))
-    overdue = ~rectified & rows["deadline"].notna() & (rows["deadline"] < judge)
+    # overdue at the period's end as gz.rate judges it: closed only with status rectified
+    # or verified (at rectified_at, else when found), judged at the period's end or the
+    # ledger's latest time, the earlier; overdue when not closed by then and the
+    # deadline passed (by the latest time too)
+    latest = max(ledger["found_at"].max(), ledger["rectified_at"].max())
+    judge = min(end, latest)
+    done = rows["rectified_at"].where(rows["rectified_at"].notna(), rows["found_at"])
+    closed = rows["status"].isin(["rectified", "verified"]) & (done <= latest)
+    rectified = closed & (done <= judge)
+    overdue = ~rectified & rows["deadline"].notna() & (rows["deadline"] < judge) & \
+        (rows["deadline"] <= latest)
     flags = [r[at["Overdue"]] for r in got]
     assert sum(f == "是 yes" for f in flags) == int(overdue.sum()) > 0
     states = [r[at["State at period end"]] for r in got]

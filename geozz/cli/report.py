@@ -14,82 +14,11 @@ from pathlib import Path
 
 import click
 
+from geozz.tables import read_ledger, read_ratings
+
 from ._common import echo_for, load_problems, pairs, stages
 
 __all__ = ["report", "read_ratings"]
-
-#: ratings columns that are text (the rest are numbers, ``warning`` a flag)
-TEXT_COLUMNS = ("unit_id", "period", "unit_type", "name", "admin", "grade", "list",
-                "adjustment_reason")
-_BLANK_TEXT = ("name", "admin", "grade", "list", "adjustment_reason")
-FLAG_COLUMNS = ("warning",)
-
-
-def read_ratings(path: str | Path):
-    """Read ratings written by ``geozz rate`` (or :func:`geozz.rate` and saved).
-
-    Parameters
-    ----------
-    path : str or Path
-        A ``.csv`` (UTF-8 with BOM, formula-like cells quoted, as ``geozz rate`` writes
-        it) or a ``.parquet`` file.
-
-    Returns
-    -------
-    DataFrame
-        Ids, periods, names and grades as text, scores and counts as numbers, ``stars``
-        and ``rank`` whole numbers (``Int64``, empty where a unit has no score).
-
-    Raises
-    ------
-    InputError
-        A file that cannot be read as a table, naming it.
-
-    Examples
-    --------
-    >>> import tempfile, pandas as pd
-    >>> from geozz._io import write_csv
-    >>> p = Path(tempfile.mkdtemp()) / "ratings.csv"
-    >>> _ = write_csv(p, pd.DataFrame({"unit_id": ["=A1"], "period": ["2024-05"],
-    ...     "unit_type": ["grid"], "score": [96.5], "stars": [5], "rank": [1]}))
-    >>> r = read_ratings(p)
-    >>> r.loc[0, "unit_id"], r.loc[0, "period"], float(r.loc[0, "score"]), int(r.loc[0, "stars"])
-    ('=A1', '2024-05', 96.5, 5)
-    """
-    import pandas as pd
-    import pyarrow as pa
-
-    from geozz.errors import InputError, Issue
-
-    from .rate import _unquote
-
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".parquet":
-            ratings = pd.read_parquet(path)
-        else:
-            ratings = pd.read_csv(path, dtype=str, encoding="utf-8-sig",
-                                  keep_default_na=False, na_values=[""])
-    except (ValueError, OSError, UnicodeError, pa.ArrowException) as exc:
-        raise InputError(Issue(file=str(path), expected="ratings written by geozz rate "
-                               "(.csv or .parquet)", got=str(exc)[:200],
-                               fix="write them again with geozz rate -o ratings.csv")) from None
-    for col in ratings.columns:
-        values = ratings[col]
-        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
-            continue  # a Parquet file's numbers and flags are kept
-        text = _unquote(values)
-        if col in TEXT_COLUMNS:
-            ratings[col] = text.fillna("") if col in _BLANK_TEXT else text
-        elif col in FLAG_COLUMNS:
-            ratings[col] = text.fillna("").str.lower().isin(["true", "1"])
-        else:
-            ratings[col] = pd.to_numeric(text, errors="coerce")
-    for col in ("stars", "rank", "rank_admin", "stars_change"):
-        if col in ratings:
-            ratings[col] = pd.to_numeric(ratings[col], errors="coerce").round().astype("Int64")
-    return ratings
-
 
 @click.command()
 @click.option("--ratings", "ratings_file", required=True,
@@ -134,7 +63,6 @@ def report(ctx: click.Context, ratings_file, ledger_file, units_file, period, ou
 
     import geozz as gz
 
-    from .rate import read_ledger
 
     echo = echo_for(ctx)
     if internal and problems_file is None:
