@@ -68,6 +68,8 @@ _DEFAULTS: dict[str, dict] = {
                 "signboards": False, "base_url": "", "contact": "", "static": True,
                 "unit_pages": True, "target": 0.8, "level": "", "rasters": False,
                 "extra": []},
+    "reports": {"out": "reports", "workbook": True, "bulletin": True, "pdf": True,
+                "internal": False},
 }
 _SOURCE_DEFAULTS = {"path": "", "columns": {}, "categories": {}, "sources": {},
                     "statuses": {}, "coords": "wgs84", "tz": "Asia/Shanghai",
@@ -84,6 +86,7 @@ class Project:
     problems: list
     rating: dict
     publish: dict
+    reports: dict
 
     @property
     def root(self) -> Path:
@@ -185,7 +188,7 @@ def load(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Projec
     if issues:
         raise InputError(issues)
     return Project(path=path.resolve(), district=d, units=u, problems=problems,
-                   rating=data["rating"], publish=data["publish"])
+                   rating=data["rating"], publish=data["publish"], reports=data["reports"])
 
 
 def _typed(text, like):
@@ -238,6 +241,13 @@ unit_pages = true
 target = 0.8                    # share of units at 3★ or better an area should reach
 rasters = {rasters}                # density.tif, hotspots.tif/.csv, and their map layers
 extra = []                      # more files to publish, e.g. ["problems/*.csv"]
+
+[reports]
+out = "reports"                 # reports/<period>/: the workbook and the bulletin
+workbook = true                 # 台账: workbook-<period>.xlsx
+bulletin = true                 # 通报: bulletin-<period>.docx (and .pdf, by LibreOffice)
+pdf = true
+internal = false                # true: the workbook keeps reporters and phone numbers
 """
 
 
@@ -633,9 +643,53 @@ def run(project: Project | str | Path, *, period: str | None = None,
         report("publish", "done")
     done.stages["publish"] = {"ran": ran, "seconds": round(time.perf_counter() - t, 2)}
     done.outputs.update(written)
+    done.outputs.update(_reports(project, state, done, report, ratings_print))
     done.outputs.update(units=work / "units.parquet", ledger=folder / "ledger.parquet",
                         ratings=folder / "ratings.parquet")
     return done
+
+
+def _reports(project: Project, state: _State, done: Run, report, ratings_print: str
+             ) -> dict[str, Path]:
+    """The workbook and the bulletin of the period (``[reports]``), in
+    ``reports/<period>/``; kept when made from the same ratings and settings."""
+    import geozz as gz
+
+    r, period, t = project.reports, done.period, time.perf_counter()
+    folder = project.root / r["out"] / period
+    want = {}
+    if r["workbook"]:
+        want["workbook"] = folder / f"workbook-{period}.xlsx"
+    if r["bulletin"]:
+        want["bulletin_docx"] = folder / f"bulletin-{period}.docx"
+        if r["pdf"]:
+            want["bulletin_pdf"] = folder / f"bulletin-{period}.pdf"
+    if not want:
+        return {}
+    print_ = _digest(ratings_print, r, project.publish["title"], project.publish["target"])
+    if state.fresh(f"reports:{period}", print_, *want.values()):
+        report("reports", "kept")
+        done.stages["reports"] = {"ran": False,
+                                  "seconds": round(time.perf_counter() - t, 2)}
+        return want
+    report("reports", "start")
+    tables = done.tables
+    p = project.publish
+    common = dict(period=period, problems=tables["problems"],
+                  title=p["title"] or project.district["name"] or None,
+                  target=float(p["target"]), simulated=p["simulated"])
+    folder.mkdir(parents=True, exist_ok=True)
+    if r["workbook"]:
+        gz.workbook(tables["units"], tables["ratings"], tables["ledger"],
+                    want["workbook"], rejects=tables["rejects"],
+                    internal=bool(r["internal"]), **common)
+    if r["bulletin"]:
+        gz.bulletin(tables["units"], tables["ratings"], tables["ledger"],
+                    want["bulletin_docx"], pdf=bool(r["pdf"]), **common)
+    state.record(f"reports:{period}", print_)
+    report("reports", "done")
+    done.stages["reports"] = {"ran": True, "seconds": round(time.perf_counter() - t, 2)}
+    return want
 
 
 def _pages(report):

@@ -14,7 +14,7 @@ from geozz.cli import main
 from geozz.errors import InputError
 
 #: what the tests skip of a publication (drawn by the maps' own tests)
-LIGHT = {"publish.unit_pages": "false", "publish.static": "false"}
+LIGHT = {"publish.unit_pages": "false", "publish.static": "false", "reports.pdf": "false"}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,8 @@ def test_init_writes_a_commented_project_and_the_records_by_period(sf_project, t
 
 
 def test_a_run_rates_what_reading_the_whole_file_rates(sf_project):
-    done = project.run(project.load(sf_project, overrides=LIGHT), period="2016")
+    done = project.run(project.load(sf_project, overrides={**LIGHT, "reports.pdf": "true"}),
+                       period="2016")
     assert done.period == "2016" and len(done.read) == 9
     problems, rejects = gz.datasets.sf311_problems()
     units = gz.datasets.sf311_tracts()
@@ -52,6 +53,14 @@ def test_a_run_rates_what_reading_the_whole_file_rates(sf_project):
     assert done.counts["rejects"] == len(rejects)
     published = pd.read_csv(done.outputs["public"] / "ratings.csv", dtype={"unit_id": str})
     assert set(published["period"].astype(str)) == {str(y) for y in range(2008, 2017)}
+    # [reports]: the workbook and the bulletin of the period, from the same tables
+    from docx import Document
+    from openpyxl import load_workbook
+
+    book = load_workbook(done.outputs["workbook"], read_only=True)
+    assert len(book.sheetnames) >= 5
+    text = "\n".join(p.text for p in Document(done.outputs["bulletin_docx"]).paragraphs)
+    assert "2016" in text and done.outputs["bulletin_pdf"].stat().st_size > 10_000
     # [publish] rasters = true: the density and hot spots, files and overview layers
     assert gz.raster.read(done.outputs["public"] / "density.tif").labels[-1] == "2016"
     page = (done.outputs["public"] / "overview.html").read_text(encoding="utf-8")
@@ -78,6 +87,8 @@ def test_the_next_month_reads_only_its_new_file(tmp_path):
     # the same period again: nothing is read or made again
     third = project.run(project.load(root, overrides=LIGHT), period="2024-03")
     assert third.read == [] and not any(s["ran"] for s in third.stages.values())
+    assert set(third.stages) == {"units", "problems", "assign", "rate", "publish", "reports"}
+    assert third.outputs["workbook"].name == "workbook-2024-03.xlsx"
 
 
 def test_a_failed_run_resumes_and_gives_the_same_outputs(sf_project, tmp_path, monkeypatch):
@@ -96,10 +107,15 @@ def test_a_failed_run_resumes_and_gives_the_same_outputs(sf_project, tmp_path, m
             project.run(project.load(broken, overrides=LIGHT), period="2015")
     assert not (broken / "public").exists()
     resumed = project.run(project.load(broken, overrides=LIGHT), period="2015")
-    assert {k for k, s in resumed.stages.items() if s["ran"]} == {"publish"}
+    assert {k for k, s in resumed.stages.items() if s["ran"]} == {"publish", "reports"}
     for name in ("ratings.csv", "ledger.csv", "rejects.csv", "index.html"):
         assert (broken / "public" / name).read_bytes() == \
             (clean / "public" / name).read_bytes(), name
+    same = [pd.read_excel(root / "reports" / "2015" / "workbook-2015.xlsx", sheet_name=None)
+            for root in (clean, broken)]
+    assert same[0].keys() == same[1].keys()
+    for sheet in same[0]:
+        pd.testing.assert_frame_equal(same[0][sheet], same[1][sheet])
 
 
 def test_a_project_file_with_mistakes_names_each(tmp_path):

@@ -65,7 +65,8 @@ def init(ctx: click.Context, folder: Path, district: str | None, osm_file: Path 
 @click.pass_context
 def run(ctx: click.Context, period: str | None, project_file: Path,
         settings: tuple[str, ...]) -> None:
-    """Do a month of the project: units, problems, assignment, rating, the public folder."""
+    """Do a month of the project: units, problems, assignment, rating, the public folder,
+    the workbook and the bulletin."""
     from tqdm import tqdm
 
     from geozz import project
@@ -80,7 +81,7 @@ def run(ctx: click.Context, period: str | None, project_file: Path,
         overrides[key.strip()] = value.strip()
     quiet = ctx.obj["quiet"]
     echo = echo_for(ctx)
-    with tqdm(total=5, unit="stage", disable=quiet or None, leave=False,
+    with tqdm(total=6, unit="stage", disable=quiet or None, leave=False,
               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}]") as bar:
         def progress(stage: str, what: str) -> None:
             bar.set_description(stage[:24].ljust(24))
@@ -102,6 +103,7 @@ def run(ctx: click.Context, period: str | None, project_file: Path,
             f"{' …' if len(done.read) > 4 else ''})" if done.read else ""))
     for name, info in done.stages.items():
         echo(f"  {name:<9} {'ran ' if info['ran'] else 'kept'} {info['seconds']:7.2f} s")
-    for key in ("public", "index", "overview", "ratings", "ledger"):
+    for key in ("public", "index", "overview", "workbook", "bulletin_docx", "bulletin_pdf",
+                "ratings", "ledger"):
         if key in done.outputs:
-            echo(f"  {key:<9} {done.outputs[key]}")
+            echo(f"  {key:<13} {done.outputs[key]}")
