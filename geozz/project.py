@@ -67,7 +67,7 @@ _DEFAULTS: dict[str, dict] = {
     "publish": {"out": "public", "title": "", "simulated": False, "credit": "",
                 "signboards": False, "base_url": "", "contact": "", "static": True,
                 "unit_pages": True, "target": 0.8, "level": "", "rasters": False,
-                "extra": []},
+                "extra": [], "labels": {}},
     "reports": {"out": "reports", "workbook": True, "bulletin": True, "pdf": True,
                 "internal": False},
 }
@@ -241,6 +241,7 @@ unit_pages = true
 target = 0.8                    # share of units at 3★ or better an area should reach
 rasters = {rasters}                # density.tif, hotspots.tif/.csv, and their map layers
 extra = []                      # more files to publish, e.g. ["problems/*.csv"]
+labels = {labels}                     # unit types' labels, e.g. {{ grid = "普查区 Census tract" }}
 
 [reports]
 out = "reports"                 # reports/<period>/: the workbook and the bulletin
@@ -290,7 +291,7 @@ def init(folder: str | Path, *, district: str | None = None, osm: str | Path | N
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "problems").mkdir(exist_ok=True)
     fill = {"admin": "", "rubric": "default", "freq": "M", "simulated": "true",
-            "rasters": "true",
+            "rasters": "true", "labels": "{}",
             "credit": "© OpenStreetMap contributors", "contact": "12345",
             "units": "grid_size = 200.0                # grid cell side, metres\n"
                      'unit_types = ["grid", "road", "river"]\n'}
@@ -320,7 +321,7 @@ def init(folder: str | Path, *, district: str | None = None, osm: str | Path | N
                     units='file = "data/tracts.parquet"  # census tracts (DataSF) as units\n',
                     rubric="annual", freq="Y", simulated="false",
                     credit="Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF",
-                    contact="311",
+                    contact="311", labels='{ grid = "普查区 Census tract" }',
                     source=f'path = "problems/*.csv"\ntz = "{datasets.SF311_TZ}"\n'
                            f"[problems.categories]\n{categories}\n")
     else:
@@ -370,6 +371,8 @@ class Run:
     tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
     #: the density and hot spots made for the public folder (``[publish] rasters``)
     rasters: Any = None
+    #: the period the public folder and the reports show
+    shown: str = ""
 
 
 def _digest(*parts) -> str:
@@ -515,6 +518,7 @@ def units_of(project: Project | str | Path, *, progress=None, _done: Run | None 
 
 
 def run(project: Project | str | Path, *, period: str | None = None,
+        show: str | None = None,
         progress: Callable[[str, str], None] | None = None) -> Run:
     """Do the month (the period) of a project and write its public folder.
 
@@ -523,7 +527,11 @@ def run(project: Project | str | Path, *, period: str | None = None,
     project : Project, or the path of ``geozz.toml`` (or its folder)
     period : str, optional
         ``"2024-05"`` (``"2024"`` for yearly rating). Default: the last complete period of
-        the records (:func:`last_complete`).
+        the records (:func:`last_complete`). Records found after its end are left out.
+    show : str, optional
+        The period the public folder and the reports show, among those rated (default
+        ``period``): ``geozz demo`` rates the whole San Francisco sample (to January 2016)
+        and shows 2015, its last whole year.
     progress : callable, optional
         Called with ``(stage, "start" | "done" | "kept")``.
 
@@ -608,15 +616,22 @@ def run(project: Project | str | Path, *, period: str | None = None,
     done.counts["ratings"] = len(ratings)
     done.tables = {"units": units, "problems": problems, "rejects": rejects,
                    "ledger": ledger, "ratings": ratings}
+    shown = show or period
+    if shown not in set(ratings["period"].astype(str)):
+        raise InputError(Issue(field="show", expected=f"a period rated up to {period}",
+                               got=shown, fix=f"show one of {period} and the periods "
+                                              "before it"))
+    done.shown = shown
 
     # the public folder: replaced whole (publish is atomic), only when something changed
     p = project.publish
     out = project.root / p["out"]
-    publish_print = _digest(ratings_print, p, [_digest(f) for f in _extra(project).values()])
+    publish_print = _digest(ratings_print, p, shown,
+                            [_digest(f) for f in _extra(project).values()])
     t = time.perf_counter()
     marker = out / ".geozz-publication"
     if state.fresh(f"publish:{period}", publish_print, marker) and \
-            json.loads(marker.read_text(encoding="utf-8")).get("period") == period:
+            json.loads(marker.read_text(encoding="utf-8")).get("period") == shown:
         report("publish", "kept")
         written, ran = {"public": out}, False
     else:
@@ -625,11 +640,11 @@ def run(project: Project | str | Path, *, period: str | None = None,
             extra, overlays, printed = dict(_extra(project)), (), None
             if p["rasters"]:
                 made = gz.raster.publication_rasters(problems, units, ratings, Path(scratch),
-                                                     shown=period, freq=freq)
+                                                     shown=shown, freq=freq)
                 extra.update(made.files)
                 overlays, printed, done.rasters = made.overlays, made.printed, made
             written = gz.publish(
-                units, ratings, ledger, out, period=period,
+                units, ratings, ledger, out, period=shown, labels=p["labels"] or None,
                 title=p["title"] or project.district["name"] or None,
                 simulated=p["simulated"], credit=p["credit"] or OSM_CREDIT,
                 rejects=rejects, problems=problems, extra=extra, overlays=overlays,
@@ -655,7 +670,7 @@ def _reports(project: Project, state: _State, done: Run, report, ratings_print: 
     ``reports/<period>/``; kept when made from the same ratings and settings."""
     import geozz as gz
 
-    r, period, t = project.reports, done.period, time.perf_counter()
+    r, period, t = project.reports, done.shown, time.perf_counter()
     folder = project.root / r["out"] / period
     want = {}
     if r["workbook"]:
@@ -666,7 +681,8 @@ def _reports(project: Project, state: _State, done: Run, report, ratings_print: 
             want["bulletin_pdf"] = folder / f"bulletin-{period}.pdf"
     if not want:
         return {}
-    print_ = _digest(ratings_print, r, project.publish["title"], project.publish["target"])
+    print_ = _digest(ratings_print, r, project.publish["title"], project.publish["target"],
+                     project.publish["simulated"])
     if state.fresh(f"reports:{period}", print_, *want.values()):
         report("reports", "kept")
         done.stages["reports"] = {"ran": False,

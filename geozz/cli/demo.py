@@ -11,7 +11,6 @@ overview). ``--district haidian`` (or ``longgang``, ``sf311``) runs one of them;
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from pathlib import Path
 
@@ -60,96 +59,77 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
 def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: str | None,
          out_root: Path, grid_size: float, n: int, seed: int, period: str | None,
          base_url: str | None) -> None:
+    """One run: a project made by ``geozz init`` in a scratch folder, done by ``geozz run``
+    (the code path of an office's month), published to ``out_root/<name>``."""
+    import json
+
     import pandas as pd
 
     import geozz as gz
+    from geozz import project
 
     sf = osm_file is None and district == "sf311"
-    freq, word = ("Y", "years") if sf else ("M", "months")
-    stack = contextlib.ExitStack()
-    with stages(["area", "units", "problems", "assign", "rate", "rasters", "maps"],
-                ctx.obj["quiet"]) as bar, stack:
-        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        bar.step("area")
-        if osm_file is not None:
-            area = gz.read_osm(osm_file, boundary=parse_bbox(bbox, "--bbox"))
-            name, title = osm_file.name.split(".")[0], area.name
-        elif sf:
-            area, name, title = None, "sf311", "San Francisco 311"
-        else:
-            area = gz.datasets.load(district)
-            name, title = district, area.name
-        out = out_root / name
+    word = "years" if sf else "months"
+    name = osm_file.name.split(".")[0] if osm_file is not None else district
+    out = out_root / name
+    with stages(["project", "units", "assign", "rate", "maps"], ctx.obj["quiet"]) as bar, \
+            tempfile.TemporaryDirectory() as scratch:
+        bar.step("project")
+        root = project.init(Path(scratch) / name, osm=osm_file,
+                            district=None if osm_file is not None else district)
+        overrides = {"publish.out": str(out.absolute()),
+                     "publish.signboards": str(base_url is not None),
+                     "publish.base_url": base_url or "",
+                     "reports.workbook": "false", "reports.bulletin": "false"}
+        if not sf:
+            overrides["units.grid_size"] = str(grid_size)
+        if osm_file is not None:  # simulated records, published with the maps
+            box = parse_bbox(bbox, "--bbox")
+            if box:
+                overrides["district.bbox"] = json.dumps(list(box))
+            overrides["publish.simulated"] = "true"
+            overrides["publish.extra"] = '["problems/problems_simulated.csv"]'
+        proj = project.load(root, overrides=overrides)
+        title = proj.publish["title"] or name
         bar.done()
         bar.step("units")
-        if sf:
-            units = gz.datasets.sf311_tracts()
-        else:  # a bundled district's demo zones (片区), when it has them
-            zones = gz.datasets.zones(district) if osm_file is None else None
-            units = gz.build_units(area, grid_size=grid_size, admin=zones)
-        bar.done()
-        bar.step("problems")
-        extra = {}
+        units = project.units_of(proj)
         if osm_file is not None:
-            # simulated records are written beside the output, then published with it
-            records = scratch / "problems_simulated.csv"
-            gz.datasets.simulate_problems(units, n=n, seed=seed).to_csv(records, index=False)
-            extra["problems_simulated.csv"] = records
-        elif sf:
-            records = gz.datasets.sf311_path() / "cases_sample.csv.gz"
-        else:
-            records = gz.datasets.problems_path(district)
-        problems, rejects = (gz.datasets.sf311_problems() if sf
-                             else gz.read_problems(records))
-        bar.done()
-        bar.step("assign")
-        ledger = gz.assign(problems, units)
-        # the same sanity checks as geozz assign; the demo's records are its own, so a
-        # finding is printed (an OSM file far from China: the time zone) and it goes on
-        findings = gz.assignment.sanity_checks(problems, units, ledger)
-        bar.done()
-        bar.step("rate")
-        # the SF 311 sample holds a few cases per tract and year: each counts once in its
-        # year (the annual rubric adds the months up) rather than a twelfth (the mean)
-        rubric = "annual" if sf else "default"
-        ratings = gz.rate(ledger, units, freq=freq, rubric=rubric)
-        if period is not None and period not in set(ratings["period"].astype(str)) \
-                and district in DEFAULT_RUNS and district != DEFAULT_RUNS[0]:
-            period = None  # a month of the default run is not a year of SF 311
-        bar.done()
-        bar.step("rasters")
-        rated = sorted(ratings["period"].astype(str).unique())
-        if sf and period is None and rated[-1] == "2016" and "2015" in rated:
-            period = "2015"  # the sample ends in January 2016: show the last whole year
-        shown = period or rated[-1]
-        made = gz.raster.publication_rasters(problems, units, ratings, scratch, shown=shown,
-                                             freq=freq)
-        density, gi, hot_runs = made.density, made.gi, made.runs
-        overlays, printed_density = made.overlays, made.printed
-        extra.update(made.files)
-        bar.done()
-        bar.step("maps")
-        credit = ("Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF"
-                  if sf else gz.maps.OSM_CREDIT)
+            gz.datasets.simulate_problems(units, n=n, seed=seed).to_csv(
+                root / "problems" / "problems_simulated.csv", index=False)
+        # the SF 311 sample ends in January 2016: its maps show the last whole year
+        shown = period if not sf or (period and period.isdigit()) else None
+        if sf and shown is None:
+            shown = "2015"
         from tqdm import tqdm
 
         with tqdm(total=None, unit="page", desc="  pages", leave=False,
                   disable=ctx.obj["quiet"] or None) as pages_bar:
-            def progress(done, total):
-                pages_bar.total = total
-                pages_bar.n = done
-                pages_bar.refresh()
+            def progress(stage: str, what: str) -> None:
+                if stage == "publish pages":
+                    k, total = map(int, what.split("/"))
+                    pages_bar.total, pages_bar.n = total, k
+                    pages_bar.refresh()
+                elif stage in ("units", "assign", "rate", "publish") and \
+                        what in ("done", "kept"):
+                    bar.done()
+                elif what == "start":
+                    bar.step("maps" if stage == "publish" else stage[:10])
 
-            written = gz.publish(units, ratings, ledger, out, period=period,
-                                 simulated=not sf, title=title, rejects=rejects, extra=extra,
-                                 problems=problems, overlays=overlays, credit=credit,
-                                 static=True, static_raster=printed_density,
-                                 signboards=base_url is not None, base_url=base_url,
-                                 contact="12345" if not sf else "311", progress=progress,
-                                 labels={"grid": "普查区 Census tract"} if sf else None)
-        if osm_file is not None:
-            records = written["problems_simulated.csv"]
-        bar.done()
+            done = project.run(proj, show=shown, progress=progress)
+    t = done.tables
+    problems, rejects, ledger, ratings = t["problems"], t["rejects"], t["ledger"], t["ratings"]
+    period = done.shown
+    rubric = proj.rating["rubric"]
+    density, gi, hot_runs = done.rasters.density, done.rasters.gi, done.rasters.runs
+    written = {k: v for k, v in done.outputs.items()
+               if k != "public" and Path(v).is_relative_to(out.absolute())}
+    records = (written["problems_simulated.csv"] if osm_file is not None
+               else gz.datasets.sf311_path() / "cases_sample.csv.gz" if sf
+               else gz.datasets.problems_path(district))
+    # the same sanity checks as geozz assign; the demo's records are its own, so a
+    # finding is printed (an OSM file far from China: the time zone) and it goes on
+    findings = gz.assignment.sanity_checks(problems, units, ledger)
     # rejects of whole records (helper columns may be absent: then every reject is one)
     record = rejects["kind"] == "record" if "kind" in rejects else \
         pd.Series(True, index=rejects.index)
