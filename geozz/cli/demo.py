@@ -6,7 +6,9 @@ tract), and writes ``./maps/longgang/`` and ``./maps/sf311/``: the public folder
 :func:`geozz.publish` plus the density and hot-spot rasters of :mod:`geozz.raster`
 (``density.tif``, ``hotspots.tif``, ``hotspots.csv``, also shown as layers of the
 overview). ``--district haidian`` (or ``longgang``, ``sf311``) runs one of them;
-``geozz demo --osm city.osm.pbf`` runs any OSM extract (with simulated problems).
+``geozz demo --osm city.osm.pbf`` runs any OSM extract (with simulated problems). Each run
+is a project (:mod:`geozz.project`): written by ``geozz init`` in a scratch folder and done
+by ``geozz run``, the code path of an office's month.
 """
 
 from __future__ import annotations
