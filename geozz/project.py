@@ -46,10 +46,9 @@ import pandas as pd
 from ._io import atomic_path, write_text
 from .errors import InputError, Issue
 
-__all__ = ["Project", "init", "load", "run", "units_of", "last_complete", "Run", "FILE",
-           "WORK", "DISTRICTS"]
+__all__ = ["Project", "init", "load", "run", "units_of", "last_complete", "publication",
+           "Run", "FILE", "WORK", "DISTRICTS"]
 
-OSM_CREDIT = "© OpenStreetMap contributors"
 
 #: the project file's name
 FILE = "geozz.toml"
@@ -643,15 +642,10 @@ def run(project: Project | str | Path, *, period: str | None = None,
                                                      shown=shown, freq=freq)
                 extra.update(made.files)
                 overlays, printed, done.rasters = made.overlays, made.printed, made
-            written = gz.publish(
-                units, ratings, ledger, out, period=shown, labels=p["labels"] or None,
-                title=p["title"] or project.district["name"] or None,
-                simulated=p["simulated"], credit=p["credit"] or OSM_CREDIT,
-                rejects=rejects, problems=problems, extra=extra, overlays=overlays,
-                unit_pages=p["unit_pages"], level=p["level"] or None,
-                target=float(p["target"]), signboards=p["signboards"],
-                base_url=p["base_url"] or None, contact=p["contact"] or None,
-                static=p["static"], static_raster=printed, progress=_pages(report))
+            written = gz.publish(units, ratings, ledger, out, period=shown, rejects=rejects,
+                                 problems=problems, extra=extra, overlays=overlays,
+                                 static_raster=printed, progress=_pages(report),
+                                 settings=publication(project))
         written = {"public": out, **written}
         state.record(f"publish:{period}", publish_print)
         ran = True
@@ -706,6 +700,27 @@ def _reports(project: Project, state: _State, done: Run, report, ratings_print: 
     report("reports", "done")
     done.stages["reports"] = {"ran": True, "seconds": round(time.perf_counter() - t, 2)}
     return want
+
+
+def publication(project: Project) -> dict:
+    """The project's ``[publish]`` table as :func:`geozz.publish`'s ``settings=`` (what is
+    left empty left out; the title by default the district's name).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> settings = publication(load(init(tempfile.mkdtemp(), district="sf311")))
+    >>> settings["title"], settings["contact"], "base_url" in settings
+    ('San Francisco 311', '311', False)
+    """
+    from .maps.publication import SETTINGS
+
+    p = project.publish
+    out = {k: p[k] for k in SETTINGS if k in p and p[k] not in ("", {}, None)}
+    out.setdefault("title", project.district["name"] or None)
+    if "target" in out:
+        out["target"] = float(out["target"])
+    return out
 
 
 def _pages(report):

@@ -156,3 +156,22 @@ def test_the_command_line_init_and_run(tmp_path, monkeypatch):
     assert result.exit_code == 2
     result = runner.invoke(main, ["init", str(tmp_path / "q")])
     assert result.exit_code == 2 and "--district" in result.output
+
+
+def test_publish_takes_the_settings_as_one_object(tmp_path):
+    units = gz.datasets.sf311_tracts()
+    problems, _ = gz.datasets.sf311_problems()
+    ledger = gz.assign(problems, units)
+    ratings = gz.rate(ledger, units, freq="Y", rubric="annual")
+    settings = {"title": "Project title", "unit_pages": False, "period": "2014",
+                "labels": {"grid": "普查区 Census tract"}}
+    gz.publish(units, ratings, ledger, tmp_path / "a", settings=settings)
+    page = (tmp_path / "a" / "index.html").read_text(encoding="utf-8")
+    assert "Project title" in page and "Period: 2014" in (
+        tmp_path / "a" / "overview.html").read_text(encoding="utf-8")
+    assert not (tmp_path / "a" / "units").exists()
+    # a keyword given (not left at its default) wins over the setting
+    gz.publish(units, ratings, ledger, tmp_path / "b", title="Keyword title", settings=settings)
+    assert "Keyword title" in (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="rasters"):
+        gz.publish(units, ratings, ledger, tmp_path / "c", settings={"rasters": True})

@@ -114,7 +114,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             overlays=(), signboards: bool = False, base_url: str | None = None,
             contact: str | None = None, static: bool = False,
             static_raster=None, canvas_cells: int | None = CANVAS_CELLS,
-            labels: Mapping[str, str] | None = None) -> dict[str, Path]:
+            labels: Mapping[str, str] | None = None,
+            settings: Mapping | None = None) -> dict[str, Path]:
     """Write a public-safe, offline folder of star maps, unit pages and tables, all at once.
 
     Writes:
@@ -199,6 +200,11 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     static_raster : Surface or path, optional
         A raster drawn on the static overview (default the first
         :class:`~geozz.raster.Surface` of ``overlays``, if any).
+    settings : mapping, optional
+        The publication's settings as one object: a project's ``[publish]`` table
+        (:mod:`geozz.project`) or any mapping of keywords among :data:`SETTINGS`
+        (``title``, ``signboards``, ``base_url``, ``contact``, ``target`` …). A keyword
+        given with another value than its default wins over the setting.
     labels : mapping of str to str, optional
         The label of a unit type on the pages, by type name (``{"grid": "普查区 Census
         tract"}``); by default the units' ``type_label`` column, else the registry's
@@ -230,14 +236,48 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     ['areas', 'areas_table', 'grid', 'index', 'ledger', 'overview', 'ratings', 'river',
      'road', 'units']
     """
+    given = dict(period=period, title=title, simulated=simulated, tiles=tiles,
+                 credit=credit, rejects=rejects, extra=extra, problems=problems,
+                 unit_pages=unit_pages, level=level, target=target, progress=progress,
+                 overlays=overlays, signboards=signboards, base_url=base_url,
+                 contact=contact, static=static, static_raster=static_raster,
+                 canvas_cells=canvas_cells, labels=labels)
     with contextlib.ExitStack() as stack:
-        return _publish(stack, units, ratings, ledger, out_dir, period=period, title=title,
-                        simulated=simulated, tiles=tiles, credit=credit, rejects=rejects,
-                        extra=extra, problems=problems, unit_pages=unit_pages, level=level,
-                        target=target, progress=progress, overlays=overlays,
-                        signboards=signboards, base_url=base_url, contact=contact,
-                        static=static, static_raster=static_raster,
-                        canvas_cells=canvas_cells, labels=labels)
+        return _publish(stack, units, ratings, ledger, out_dir,
+                        **_with_settings(given, settings))
+
+
+#: the keywords of :func:`publish` a ``settings=`` mapping may hold
+SETTINGS = ("period", "title", "simulated", "tiles", "credit", "unit_pages", "level",
+            "target", "signboards", "base_url", "contact", "static", "canvas_cells",
+            "labels")
+
+
+def _with_settings(given: dict, settings: Mapping | None) -> dict:
+    """``publish``'s keywords with ``settings`` filled in where a keyword was left at its
+    default (a keyword given another value wins)."""
+    if settings is None:
+        return given
+    import inspect
+
+    if not isinstance(settings, Mapping):
+        raise InputError(Issue(field="settings", expected="a mapping of publish keywords "
+                               "(a project's [publish] table)", got=type(settings).__name__,
+                               fix="settings={'title': '龙岗区', 'signboards': True, …}"))
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise InputError(Issue(field="settings", expected=f"keys among {SETTINGS}",
+                               got=unknown, fix="remove or rename them (the data and "
+                               "out_dir are passed as arguments)"))
+    defaults = inspect.signature(publish).parameters
+    out = dict(given)
+    for key, value in settings.items():
+        default = defaults[key].default
+        if given[key] is default or (isinstance(default, (str, int, float, bool))
+                                     and type(given[key]) is type(default)
+                                     and given[key] == default):
+            out[key] = value
+    return out
 
 
 def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated, overlays,
