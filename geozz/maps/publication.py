@@ -14,17 +14,35 @@ import pandas as pd
 
 from .._io import as_path, atomic_dir, csv_text, write_text
 from .._parallel import Background
+from ..columns import admin_column
 from ..errors import InputError, Issue, OutputError
 from ..problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
 from ..schema import check_ledger, check_ratings, check_units
 from ..units import UNIT_TYPES
 from ..units.registry import type_labels
-from .page import ASSETS, asset
-from .pages import (areas_layer, books, index_page, neighbours_of, page_shapes, points_layer,
-                    problem_points, unit_page)
 from .encode import shift_geometry
-from .star import (CANVAS_CELLS, OSM_CREDIT, _categories, _periods, _to_gcj, draw, overlay_layers,
-                   page_name, tile_choice)
+from .page import ASSETS, asset
+from .pages import (
+    areas_layer,
+    books,
+    index_page,
+    neighbours_of,
+    page_shapes,
+    points_layer,
+    problem_points,
+    unit_page,
+)
+from .star import (
+    CANVAS_CELLS,
+    OSM_CREDIT,
+    _categories,
+    _periods,
+    _to_gcj,
+    draw,
+    overlay_layers,
+    page_name,
+    tile_choice,
+)
 
 __all__ = ["publish", "PUBLIC_RATING_COLUMNS", "PUBLIC_LEDGER_COLUMNS",
            "PUBLIC_REJECT_COLUMNS"]
@@ -92,7 +110,7 @@ def _check_problems(problems) -> None:
 
 def _area_column(units, level: str | None) -> str | None:
     if level is not None:
-        col = f"admin_{level}" if level in ("county", "street", "community") else level
+        col = admin_column(level)
         if col not in units:
             raise InputError(Issue(field="level", expected=f"units with a column {col!r}",
                                    got=level, fix="give the units their admin areas "
@@ -286,7 +304,8 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
     """The signboards and static overview of a publication, made in ``scratch``: their
     names in the folder and where they are now."""
     from ..raster import Surface
-    from .printed import signboards as boards, static_maps
+    from .printed import signboards as boards
+    from .printed import static_maps
 
     out: dict[str, Path] = {}
     if signboards:

@@ -38,23 +38,21 @@ import numpy as np
 import pandas as pd
 import pandas.api.types as ptypes
 
+from ..columns import ADMIN_LEVELS
+from ..columns import admin_column as _column
 from ..errors import InputError, Issue, SchemaError
 from ..rubric import Rubric, load_rubric
 
 __all__ = ["AREA_COLUMNS", "areas"]
 
-#: the admin hierarchy, coarsest first, and the units column of each level
-HIERARCHY = ("county", "street", "community")
+#: the admin hierarchy, coarsest first (:data:`geozz.columns.ADMIN_LEVELS`)
+HIERARCHY = ADMIN_LEVELS
 #: columns that are not admin areas (refused as ``level``)
 _NOT_AREAS = {"unit_id", "period", "unit_type", "score", "stars", "grade", "rank",
               "geometry", "centerline", "area_m2", "length_m"}
 #: the columns of the table after the area key
 AREA_COLUMNS = ("units", "rated", "mean_score", "grade", *(f"stars_{k}" for k in range(1, 6)),
                 "share_3star", "meets_target", "rank")
-
-
-def _column(level: str) -> str:
-    return f"admin_{level}" if level in HIERARCHY else level
 
 
 def _check_ratings(ratings) -> pd.DataFrame:

@@ -73,9 +73,10 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
-from shapely.geometry.base import BaseGeometry
 from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
+from ..columns import ADMIN_COLUMNS, ADMIN_LEVELS
 from ..errors import CRSError, InputError, Issue, SchemaError
 from .base import COLUMNS
 from .registry import GRID
@@ -83,14 +84,12 @@ from .registry import GRID
 __all__ = ["LEVELS", "OSM_LEVELS", "ADMIN_COLUMNS", "read_admin", "apply_admin",
            "hierarchical_codes"]
 
-#: the admin levels, coarsest first
-LEVELS = ("county", "street", "community")
+#: the admin levels, coarsest first (:data:`geozz.columns.ADMIN_LEVELS`)
+LEVELS = ADMIN_LEVELS
 
 #: OSM ``admin_level`` of each level in China (6 区县, 8 街道/乡镇, 10 社区/村)
 OSM_LEVELS: Mapping[str, str] = {"county": "6", "street": "8", "community": "10"}
 
-#: the columns :func:`apply_admin` adds to units
-ADMIN_COLUMNS = ("admin_county", "admin_street", "admin_community", "admin_code")
 
 #: column names recognised for each level's names in an office's file
 _NAME_COLUMNS = {
