@@ -438,7 +438,8 @@ def _read_source(source: dict, path: Path, taken: set[str]):
     from . import read_problems
 
     options = {k: v for k, v in source.items() if k != "path" and v not in (None, {}, "")}
-    return read_problems(path, merge=False, recurrence=False, taken_ids=taken, **options)
+    return read_problems(path, merge=False, recurrence=False, taken_ids=frozenset(taken),
+                         **options)
 
 
 def _period_end(period: str, freq: str) -> pd.Timestamp:

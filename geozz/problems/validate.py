@@ -73,8 +73,12 @@ def _check_options(*, coords: object, dayfirst: object, extent: object = None,
         try:
             if isinstance(taken_ids, (str, bytes)):
                 raise TypeError
-            taken = frozenset(str(i).strip() for i in taken_ids
-                              if not (pd.api.types.is_scalar(i) and pd.isna(i)))
+            if isinstance(taken_ids, frozenset) and \
+                    all(type(i) is str and i == i.strip() for i in taken_ids):
+                taken = taken_ids  # already text (a project's ids, file after file)
+            else:
+                taken = frozenset(str(i).strip() for i in taken_ids
+                                  if not (pd.api.types.is_scalar(i) and pd.isna(i)))
         except TypeError:
             issues.append(Issue(field="taken_ids", expected="a collection of ids (a set "
                                 "or list of text)", got=type(taken_ids).__name__,
@@ -121,7 +125,8 @@ def _make_ids(own: pd.Series, rows: np.ndarray, *, stem: str,
     made = pd.Series([f"{stem}-{r}" for r in rows], index=own.index, dtype="string")
     need = own.isna().to_numpy()
     reserved = set(own[~need]) | set(taken)
-    clash = need & made.isin(reserved).to_numpy()
+    # set lookups in Python: pandas' isin converts a large set of ids on every call
+    clash = need & np.fromiter((m in reserved for m in made.tolist()), bool, len(made))
     if clash.any():
         reserved |= set(made[need])
         for i in np.flatnonzero(clash):
@@ -235,7 +240,8 @@ def _validate(raw: RawTable, *, file: str, coords: str,
     # another input read together; a made id is never one of them
     live = pid.where(reason.isna())
     reject((live.duplicated(keep="first") & live.notna())
-           | (own.notna() & own.isin(list(taken_ids))), "duplicate_id", "problem_id", pid)
+           | pd.Series([v in taken_ids for v in own.tolist()], index=own.index, dtype=bool)
+           & own.notna(), "duplicate_id", "problem_id", pid)
 
     bad = reason.notna().to_numpy()
     good = ~bad
