@@ -414,8 +414,8 @@ def _sources(project: Project) -> list[tuple[dict, Path]]:
 
 
 def _units(project: Project):
-    from . import build_units, read_area, read_osm, read_units
-    from .units import read_admin
+    from .area import read_area
+    from .units import build_units, read_admin, read_units
 
     d, u = project.district, project.units
     root = project.root
@@ -425,9 +425,13 @@ def _units(project: Project):
         if "name" not in units or units["name"].isna().all():
             units["name"] = units.index
         return units
-    area = read_area(root / d["area"], name=d["name"] or None) if d["area"] else \
-        read_osm(root / d["osm"], boundary=tuple(d["bbox"]) if d["bbox"] else None,
-                 name=d["name"] or None)
+    if d["area"]:
+        area = read_area(root / d["area"], name=d["name"] or None)
+    else:  # osmnx (and what it loads) only for an OSM file
+        from .osm import read_osm
+
+        area = read_osm(root / d["osm"], boundary=tuple(d["bbox"]) if d["bbox"] else None,
+                        name=d["name"] or None)
     admin = read_admin(root / d["admin"], levels=d["admin_levels"] or None) \
         if d["admin"] else None
     return build_units(area, grid_size=float(u["grid_size"]), unit_types=u["unit_types"],
