@@ -133,6 +133,12 @@ NUMBER_COLUMNS = ("distance_m", "report_count")
 FLAG_COLUMNS = ("recurrent",)
 
 
+def _flags(text: pd.Series) -> pd.Series:
+    """``true``/``1`` → True, anything else (``false``, ``0``, empty) → False."""
+    return text.str.lower().map({"true": True, "1": True, "false": False,
+                                 "0": False}).fillna(False).astype(bool)
+
+
 def _table_file(path: Path, what: str, fix: str) -> pd.DataFrame:
     """A ``.parquet`` table, or a CSV as :func:`geozz._io.write_csv` writes it (every cell
     text, empty cells missing)."""
@@ -226,8 +232,7 @@ def read_ledger(path: str | Path, *, tz: str | None = None):
             if col in NUMBER_COLUMNS:
                 ledger[col] = pd.to_numeric(text, errors="coerce")
             elif col in FLAG_COLUMNS:
-                ledger[col] = text.str.lower().map({"true": True, "1": True, "false": False,
-                                                    "0": False}).fillna(False).astype(bool)
+                ledger[col] = _flags(text)
             else:
                 ledger[col] = text
     if issues:
@@ -288,8 +293,7 @@ def read_ratings(path: str | Path):
         if col in RATINGS_TEXT:
             table[col] = text.fillna("").astype(str)
         elif col in RATINGS_FLAGS:
-            table[col] = text.str.lower().map({"true": True, "1": True, "false": False,
-                                               "0": False}).fillna(False).astype(bool)
+            table[col] = _flags(text)
         else:
             num = pd.to_numeric(text, errors="coerce")
             if num[text.notna()].isna().any():

@@ -100,9 +100,7 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
             gz.datasets.simulate_problems(units, n=n, seed=seed).to_csv(
                 root / "problems" / "problems_simulated.csv", index=False)
         # the SF 311 sample ends in January 2016: its maps show the last whole year
-        shown = period if not sf or (period and period.isdigit()) else None
-        if sf and shown is None:
-            shown = "2015"
+        shown = "2015" if sf and not (period or "").isdigit() else period
         from tqdm import tqdm
 
         with tqdm(total=None, unit="page", desc="  pages", leave=False,
