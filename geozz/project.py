@@ -571,9 +571,10 @@ def run(project: Project | str | Path, *, period: str | None = None,
 
     # problems: each file read once (its own table), then merged up to the period
     t = time.perf_counter()
-    parts, rejected, taken = [], [], set()
+    parts, rejected, taken, prints = [], [], set(), []
     for source, path in _sources(project):
         file_print = _digest(source, path)
+        prints.append(file_print)
         key = f"problems:{path.relative_to(project.root)}"
         saved = work / "problems" / f"{file_print}.parquet"
         saved_rejects = work / "problems" / f"{file_print}.rejects.parquet"
@@ -607,8 +608,7 @@ def run(project: Project | str | Path, *, period: str | None = None,
                                "seconds": round(time.perf_counter() - t, 2)}
     done.counts.update(problems=len(problems), rejects=len(rejects))
     folder = work / period
-    problems_print = _digest(units_print, sorted(state.data.get(k) for k in state.data
-                                                 if k.startswith("problems:")), period)
+    problems_print = _digest(units_print, sorted(prints), period)  # the files read now
 
     ledger = _stage(state, done, report, "assign", f"ledger:{period}", problems_print,
                     folder / "ledger.parquet", lambda: gz.assign(problems, units), "ledger")

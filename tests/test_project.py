@@ -89,6 +89,10 @@ def test_the_next_month_reads_only_its_new_file(tmp_path):
     assert third.read == [] and not any(s["ran"] for s in third.stages.values())
     assert set(third.stages) == {"units", "problems", "assign", "rate", "publish", "reports"}
     assert third.outputs["workbook"].name == "workbook-2024-03.xlsx"
+    # a records file taken away: the period is assigned and rated again without it
+    (root / "problems" / "longgang-2024-02.csv").unlink()
+    fourth = project.run(project.load(root, overrides=LIGHT), period="2024-03")
+    assert fourth.stages["assign"]["ran"] and fourth.counts["problems"] < third.counts["problems"]
 
 
 def test_a_failed_run_resumes_and_gives_the_same_outputs(sf_project, tmp_path, monkeypatch):
