@@ -43,7 +43,7 @@ from .problems import vocabulary
 
 __all__ = ["available", "path", "load", "longgang", "haidian", "problems_path",
            "simulate_problems", "zones", "sf311_path", "sf311_tracts", "sf311_problems",
-           "SF311_CATEGORIES", "SF311_TZ"]
+           "SF311_CATEGORIES", "SF311_TZ", "project_path"]
 
 _NAMES = {"longgang": "龙岗区", "haidian": "海淀区"}
 
@@ -131,28 +131,37 @@ def zones(name: str) -> gpd.GeoDataFrame | None:
 
 # --- San Francisco 311 --------------------------------------------------------------------
 
-#: the 整脏治乱 categories the SF311 categories stand for (the rest are rejected as
-#: unmapped, counted per value)
-SF311_CATEGORIES = {
-    "Street and Sidewalk Cleaning": "exposed_garbage",
-    "Litter Receptacles": "damaged_facilities",
-    "Graffiti Public Property": "illegal_ads",
-    "Graffiti Private Property": "illegal_ads",
-    "Illegal Postings": "illegal_ads",
-    "Sewer Issues": "sewage",
-    "Blocked Street or SideWalk": "piles",
-    "Damaged Property": "damaged_facilities",
-    "Street Defects": "damaged_facilities",
-    "Sidewalk or Curb": "damaged_facilities",
-}
-#: the time zone of the SF311 times
-SF311_TZ = "America/Los_Angeles"
+def project_path(name: str) -> Path:
+    """The project file (``geozz.toml``) of a bundled data set: the one ``geozz demo``
+    runs and ``geozz init --district`` copies (:mod:`geozz.project`).
+
+    Examples
+    --------
+    >>> project_path("sf311").name
+    'geozz.toml'
+    """
+    folder = sf311_path() if name == "sf311" else path(name)
+    return folder / "geozz.toml"
+
+
+def _sf311_source() -> dict:
+    import tomllib
+
+    with open(project_path("sf311"), "rb") as fh:
+        return tomllib.load(fh)["problems"][0]
 
 
 def sf311_path() -> Path:
     """The folder of the San Francisco 311 sample (``cases_sample.csv.gz``,
     ``tracts.geojson``, ``SOURCE.md``)."""
     return _root() / "sf311"
+
+
+#: the 整脏治乱 categories the SF311 categories stand for (the rest are rejected as
+#: unmapped, counted per value), as the SF 311 project file maps them
+SF311_CATEGORIES = dict(_sf311_source()["categories"])
+#: the time zone of the SF311 times (the project file's)
+SF311_TZ = _sf311_source()["tz"]
 
 
 def sf311_tracts() -> gpd.GeoDataFrame:
@@ -167,11 +176,8 @@ def sf311_tracts() -> gpd.GeoDataFrame:
     """
     from .units import read_units
 
-    units = read_units(sf311_path() / "tracts.geojson",
-                       columns={"geoid": "unit_id", "nhood": "admin"}, unit_type="grid")
-    units["name"] = "Tract " + units.index.str[-6:-2].str.lstrip("0") + "." \
-        + units.index.str[-2:]
-    return units
+    return read_units(sf311_path() / "tracts.geojson",
+                      columns={"geoid": "unit_id", "nhood": "admin"}, unit_type="grid")
 
 
 def sf311_problems():

@@ -86,6 +86,8 @@ class Project:
     rating: dict
     publish: dict
     reports: dict
+    #: where the stage tables are kept (default: ``.geozz/`` beside the project file)
+    work_dir: Path | None = None
 
     @property
     def root(self) -> Path:
@@ -95,14 +97,15 @@ class Project:
     @property
     def work(self) -> Path:
         """The folder of the saved stage tables."""
-        return self.root / WORK
+        return self.work_dir if self.work_dir is not None else self.root / WORK
 
 
 def _issue(path: Path, field: str, expected: str, got, fix: str) -> Issue:
     return Issue(file=str(path), field=field, expected=expected, got=got, fix=fix)
 
 
-def load(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Project:
+def load(path: str | Path, *, overrides: dict[str, Any] | None = None,
+         work: str | Path | None = None) -> Project:
     """Read and check a project file.
 
     Parameters
@@ -112,6 +115,9 @@ def load(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Projec
     overrides : dict, optional
         ``{"section.key": value}`` set over the file's values (the command line's
         ``--set units.grid_size=100``).
+    work : str or Path, optional
+        Keep the stage tables there instead of in ``.geozz/`` beside the project file (a
+        project whose folder is read-only: ``geozz demo`` runs the bundled ones so).
 
     Raises
     ------
@@ -187,7 +193,8 @@ def load(path: str | Path, *, overrides: dict[str, Any] | None = None) -> Projec
     if issues:
         raise InputError(issues)
     return Project(path=path.resolve(), district=d, units=u, problems=problems,
-                   rating=data["rating"], publish=data["publish"], reports=data["reports"])
+                   rating=data["rating"], publish=data["publish"], reports=data["reports"],
+                   work_dir=Path(work).expanduser().absolute() if work is not None else None)
 
 
 def _typed(text, like):
@@ -273,8 +280,6 @@ def init(folder: str | Path, *, district: str | None = None, osm: str | Path | N
     Path
         The folder.
     """
-    from . import datasets
-
     root = Path(folder).expanduser()
     if (district is None) == (osm is None):
         raise InputError(Issue(field="district", expected="a bundled district or an OSM "
@@ -287,7 +292,7 @@ def init(folder: str | Path, *, district: str | None = None, osm: str | Path | N
         raise InputError(Issue(file=str(root / FILE), field="folder",
                                expected="a folder without a project", got="geozz.toml",
                                fix="choose another folder, or --force to replace it"))
-    (root / "data").mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
     (root / "problems").mkdir(exist_ok=True)
     fill = {"admin": "", "rubric": "default", "freq": "M", "simulated": "true",
             "rasters": "true", "labels": "{}",
@@ -299,49 +304,48 @@ def init(folder: str | Path, *, district: str | None = None, osm: str | Path | N
         if not src.is_file():
             raise InputError(Issue(file=str(src), field="osm", expected="an OSM file",
                                    got=None, fix="give the path of a .osm.pbf / .osm file"))
+        (root / "data").mkdir(exist_ok=True)
         shutil.copyfile(src, root / "data" / src.name)
         name = src.name.split(".")[0]
         fill.update(name=name, title=name, simulated="false",
                     where=f'osm = "data/{src.name}"    # roads, rivers, boundary from OSM\n'
                           "# bbox = [114.1, 22.6, 114.3, 22.8]  # cut the extract to a box",
                     source='path = "problems/*.csv"\ntz = "Asia/Shanghai"\n')
-    elif district == "sf311":
-        base = datasets.sf311_path()
-        # the tracts as geozz units (ids, names "Tract 1234.56", neighbourhoods as admin)
-        from . import tables
-
-        tables.write("units", datasets.sf311_tracts(), root / "data" / "tracts.parquet")
-        shutil.copyfile(base / "SOURCE.md", root / "data" / "SOURCE.md")
-        cases = pd.read_csv(base / "cases_sample.csv.gz", dtype=str, keep_default_na=False)
-        _split(cases, "Opened", "Y", root / "problems", "sf311")
-        categories = "\n".join(f'"{k}" = "{v}"' for k, v in datasets.SF311_CATEGORIES.items())
-        fill.update(name="San Francisco 311", title="San Francisco 311",
-                    where="# the census tracts are the units (units.file)",
-                    units='file = "data/tracts.parquet"  # census tracts (DataSF) as units\n',
-                    rubric="annual", freq="Y", simulated="false",
-                    credit="Problems: San Francisco 311 (DataSF, PDDL 1.0); tracts: DataSF",
-                    contact="311", labels='{ grid = "普查区 Census tract" }',
-                    source=f'path = "problems/*.csv"\ntz = "{datasets.SF311_TZ}"\n'
-                           f"[problems.categories]\n{categories}\n")
     else:
-        base = datasets.path(district)
-        shutil.copyfile(base / f"{district}.gpkg", root / "data" / f"{district}.gpkg")
-        records = pd.read_csv(datasets.problems_path(district), dtype=str,
-                              keep_default_na=False)
-        _split(records, "发现时间", "M", root / "problems", district)
-        admin = ""
-        if (base / "zones_simulated.geojson").is_file():
-            shutil.copyfile(base / "zones_simulated.geojson",
-                            root / "data" / "zones_simulated.geojson")
-            admin = ('admin = "data/zones_simulated.geojson"\n'
-                     'admin_levels = { county = "区县", street = "片区" }\n')
-        area = datasets.load(district)
-        fill.update(name=area.name, title=area.name, admin=admin,
-                    where=f'area = "data/{district}.gpkg"   # boundary, roads, rivers '
-                          "(or osm = \"city.osm.pbf\")",
-                    source='path = "problems/*.csv"\ntz = "Asia/Shanghai"\n')
+        _copy_district(district, root)
+        return root
     write_text(root / FILE, _HEAD.format(**fill))
     return root
+
+
+#: the time column of each bundled district's records, and the files they are split into
+_SPLIT = {"longgang": ("发现时间", "M"), "haidian": ("发现时间", "M"), "sf311": ("Opened", "Y")}
+
+
+def _copy_district(district: str, root: Path) -> None:
+    """The bundled district's own project file (the one ``geozz demo`` runs) and the files
+    it names, copied into ``root``; its records split into ``problems/`` by month (year)."""
+    from . import datasets
+
+    src = datasets.project_path(district)
+    text = src.read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    for section, key in (("district", "area"), ("district", "admin"), ("units", "file")):
+        name = raw.get(section, {}).get(key)
+        if name:
+            shutil.copyfile(src.parent / name, root / name)
+    if (src.parent / "SOURCE.md").is_file():
+        shutil.copyfile(src.parent / "SOURCE.md", root / "SOURCE.md")
+    records = raw["problems"][0]["path"]
+    column, freq = _SPLIT[district]
+    _split(pd.read_csv(src.parent / records, dtype=str, keep_default_na=False), column, freq,
+           root / "problems", district)
+    line = f'path = "{records}"'
+    if line not in text:  # the bundled file is ours: this is a bug, not bad input
+        raise AssertionError(f"{src}: no line {line!r} to point at problems/")
+    write_text(root / FILE, text.replace(
+        line, 'path = "problems/*.csv"       # one file per ' +
+        ("month" if freq == "M" else "year") + ", as they come", 1))
 
 
 def _split(records: pd.DataFrame, column: str, freq: str, folder: Path, stem: str) -> None:
@@ -439,7 +443,7 @@ def _units(project: Project):
 
 
 def _read_source(source: dict, path: Path, taken: set[str]):
-    from . import read_problems
+    from .problems import read_problems
 
     options = {k: v for k, v in source.items() if k != "path" and v not in (None, {}, "")}
     return read_problems(path, merge=False, recurrence=False, taken_ids=frozenset(taken),
@@ -515,7 +519,7 @@ def units_of(project: Project | str | Path, *, progress=None, _done: Run | None 
     """
     if not isinstance(project, Project):
         project = load(project)
-    project.work.mkdir(exist_ok=True)
+    project.work.mkdir(parents=True, exist_ok=True)
     return _stage(_state or _State(project.work), _done, progress or (lambda *a: None), "units",
                   "units", _units_print(project), project.work / "units.parquet",
                   lambda: _units(project), "units")
@@ -553,16 +557,17 @@ def run(project: Project | str | Path, *, period: str | None = None,
     >>> done.period, done.counts["units"], sorted(done.stages)[:3]
     ('2015', 195, ['assign', 'problems', 'publish'])
     """
-    import geozz as gz
-
-    from . import tables
+    from . import raster, tables
+    from .assignment import assign
+    from .maps import publish
     from .problems import link_recurrence, merge_duplicates
+    from .rating import rate
 
     if not isinstance(project, Project):
         project = load(project)
     report = progress or (lambda stage, what: None)
     work = project.work
-    work.mkdir(exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     state = _State(work)
     done = Run(period="", outputs={})
     units = units_of(project, progress=report, _done=done, _state=state)
@@ -611,11 +616,11 @@ def run(project: Project | str | Path, *, period: str | None = None,
     problems_print = _digest(units_print, sorted(prints), period)  # the files read now
 
     ledger = _stage(state, done, report, "assign", f"ledger:{period}", problems_print,
-                    folder / "ledger.parquet", lambda: gz.assign(problems, units), "ledger")
+                    folder / "ledger.parquet", lambda: assign(problems, units), "ledger")
     ratings_print = _digest(problems_print, project.rating)
     ratings = _stage(state, done, report, "rate", f"ratings:{period}", ratings_print,
                      folder / "ratings.parquet",
-                     lambda: gz.rate(ledger, units, freq=freq, rubric=_rubric(project)),
+                     lambda: rate(ledger, units, freq=freq, rubric=_rubric(project)),
                      "ratings")
     done.counts["ratings"] = len(ratings)
     done.tables = {"units": units, "problems": problems, "rejects": rejects,
@@ -643,11 +648,11 @@ def run(project: Project | str | Path, *, period: str | None = None,
         with tempfile.TemporaryDirectory() as scratch:
             extra, overlays, printed = dict(_extra(project)), (), None
             if p["rasters"]:
-                made = gz.raster.publication_rasters(problems, units, ratings, Path(scratch),
+                made = raster.publication_rasters(problems, units, ratings, Path(scratch),
                                                      shown=shown, freq=freq)
                 extra.update(made.files)
                 overlays, printed, done.rasters = made.overlays, made.printed, made
-            written = gz.publish(units, ratings, ledger, out, period=shown, rejects=rejects,
+            written = publish(units, ratings, ledger, out, period=shown, rejects=rejects,
                                  problems=problems, extra=extra, overlays=overlays,
                                  static_raster=printed, progress=_pages(report),
                                  settings=publication(project))
@@ -667,7 +672,7 @@ def _reports(project: Project, state: _State, done: Run, report, ratings_print: 
              ) -> dict[str, Path]:
     """The workbook and the bulletin of the period (``[reports]``), in
     ``reports/<period>/``; kept when made from the same ratings and settings."""
-    import geozz as gz
+    from .reports import bulletin, workbook
 
     r, period, t = project.reports, done.shown, time.perf_counter()
     folder = project.root / r["out"] / period
@@ -695,11 +700,11 @@ def _reports(project: Project, state: _State, done: Run, report, ratings_print: 
                   target=float(p["target"]), simulated=p["simulated"])
     folder.mkdir(parents=True, exist_ok=True)
     if r["workbook"]:
-        gz.workbook(tables["units"], tables["ratings"], tables["ledger"],
+        workbook(tables["units"], tables["ratings"], tables["ledger"],
                     want["workbook"], rejects=tables["rejects"],
                     internal=bool(r["internal"]), **common)
     if r["bulletin"]:
-        gz.bulletin(tables["units"], tables["ratings"], tables["ledger"],
+        bulletin(tables["units"], tables["ratings"], tables["ledger"],
                     want["bulletin_docx"], pdf=bool(r["pdf"]), **common)
     state.record(f"reports:{period}", print_)
     report("reports", "done")

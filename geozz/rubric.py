@@ -419,9 +419,8 @@ def _shares(table, full, bad, *, mapped=frozenset()) -> dict[str, dict[str, floa
     The categories of a type with a ``[maps.<type>]`` table (``mapped``) are rubric
     categories of any name; otherwise they are the problem categories themselves.
     """
-    from .problems import CATEGORIES
-    from .problems.fields import near_builtin
-    from .units import UNIT_TYPES
+    from .tables.problems import CATEGORIES, near_builtin
+    from .tables.unit_types import UNIT_TYPES
     if not isinstance(table, dict):
         bad("shares", "a table per unit type ([shares.grid] ...)", type(table).__name__)
         return {}
@@ -459,8 +458,7 @@ def _shares(table, full, bad, *, mapped=frozenset()) -> dict[str, dict[str, floa
 
 def _maps(table: dict, shares: dict, bad) -> dict[str, dict[str, str]]:
     """``[maps.<type>]``: problem category = rubric category (one of the type's shares)."""
-    from .problems import CATEGORIES
-    from .problems.fields import near_builtin
+    from .tables.problems import CATEGORIES, near_builtin
     out = {}
     for utype, mapping in table.items():
         if utype not in shares:

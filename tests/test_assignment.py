@@ -172,7 +172,7 @@ def test_problem_ids_must_be_unique_and_present(cells):
         gz.assign(p, cells)
     with pytest.raises(gz.errors.CRSError, match="'crs': expected problems with a CRS"):
         gz.assign(pts((1, 1)).set_crs(None, allow_override=True), cells)
-    with pytest.raises(gz.errors.SchemaError, match="expected a GeoDataFrame of problems"):
+    with pytest.raises(gz.errors.SchemaError, match="expected the Problems GeoDataFrame"):
         gz.assign(pd.DataFrame({"x": [1]}), cells)
 
 
@@ -391,7 +391,7 @@ def test_a_reprojected_grid_takes_the_spatial_index_and_agrees(longgang):
     cgcs = cells.to_crs(4547)  # metric, so kept as it is: the cells are no longer boxes
     assert regular(cgcs).pos.size == 0
     # a grid moved to lon/lat comes back to its UTM zone: boxes again, the fast path
-    assert regular(gz.schema.conform_units(cells.to_crs(4326))).pos.size == len(cells)
+    assert regular(gz.tables.units.conform_units(cells.to_crs(4326))).pos.size == len(cells)
     rng = np.random.default_rng(5)
     x0, y0, x1, y1 = cells.total_bounds
     xy = np.column_stack([rng.uniform(x0, x1, 4000), rng.uniform(y0, y1, 4000)])

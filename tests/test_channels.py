@@ -10,8 +10,8 @@ from PIL import Image
 
 import geozz as gz
 from geozz.errors import InputError, SchemaError
-from geozz.problems import fields as fields_mod
 from geozz.problems.readers import excel as excel_mod
+from geozz.tables import problems as fields_mod
 
 SH = "Asia/Shanghai"
 

@@ -30,7 +30,7 @@ HEAVY = ("folium", "branca", "jinja2", "rasterio", "scipy", "esda", "libpysal", 
 
 #: the stages every pipeline uses, which must not load HEAVY either: the maps, rasters and
 #: OSM reading (``maps``, ``raster``, ``osm``) load their libraries when asked for
-CORE = ("geozz.errors", "geozz.area", "geozz.coords", "geozz.schema", "geozz.units",
+CORE = ("geozz.errors", "geozz.area", "geozz.coords", "geozz.tables", "geozz.units",
         "geozz.problems", "geozz.assignment", "geozz.rubric", "geozz.rating",
         "geozz.adjustments", "geozz.datasets", "geozz._io", "geozz._parallel")
 
@@ -112,7 +112,7 @@ def test_public_names_resolve_to_their_modules_objects():
     for name in gz.__all__:
         getattr(gz, name)
     for name in ("maps", "raster", "osm", "datasets", "errors", "units", "problems",
-                 "rating", "assignment", "rubric", "adjustments", "area", "coords", "schema"):
+                 "rating", "assignment", "rubric", "adjustments", "area", "coords", "tables"):
         assert getattr(gz, name) is importlib.import_module(f"geozz.{name}"), name
     assert set(gz.__all__) <= set(dir(gz))
     from geozz import datasets, publish, read_osm  # noqa: F401

@@ -34,8 +34,43 @@ def test_init_writes_a_commented_project_and_the_records_by_period(sf_project, t
     with pytest.raises(InputError, match="--force"):
         project.init(sf_project, district="sf311")
     longgang = project.init(tmp_path / "lg", district="longgang")
-    assert (longgang / "data" / "zones_simulated.geojson").is_file()
+    assert (longgang / "zones_simulated.geojson").is_file()
     assert len(list((longgang / "problems").glob("longgang-2024-*.csv"))) == 12
+
+
+@pytest.mark.parametrize("name", project.DISTRICTS)
+def test_init_copies_the_bundled_project_file_the_demo_runs(name, tmp_path):
+    """The demo's project file is in the repository (data/<name>/geozz.toml); init copies it
+    with the files it names, and only the records' path changes (to the monthly files)."""
+    bundled = gz.datasets.project_path(name)
+    folder = project.init(tmp_path / name, district=name)
+    mine, theirs = project.load(folder), project.load(bundled)
+    for section in ("district", "units", "rating", "publish", "reports"):
+        assert getattr(mine, section) == getattr(theirs, section), section
+    assert mine.problems[0]["path"] == "problems/*.csv"
+    assert {k: v for k, v in mine.problems[0].items() if k != "path"} == \
+        {k: v for k, v in theirs.problems[0].items() if k != "path"}
+    for key in ("area", "admin"):  # the files it names are there
+        if theirs.district[key]:
+            assert (folder / theirs.district[key]).is_file()
+    # the SF 311 categories of gz.datasets are the project file's
+    if name == "sf311":
+        assert theirs.problems[0]["categories"] == gz.datasets.SF311_CATEGORIES
+        assert theirs.problems[0]["tz"] == gz.datasets.SF311_TZ
+
+
+def test_a_bundled_project_runs_with_its_tables_kept_elsewhere(tmp_path):
+    """`geozz demo` runs the bundled project file in place: its tables go to `work=`."""
+    bundled = gz.datasets.project_path("sf311")
+    before = sorted(p.name for p in bundled.parent.iterdir())
+    proj = project.load(bundled, work=tmp_path / "work",
+                        overrides={**LIGHT, "publish.out": str(tmp_path / "public"),
+                                   "publish.rasters": "false", "reports.workbook": "false",
+                                   "reports.bulletin": "false"})
+    done = project.run(proj, period="2015")
+    assert (tmp_path / "work" / "state.json").is_file()
+    assert (tmp_path / "public" / "index.html").is_file() and done.counts["units"] == 195
+    assert sorted(p.name for p in bundled.parent.iterdir()) == before  # nothing written there
 
 
 def test_a_run_rates_what_reading_the_whole_file_rates(sf_project):
@@ -106,7 +141,7 @@ def test_a_failed_run_resumes_and_gives_the_same_outputs(sf_project, tmp_path, m
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as m:
-        m.setattr(gz, "publish", disk_full)
+        m.setattr(gz.maps, "publish", disk_full)
         with pytest.raises(OSError):
             project.run(project.load(broken, overrides=LIGHT), period="2015")
     assert not (broken / "public").exists()

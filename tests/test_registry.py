@@ -4,15 +4,22 @@ type (block, 片区) run through read_units -> assign -> rate -> star_map -> pub
 import geopandas as gpd
 import pandas as pd
 import pytest
+from _browser import COUNT_JS, open_offline
+from _rubrics import default_text, write_rubric
 from shapely.geometry import Point, box
 
 import geozz as gz
-from _browser import COUNT_JS, open_offline
-from _rubrics import default_text, write_rubric
 from geozz.errors import InputError, RubricError
-from geozz.units import registry as reg
-from geozz.units.registry import (LABELS, REGISTRY, UNIT_TYPES, UnitType, register,
-                                  unit_type_named, unregister)
+from geozz.tables import unit_types as reg
+from geozz.tables.unit_types import (
+    LABELS,
+    REGISTRY,
+    UNIT_TYPES,
+    UnitType,
+    register,
+    unit_type_named,
+    unregister,
+)
 
 UTM50 = 32650
 X0, Y0 = 800_000.0, 2_500_000.0
@@ -41,8 +48,9 @@ def test_builtin_types_in_order_with_their_facts():
 
 
 def test_registered_type_is_seen_by_modules_that_imported_the_views(block):
-    from geozz import maps, schema
+    from geozz import maps
     from geozz.assignment import ledger
+    from geozz.tables import units as schema
 
     assert schema.UNIT_TYPES == ("grid", "road", "river", "block")
     assert "block" in ledger.UNIT_TYPES and ledger.UNIT_TYPES.index("block") == 3

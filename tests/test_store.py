@@ -8,7 +8,7 @@ import pytest
 
 import geozz as gz
 from geozz.errors import InputError, SchemaError
-from geozz.problems import store
+from geozz.tables import problems as store
 
 
 @pytest.fixture(scope="module")

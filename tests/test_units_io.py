@@ -232,11 +232,15 @@ def test_3d_crs_read_as_2d_and_heights_dropped(tmp_path):
 
 def test_sf_tracts_load_as_office_units():
     units = gz.read_units(SF / "tracts.geojson", columns={"geoid": "unit_id",
-                                                          "nhood": "name"},
+                                                          "nhood": "admin"},
                           unit_type="grid")
     assert len(units) == 195 and units.index.is_unique
-    assert units.crs.to_epsg() == 32610
-    assert units.attrs["read_notes"] == ["columns read as: geoid -> unit_id, nhood -> name"]
+    assert units.crs.to_epsg() == 32610 and units.loc["06075016400", "name"] == "Tract 164.00"
+    assert units.attrs["read_notes"] == ["columns read as: geoid -> unit_id, nhood -> admin"]
+    # a second column mapped to a name the file has already is refused, naming both
+    with pytest.raises(SchemaError, match=r"'name'.*got \['nhood', 'name'\]"):
+        gz.read_units(SF / "tracts.geojson", columns={"geoid": "unit_id", "nhood": "name"},
+                      unit_type="grid")
 
 
 def test_sf_arteries_problems_are_reported_not_hidden():

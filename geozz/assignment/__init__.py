@@ -4,7 +4,7 @@ One ledger row per problem per unit layer (grid, road, river) it falls in, and o
 with an empty ``unit_id`` and reason ``outside_units`` for a problem in no unit at all,
 or ``no_location`` for a problem with no geometry (nothing is dropped). Units may come in
 any CRS: they are brought to one metric CRS (centre lines included, see
-:func:`geozz.schema.conform_units`) and ``distance_m`` is always in metres.
+:func:`geozz.tables.units.conform_units`) and ``distance_m`` is always in metres.
 The rules where a point could belong to several units of one layer:
 
 - **grid**: cells are half-open, ``[x0, x1) × [y0, y1)``: a point on a shared border
@@ -43,21 +43,16 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..errors import CRSError, InputError, InvariantError, Issue, SchemaError
-from ..schema import conform_units, plausibility_issues
-from ..units import REGISTRY, UNIT_TYPES
+from ..errors import InvariantError
+from ..tables.ledger import LEDGER_COLUMNS, LEDGER_FIELDS, REASONS
+from ..tables.problems import check_problems, problem_order
+from ..tables.unit_types import REGISTRY, UNIT_TYPES
+from ..tables.units import conform_units
 from . import checks  # noqa: F401
 from .checks import Finding, sanity_checks
 from .corridors import corridors_picked
 from .grid import cells_picked
-from .ledger import (
-    LEDGER_COLUMNS,
-    LEDGER_FIELDS,
-    REASONS,
-    blank_ids,
-    build,
-    problem_order,
-)
+from .ledger import build
 from .polygons import Points, points_of, taken
 
 __all__ = ["LEDGER_COLUMNS", "LEDGER_FIELDS", "REASONS", "assign", "sanity_checks",
@@ -84,36 +79,6 @@ def _located(problems: gpd.GeoDataFrame) -> tuple[Points, np.ndarray, tuple | No
                               np.nanmax(b[:, 3]))
 
 
-def _check(problems: gpd.GeoDataFrame, bounds) -> np.ndarray:
-    """Problems: a GeoDataFrame with a plausible CRS and unique, non-empty ids.
-
-    Returns the positions of the problems in id order (the order of the ledger).
-    """
-    where = "problems given to assign()"
-    if not isinstance(problems, gpd.GeoDataFrame):
-        raise SchemaError(Issue(file=where, expected="a GeoDataFrame of problems",
-                                got=type(problems).__name__, fix="use gz.read_problems"))
-    issues, crs_issues = [], []
-    if problems.crs is None:
-        crs_issues.append(Issue(file=where, field="crs", expected="problems with a CRS",
-                                fix="use gz.read_problems, or .set_crs(4326) for lon/lat"))
-    else:
-        crs_issues += plausibility_issues(problems.geometry, problems.crs, where=where,
-                                          bounds=bounds) if bounds is not None else []
-    if blank_ids(problems.index):
-        issues.append(Issue(file=where, field="problem_id", expected="non-empty problem ids",
-                            fix="read the records with gz.read_problems"))
-    order, repeated = problem_order(problems.index)
-    if repeated:
-        issues.append(Issue(field="problem_id", file=where, expected="unique problem ids",
-                            got=repeated[:5], fix="read the records with gz.read_problems"))
-    if crs_issues:
-        raise (InputError if issues else CRSError)(issues + crs_issues)
-    if issues:
-        raise SchemaError(issues)
-    return order
-
-
 def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     """Join every problem to its unit in each unit layer; nothing is dropped.
 
@@ -123,7 +88,7 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
         Problems (index ``problem_id``), any CRS; projected to the units' metric CRS.
     units : GeoDataFrame
         Units (index ``unit_id``) with ``unit_type`` and, for roads and rivers,
-        ``centerline``, in any CRS (checked by :func:`geozz.schema.check_units`).
+        ``centerline``, in any CRS (checked by :func:`geozz.tables.units.check_units`).
 
     Returns
     -------
@@ -159,9 +124,10 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     [['far', <NA>, 'outside_units'], ['on-border', 'E', 'shared_border']]
     """
     if not isinstance(problems, gpd.GeoDataFrame):
-        _check(problems, None)  # raises
+        check_problems(problems, stage="assign", located=True)  # raises
     own, present, bounds = _located(problems)
-    order = _check(problems, bounds)
+    check_problems(problems, stage="assign", located=True, bounds=bounds)
+    order = problem_order(problems.index)[0]  # the order of the ledger
     units = conform_units(units, stage="assign")
     if CRS.from_user_input(problems.crs) == CRS.from_user_input(units.crs):
         pts = own  # read once: no copy of the geometries

@@ -1,6 +1,6 @@
-"""The ledger: a fixed set of columns, one row per problem per unit layer it falls in.
+"""The ledger built: one row per problem per unit layer it falls in.
 
-Built from the per-layer picks without joins or sorts of the rows: a boolean table
+Its columns are the Ledger table's (:mod:`geozz.tables.ledger`). Built from the per-layer picks without joins or sorts of the rows: a boolean table
 ``(problem in sorted id order) x (grid, road, river, outside)`` says which rows exist,
 and its row-major non-zero entries are the ledger rows, already in order. Problem fields
 are taken by position. The columns are :data:`LEDGER_COLUMNS` and those of
@@ -9,10 +9,17 @@ of 3 columns as for one of 300.
 
 Examples
 --------
->>> LEDGER_COLUMNS
-['problem_id', 'unit_id', 'unit_type', 'distance_m', 'reason']
->>> "description" in LEDGER_FIELDS, "reporter" in LEDGER_FIELDS
-(False, False)
+>>> import geopandas as gpd, numpy as np
+>>> from shapely.geometry import Point
+>>> from geozz.assignment.polygons import Picks
+>>> problems = gpd.GeoDataFrame(geometry=[Point(0, 0), Point(5, 5)], crs=32650,
+...     index=pd.Index(["a", "b"], name="problem_id"))
+>>> picks = Picks(unit=np.array([0, -1]), shared=np.array([False, False]),
+...     distance=np.array([np.nan, np.nan]))
+>>> ledger, _ = build(problems, [("grid", picks)], pd.array(["G1"], dtype="string"),
+...     np.array([True, True]))
+>>> ledger[["problem_id", "unit_id", "reason"]].values.tolist()
+[['a', 'G1', 'inside'], ['b', <NA>, 'outside_units']]
 """
 
 from __future__ import annotations
@@ -21,88 +28,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..units import REGISTRY, UNIT_TYPES
+from ..tables.ledger import LEDGER_FIELDS, REASONS, TIE_REASONS
+from ..tables.problems import problem_order
+from ..tables.unit_types import REGISTRY, UNIT_TYPES
 from .polygons import Picks
 
-__all__ = [
-    "LEDGER_COLUMNS",
-    "LEDGER_FIELDS",
-    "REASONS",
-    "TIE_REASONS",
-    "blank_ids",
-    "build",
-    "problem_order",
-    "unplaced",
-]
-
-LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "distance_m", "reason"]
-#: the problem fields the ledger carries (those the problems have): what rating reads
-LEDGER_FIELDS = ("category", "found_at", "source", "status", "deadline", "rectified_at",
-                 "deadline_source", "report_count", "recurrence_of", "recurrent")
-REASONS = ("inside", "shared_border", "nearest_centerline", "outside_units", "no_location")
-#: the reason of a row whose unit won a tie, by the unit type's rule
-TIE_REASONS = {"half_open": "shared_border", "nearest_centerline": "nearest_centerline"}
-
-
-def _arrow(index: pd.Index):
-    """The ids as one pyarrow array when they are stored as arrow strings, else None."""
-    dtype = index.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        return None
-    arr = pa.array(index.array)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
-def problem_order(index: pd.Index) -> tuple[np.ndarray, list]:
-    """Positions of the problems in the order of their ids, and the ids that repeat.
-
-    The order is stable (the given order when the ids are sorted already). Ids of mixed
-    kinds that do not compare (``1`` and ``"a"``) are ordered as text.
-
-    Examples
-    --------
-    >>> order, repeated = problem_order(pd.Index(["b", "a", "c", "a"]))
-    >>> order.tolist(), repeated
-    ([1, 3, 0, 2], ['a'])
-    >>> problem_order(pd.Index([2, "a", 1]))[0].tolist()
-    [2, 0, 1]
-    """
-    n = len(index)
-    arr = _arrow(index)
-    if arr is not None and arr.null_count == 0:
-        if n < 2 or pc.all(pc.less(arr.slice(0, n - 1), arr.slice(1))).as_py():
-            return np.arange(n), []
-        order = pc.sort_indices(arr)
-        ids = arr.take(order)
-        same = pc.equal(ids.slice(1), ids.slice(0, n - 1))
-        repeated = pc.unique(ids.slice(1).filter(same)).to_pylist()
-        return order.to_numpy().astype(np.int64), repeated
-    repeated = index[index.duplicated()].unique().tolist()
-    try:
-        if index.is_monotonic_increasing:
-            return np.arange(n), repeated
-        return np.asarray(index.argsort(kind="stable"), dtype=np.int64), repeated
-    except TypeError:
-        return np.argsort(index.astype(str).to_numpy(dtype=str), kind="stable"), repeated
-
-
-def blank_ids(index: pd.Index) -> bool:
-    """Whether any id is missing or only white space.
-
-    Examples
-    --------
-    >>> blank_ids(pd.Index(["a", " "])), blank_ids(pd.Index(["a", "b"], dtype="str"))
-    (True, False)
-    """
-    arr = _arrow(index)
-    if arr is not None:
-        return arr.null_count > 0 or bool(pc.any(pc.equal(pc.utf8_trim_whitespace(arr),
-                                                          "")).as_py())
-    ids = index.to_series()
-    return bool(ids.isna().any() or ids.astype(str).str.strip().eq("").any())
+__all__ = ["build", "unplaced"]
 
 
 def build(problems, layers: Sequence[tuple[str, Picks]], unit_ids: pd.api.extensions.

@@ -169,7 +169,7 @@ def load_problems(path: Path, tz: str):
 
     import geozz as gz
 
-    if gz.problems.store.is_saved(path):
+    if gz.tables.problems.is_saved(path):
         return gz.problems.load(path, tz=tz), pd.DataFrame()
     return gz.read_problems(path, tz=tz)
 

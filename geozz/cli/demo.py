@@ -7,8 +7,9 @@ tract), and writes ``./maps/longgang/`` and ``./maps/sf311/``: the public folder
 (``density.tif``, ``hotspots.tif``, ``hotspots.csv``, also shown as layers of the
 overview). ``--district haidian`` (or ``longgang``, ``sf311``) runs one of them;
 ``geozz demo --osm city.osm.pbf`` runs any OSM extract (with simulated problems). Each run
-is a project (:mod:`geozz.project`): written by ``geozz init`` in a scratch folder and done
-by ``geozz run``, the code path of an office's month.
+is a project (:mod:`geozz.project`) done by ``geozz run``'s code, the path of an office's
+month: a bundled district runs its own project file (``data/<name>/geozz.toml`` in the
+repository), an OSM file a project ``geozz init`` writes in a scratch folder.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def demo(ctx: click.Context, district: str, osm_file: Path | None, bbox: str | N
 def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: str | None,
          out_root: Path, grid_size: float, n: int, seed: int, period: str | None,
          base_url: str | None) -> None:
-    """One run: a project made by ``geozz init`` in a scratch folder, done by ``geozz run``
-    (the code path of an office's month), published to ``out_root/<name>``."""
+    """One run: a project done by ``geozz run``'s code (the path of an office's month),
+    published to ``out_root/<name>``."""
     import json
 
     import pandas as pd
@@ -77,8 +78,10 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
     with stages(["project", "units", "assign", "rate", "maps"], ctx.obj["quiet"]) as bar, \
             tempfile.TemporaryDirectory() as scratch:
         bar.step("project")
-        root = project.init(Path(scratch) / name, osm=osm_file,
-                            district=None if osm_file is not None else district)
+        # a bundled district's own project file (data/<name>/geozz.toml), its tables kept
+        # in the scratch folder; an OSM file gets a new project there, as `geozz init` does
+        root = project.init(Path(scratch) / name, osm=osm_file) if osm_file is not None \
+            else gz.datasets.project_path(district)
         overrides = {"publish.out": str(out.absolute()),
                      "publish.signboards": str(base_url is not None),
                      "publish.base_url": base_url or "",
@@ -91,7 +94,7 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
                 overrides["district.bbox"] = json.dumps(list(box))
             overrides["publish.simulated"] = "true"
             overrides["publish.extra"] = '["problems/problems_simulated.csv"]'
-        proj = project.load(root, overrides=overrides)
+        proj = project.load(root, overrides=overrides, work=Path(scratch) / name / ".geozz")
         title = proj.publish["title"] or name
         bar.done()
         bar.step("units")

@@ -13,8 +13,17 @@ from pathlib import Path
 
 import click
 
-from ._common import (cli_terms, echo_for, out_path, pairs, parse_bbox, print_rejects,
-                      report_findings, stages, tz_note)
+from ._common import (
+    cli_terms,
+    echo_for,
+    out_path,
+    pairs,
+    parse_bbox,
+    print_rejects,
+    report_findings,
+    stages,
+    tz_note,
+)
 
 __all__ = ["problems", "combine", "report_ids"]
 
@@ -123,7 +132,7 @@ def problems(ctx: click.Context, files: tuple[Path, ...], out: Path,
 
     from .. import problems as gzp
 
-    out = out_path(out, gzp.store.SUFFIXES, "--out")
+    out = out_path(out, gz.tables.problems.SUFFIXES, "--out")
     rejects_out = rejects_out or out.with_name(out.name.split(".")[0] + "_rejects.csv")
     mapping, new = {}, []
     with stages([], True):  # a bad map or rubric: a one-message error, exit code 1

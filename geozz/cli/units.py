@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from geozz.units.io import write_units
+from geozz.tables.units import write_units
 
 from ._common import echo_for, out_path, pairs, parse_bbox, stages
 

@@ -29,7 +29,7 @@ False
 
 from __future__ import annotations
 
-from ..units.registry import LABELS
+from ..tables.unit_types import LABELS
 from . import publication
 from .printed import signboards, static_map
 from .publication import publish

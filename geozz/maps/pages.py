@@ -22,10 +22,10 @@ import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
-from ..problems.fields import category_label
 from ..rating.indicators import CLOSED
 from ..rating.periods import label_bounds
-from ..units.registry import type_labels
+from ..tables.problems import category_label
+from ..tables.unit_types import type_labels
 from .encode import _rings
 from .page import standalone
 from .star import NO_RATING_COLOUR, STAR_COLOURS, page_href
@@ -303,7 +303,7 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
     ``points`` the problems of the period as :func:`books` lists them (those of
     ``unit_id`` are listed and drawn: every problem the period's counts count);
     ``shapes`` from :func:`page_shapes` (computed here when not given); ``labels`` the
-    unit types' labels (:func:`geozz.units.registry.type_labels`)."""
+    unit types' labels (:func:`geozz.tables.unit_types.type_labels`)."""
     u = units_wgs.loc[unit_id]
     rows = history.set_index(history["period"].astype(str))
     r = rows.loc[period] if period in rows.index else None

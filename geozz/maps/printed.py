@@ -47,7 +47,7 @@ import pandas as pd
 from .._io import as_path, atomic_path
 from .._parallel import Background, cpus
 from ..errors import InputError, Issue, OutputError
-from ..units.registry import LABELS, UNIT_TYPES, type_labels
+from ..tables.unit_types import LABELS, UNIT_TYPES, type_labels
 from .star import (
     NO_RATING_COLOUR,
     OSM_CREDIT,
@@ -234,7 +234,7 @@ def static_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, path: str | Path,
     labels : mapping of str to str, optional
         The unit types' labels on this map (census tracts stored as ``grid`` units shown
         as ``"普查区 Census tract"``), as for :func:`geozz.publish`
-        (:func:`geozz.units.registry.type_labels`: else the units' ``type_label``, else
+        (:func:`geozz.tables.unit_types.type_labels`: else the units' ``type_label``, else
         the registry's).
 
     Returns

@@ -14,12 +14,13 @@ import pandas as pd
 
 from .._io import as_path, atomic_dir, csv_text, write_text
 from .._parallel import Background
-from ..columns import admin_column
 from ..errors import InputError, Issue, OutputError
-from ..problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS
-from ..schema import check_ledger, check_ratings, check_units
+from ..tables.ledger import check_ledger
+from ..tables.problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS, check_problems
+from ..tables.ratings import check_ratings
+from ..tables.unit_types import type_labels
+from ..tables.units import admin_column, check_units
 from ..units import UNIT_TYPES
-from ..units.registry import type_labels
 from .encode import shift_geometry
 from .page import ASSETS, asset
 from .pages import (
@@ -99,13 +100,6 @@ def _check_extra(extra: Mapping[str, str | Path]) -> dict[str, Path]:
     if issues:
         raise InputError(issues)
     return files
-
-
-def _check_problems(problems) -> None:
-    if problems is not None and not isinstance(problems, gpd.GeoDataFrame):
-        raise InputError(Issue(field="problems", expected="the problems GeoDataFrame of "
-                               "gz.read_problems", got=type(problems).__name__,
-                               fix="pass problems=problems (or leave it out)"))
 
 
 def _area_column(units, level: str | None) -> str | None:
@@ -226,7 +220,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     labels : mapping of str to str, optional
         The label of a unit type on the pages, by type name (``{"grid": "普查区 Census
         tract"}``); by default the units' ``type_label`` column, else the registry's
-        label (:func:`geozz.units.registry.type_labels`); the printed overview and the
+        label (:func:`geozz.tables.unit_types.type_labels`); the printed overview and the
         signboards show the same labels.
 
     Returns
@@ -338,7 +332,8 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     check_units(units, stage="publish")
     check_ratings(ratings, stage="publish")
     check_ledger(ledger, stage="publish")
-    _check_problems(problems)
+    if problems is not None:
+        check_problems(problems, stage="publish", located=True)
     type_label = type_labels(units, labels)
     tile_url, _, tile_crs = tile_choice(tiles)
     # over a GCJ-02 base map every position is shifted to GCJ-02 so that it lines up

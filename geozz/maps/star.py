@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Issue
-from ..problems.fields import category_label
-from ..schema import check_ratings, check_units
+from ..tables.problems import category_label
+from ..tables.ratings import check_ratings, deduction_categories
+from ..tables.unit_types import type_labels
+from ..tables.units import check_units
 from ..units import REGISTRY, UNIT_TYPES
-from ..units.registry import type_labels
 from .encode import Packer, encode_geometry, encode_ratings, encode_text
 from .page import StarMapElement
 
@@ -165,7 +166,7 @@ def _periods(ratings: pd.DataFrame, period: str | None) -> tuple[list[str], int]
 
 
 def _categories(ratings: pd.DataFrame) -> list[str]:
-    return [c[4:] for c in ratings.columns if c.startswith("ded_") and c != "ded_extra"]
+    return deduction_categories(ratings.columns)
 
 
 def _to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -236,7 +237,7 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         The label of a unit type on this map, by type name (``{"grid": "普查区 Census
         tract"}`` for census tracts held as grid units); by default the units'
         ``type_label`` column, else the registry's label
-        (:func:`geozz.units.registry.type_labels`).
+        (:func:`geozz.tables.unit_types.type_labels`).
 
     Returns
     -------
@@ -263,7 +264,7 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         raise InputError(Issue(field="problems", expected="problems and ledger together",
                                got="only one of them", fix="pass both (or neither)"))
     if problems is not None:
-        from ..schema import check_ledger
+        from ..tables.ledger import check_ledger
         from .pages import points_layer, problem_points
 
         check_ledger(ledger, stage="star_map")

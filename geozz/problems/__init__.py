@@ -93,24 +93,43 @@ import numpy as np
 import pandas as pd
 
 from .._io import as_path
+from .._times import check_tz
 from ..errors import InputError, Issue
-from .fields import (CATEGORIES, COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS,
-                     REJECT_KINDS, REJECT_REASONS, SOURCES, STATUSES, VOCABULARY_KINDS,
-                     category_label, read_category_map, vocabulary, vocabulary_table)
-from .fields import OUT_COLUMNS as OUT_COLUMNS
-from .fields import REQUIRED_FIELDS as REQUIRED_FIELDS
+from ..tables.problems import (
+    CATEGORIES,
+    COLUMN_NAMES,
+    INTERNAL_FIELDS,
+    PERSONAL_FIELDS,
+    REJECT_KINDS,
+    REJECT_REASONS,
+    SOURCES,
+    STATUSES,
+    VOCABULARY_KINDS,
+    category_label,
+    load,
+    read_category_map,
+    save,
+    vocabulary,
+    vocabulary_table,
+)
+from ..tables.problems import OUT_COLUMNS as OUT_COLUMNS
+from ..tables.problems import REQUIRED_FIELDS as REQUIRED_FIELDS
+from .lifecycle import (
+    STATES,
+    DeadlineRules,
+    WorkCalendar,
+    add_working_time,
+    fill_deadlines,
+    load_deadline_rules,
+    states,
+)
 from .readers import RawTable, read_raw
-from . import store
-from .lifecycle import (STATES, DeadlineRules, WorkCalendar, add_working_time, fill_deadlines,
-                        load_deadline_rules, states)
 from .repeats import link_recurrence, merge_duplicates
-from .store import load, save
-from .times import check_tz
 from .validate import _check_options, _validate
 
 __all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vocabulary_table",
            "category_label", "read_category_map", "category_options",
-           "save", "load", "store", "CATEGORIES", "INTERNAL_FIELDS", "VOCABULARY_KINDS",
+           "save", "load", "CATEGORIES", "INTERNAL_FIELDS", "VOCABULARY_KINDS",
            "fill_deadlines", "states", "add_working_time", "load_deadline_rules",
            "WorkCalendar", "DeadlineRules", "STATES", "merge_duplicates", "link_recurrence",
            "SOURCES", "STATUSES", "REJECT_REASONS", "REJECT_KINDS", "PERSONAL_FIELDS"]
@@ -286,7 +305,7 @@ def category_options(categories, new_categories) -> tuple[dict | None, tuple[str
     >>> "street_litter" in category_options(None, "village")[1]
     False
     """
-    from .fields import new_category_issues
+    from ..tables.problems import new_category_issues
 
     new: list[str] = []
     if isinstance(categories, (str, Path)):

@@ -55,7 +55,7 @@ import pandas as pd
 
 from .._io import read_config_text
 from ..errors import InputError, Issue, RubricError, SchemaError
-from .fields import CATEGORIES, is_category_code, near_builtin
+from ..tables.problems import CATEGORIES, check_problems, is_category_code, near_builtin, time_issue
 
 __all__ = ["WorkCalendar", "DeadlineRules", "load_deadline_rules", "add_working_time",
            "fill_deadlines", "states", "STATES", "RULE_KEYS"]
@@ -392,17 +392,6 @@ def _as_calendar(calendar) -> WorkCalendar:
     return load_deadline_rules(calendar).calendar
 
 
-def _time_issue(col: pd.Series, name: str, func: str, *, aware: bool) -> Issue | None:
-    ok = pd.api.types.is_datetime64_any_dtype(col) and \
-        (not aware or getattr(col.dtype, "tz", None) is not None)
-    if ok:
-        return None
-    want = "tz-aware datetimes" if aware else "datetimes"
-    return Issue(field=name, expected=f"{want} in the {name!r} given to {func}()",
-                 got=str(col.dtype), fix="read the records with geozz.read_problems, or "
-                                         "convert with pd.to_datetime(...).dt.tz_localize(tz)")
-
-
 def _add_ns(start: pd.Series, add_ns: np.ndarray, cal: WorkCalendar) -> pd.Series:
     """``start`` plus ``add_ns`` working nanoseconds (int64, NaN-free where valid);
     ``valid`` rows are those with a start and an amount."""
@@ -488,7 +477,7 @@ def add_working_time(start: pd.Series, *, hours=None, days=None,
         raise InputError(Issue(field="hours", expected="exactly one of hours= or days=",
                                got={"hours": hours, "days": days},
                                fix="pass hours=4 or days=1"))
-    issue = _time_issue(start, "start", where, aware=False)
+    issue = time_issue(start, "start", where, aware=False)
     if issue:
         raise SchemaError(issue)
     unit, amount = ("hours", hours) if hours is not None else ("days", days)
@@ -516,33 +505,6 @@ def _amounts(amount, unit: str, n: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- frames
-
-
-def _check_frame(problems, func: str, need: Mapping[str, str]) -> None:
-    """Raise a SchemaError listing every missing column or wrong kind of value."""
-    if not isinstance(problems, pd.DataFrame):
-        raise SchemaError(Issue(field="problems", expected=f"a Problems GeoDataFrame for "
-                                f"{func}()", got=type(problems).__name__,
-                                fix="pass what geozz.read_problems returns"))
-    issues = []
-    for col, kind in need.items():
-        if col not in problems.columns:
-            issues.append(Issue(field=col, expected=f"a {col!r} column in the problems given "
-                                f"to {func}()", fix="pass what geozz.read_problems returns"))
-        elif kind == "time":
-            issue = _time_issue(problems[col], col, func, aware=True)
-            if issue:
-                issues.append(issue)
-        elif kind == "category":
-            codes = problems[col].dropna().unique()
-            unknown = sorted(str(c) for c in codes if not is_category_code(c))
-            if unknown:
-                issues.append(Issue(field=col, expected=f"category codes from {CATEGORIES}, "
-                                    "or new ones of lower-case letters, digits and _",
-                                    got=unknown[:5], fix="map raw categories with "
-                                    "read_problems(..., categories={'raw': 'code'})"))
-    if issues:
-        raise SchemaError(issues)
 
 
 def fill_deadlines(problems: pd.DataFrame, *,
@@ -573,9 +535,10 @@ def fill_deadlines(problems: pd.DataFrame, *,
     >>> out["deadline"].astype(str).tolist(), out["deadline_source"].tolist()
     (['2024-05-20 12:00:00+08:00', '2024-05-17 17:00:00+08:00'], ['rules', 'file'])
     """
-    _check_frame(problems, "fill_deadlines", {"category": "category", "found_at": "time"})
+    check_problems(problems, stage="fill_deadlines",
+                   columns={"category": "category", "found_at": "time"})
     if "deadline" in problems.columns:
-        issue = _time_issue(problems["deadline"], "deadline", "fill_deadlines", aware=True)
+        issue = time_issue(problems["deadline"], "deadline", "fill_deadlines", aware=True)
         if issue and not problems["deadline"].isna().all():
             raise SchemaError(issue)
     rules = load_deadline_rules(rules)
@@ -637,7 +600,7 @@ def states(problems: pd.DataFrame, *, as_of) -> pd.DataFrame:
     >>> states(p, as_of="2024-05-03")["state"].tolist()
     ['on_time', 'overdue', 'no_deadline']
     """
-    _check_frame(problems, "states", {"deadline": "time", "rectified_at": "time"})
+    check_problems(problems, stage="states", columns={"deadline": "time", "rectified_at": "time"})
     deadline, done = problems["deadline"], problems["rectified_at"]
     when = _as_of(as_of, deadline.dtype.tz)
     rectified = done.notna() & (done <= when)

@@ -57,7 +57,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, InvariantError, Issue, SchemaError
-from .lifecycle import _check_frame
+from ..tables.problems import check_problems, time_issue
 
 __all__ = ["merge_duplicates", "link_recurrence"]
 
@@ -91,7 +91,7 @@ def _options(func: str, distance, window) -> tuple[float, int]:
 def _prepare(problems, func: str) -> tuple[gpd.GeoSeries, np.ndarray, np.ndarray]:
     """Check the frame; return the points in metres, ``found_at`` and ``rectified_at``
     as int64 ns (``_NAT`` where empty)."""
-    _check_frame(problems, func, {"category": "category", "found_at": "time"})
+    check_problems(problems, stage=func, columns={"category": "category", "found_at": "time"})
     issues = []
     if not isinstance(problems, gpd.GeoDataFrame):
         issues.append(Issue(field="geometry", expected=f"a GeoDataFrame of points for {func}()",
@@ -117,13 +117,12 @@ def _prepare(problems, func: str) -> tuple[gpd.GeoSeries, np.ndarray, np.ndarray
                             got=[str(i) for i in problems.index[problems["found_at"].isna()][:5]],
                             fix="drop these problems or give them a time"))
     if "rectified_at" in problems.columns and not problems["rectified_at"].isna().all():
-        from .lifecycle import _time_issue
-        issue = _time_issue(problems["rectified_at"], "rectified_at", func, aware=True)
+        issue = time_issue(problems["rectified_at"], "rectified_at", func, aware=True)
         if issue:
             issues.append(issue)
     if issues:
         raise SchemaError(issues)
-    from ..units.base import metric_crs
+    from ..coords import metric_crs
     points = problems.geometry.to_crs(metric_crs(problems)) if len(problems) else \
         problems.geometry
     found = _ns(problems["found_at"])
@@ -375,7 +374,7 @@ def link_recurrence(problems: gpd.GeoDataFrame, *, distance: float = 50,
     [<NA>, 'A']
     """
     dist, span = _options("link_recurrence", distance, window)
-    _check_frame(problems, "link_recurrence", {"rectified_at": "time"})
+    check_problems(problems, stage="link_recurrence", columns={"rectified_at": "time"})
     points, found, done = _prepare(problems, "link_recurrence")
     if "status" in problems.columns:  # a rectification that failed its check is none
         failed = problems["status"].astype(object).isin(list(NOT_RECTIFIED)).to_numpy()

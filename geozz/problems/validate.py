@@ -21,13 +21,26 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._times import parse_column
 from ..errors import InputError, InvariantError, Issue, SchemaError
-from .fields import (_NA_FIELDS, _NA_TOKENS, CATEGORIES, COLUMN_NAMES, OUT_COLUMNS,
-                     REJECT_KINDS, REQUIRED_FIELDS, SOURCES, STATUSES, _clean, _lookup,
-                     _map_codes, match_column, vocabulary)
+from ..tables.problems import (
+    _NA_FIELDS,
+    _NA_TOKENS,
+    CATEGORIES,
+    COLUMN_NAMES,
+    OUT_COLUMNS,
+    REJECT_KINDS,
+    REQUIRED_FIELDS,
+    SOURCES,
+    STATUSES,
+    _clean,
+    _lookup,
+    _map_codes,
+    match_column,
+    vocabulary,
+)
 from . import positions as _positions
 from .readers import RawTable
-from .times import parse_column
 
 _META = ["file", "row", "line", "kind", "reason", "field", "value"]
 

@@ -36,51 +36,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pandas.api.types as ptypes
 
-from ..columns import ADMIN_LEVELS
-from ..columns import admin_column as _column
-from ..errors import InputError, Issue, SchemaError
+from ..errors import InputError, Issue
 from ..rubric import Rubric, load_rubric
+from ..tables.areas import AREA_COLUMNS
+from ..tables.ratings import PASS_STARS, check_target, numeric_ratings
+from ..tables.units import ADMIN_LEVELS
+from ..tables.units import admin_column as _column
 
 __all__ = ["AREA_COLUMNS", "areas"]
 
-#: the admin hierarchy, coarsest first (:data:`geozz.columns.ADMIN_LEVELS`)
+#: the admin hierarchy, coarsest first (:data:`geozz.tables.units.ADMIN_LEVELS`)
 HIERARCHY = ADMIN_LEVELS
 #: columns that are not admin areas (refused as ``level``)
 _NOT_AREAS = {"unit_id", "period", "unit_type", "score", "stars", "grade", "rank",
               "geometry", "centerline", "area_m2", "length_m"}
-#: the columns of the table after the area key
-AREA_COLUMNS = ("units", "rated", "mean_score", "grade", *(f"stars_{k}" for k in range(1, 6)),
-                "share_3star", "meets_target", "rank")
-
-
-def _check_ratings(ratings) -> pd.DataFrame:
-    where = "ratings given to areas()"
-    if not isinstance(ratings, pd.DataFrame):
-        raise SchemaError(Issue(file=where, field="ratings", expected="a DataFrame from gz.rate",
-                                got=type(ratings).__name__,
-                                fix="read a ratings file first, e.g. pd.read_csv(path)"))
-    issues = [Issue(file=where, field=c, expected="a ratings column",
-                    fix="pass the table gz.rate returns (or its CSV read back)")
-              for c in ("unit_id", "period", "score", "stars") if c not in ratings]
-    out = {}
-    for col in ("score", "stars"):
-        if col not in ratings:
-            continue
-        s = ratings[col]
-        num = pd.to_numeric(s, errors="coerce") if not ptypes.is_bool_dtype(s) \
-            else pd.Series(np.nan, index=s.index)
-        bad = num.isna() & s.notna()
-        if bad.any():
-            rows = (np.flatnonzero(bad.to_numpy()) + 1).tolist()
-            issues.append(Issue(file=where, field=col, expected="numbers (or empty)",
-                                got=f"rows {rows[:5]}: {s[bad].head(5).tolist()}",
-                                fix="pass the ratings gz.rate made"))
-        out[col] = num.astype(float)
-    if issues:
-        raise SchemaError(issues)
-    return ratings.assign(**out)
 
 
 def _check_options(units, ratings, level, target, issues: list) -> str | None:
@@ -98,13 +68,10 @@ def _check_options(units, ratings, level, target, issues: list) -> str | None:
         issues.append(Issue(field="level", expected=f"units with a column {col!r}",
                             got=level, fix=fix))
         col = None
-    if isinstance(target, bool) or not isinstance(target, (int, float, np.number)) \
-            or not 0 < float(target) <= 1:
-        fix = f"target={float(target) / 100:g} (a share, not a percentage)" \
-            if isinstance(target, (int, float)) and not isinstance(target, bool) \
-            and 1 < target <= 100 else "a share such as target=0.8"
-        issues.append(Issue(field="target", expected="a share above 0 and at most 1",
-                            got=target, fix=fix))
+    try:
+        check_target(target)
+    except InputError as exc:
+        issues += exc.issues
     return col
 
 
@@ -132,7 +99,7 @@ def areas(ratings: pd.DataFrame, units, *, level: str = "street", target: float 
     -------
     DataFrame
         ``period``, the parent levels (below street), ``area``, then
-        :data:`AREA_COLUMNS`; see the module docstring for the rules.
+        :data:`geozz.tables.areas.AREA_COLUMNS`; see the module docstring for the rules.
 
     Raises
     ------
@@ -154,7 +121,7 @@ def areas(ratings: pd.DataFrame, units, *, level: str = "street", target: float 
     >>> int(t.groupby("period")["units"].sum().iloc[0]) == len(units)
     True
     """
-    ratings = _check_ratings(ratings)
+    ratings = numeric_ratings(ratings, stage="areas")
     if not isinstance(units, pd.DataFrame):
         raise InputError(Issue(field="units", expected="the units GeoDataFrame that was rated",
                                got=type(units).__name__, fix="load them with gz.read_units"))
@@ -193,7 +160,7 @@ def areas(ratings: pd.DataFrame, units, *, level: str = "street", target: float 
     frame["_score"] = np.where(rated, score, 0.0)
     for k in range(1, 6):
         frame[f"stars_{k}"] = (stars == k).astype(np.int64)
-    frame["_good"] = (stars >= 3).astype(np.int64)
+    frame["_good"] = (stars >= PASS_STARS).astype(np.int64)
 
     g = frame.groupby(["period", *key_cols], sort=True, dropna=False)
     t = g.agg(units=("_rated", "size"), rated=("_rated", "sum"), _sum=("_score", "sum"),
@@ -205,7 +172,7 @@ def areas(ratings: pd.DataFrame, units, *, level: str = "street", target: float 
         mean = np.where(n > 0, t["_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
         share = np.where(n > 0, t["_good"].to_numpy() / np.where(n > 0, n, 1), np.nan)
     t["mean_score"] = np.round(mean, 2)
-    t["share_3star"] = share
+    t[f"share_{PASS_STARS}star"] = share
     # whole units against the target: good >= target * rated, up to binary rounding
     t["meets_target"] = (n > 0) & (t["_good"].to_numpy() >= float(target) * n - 1e-9)
     has = n > 0

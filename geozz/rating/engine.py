@@ -21,7 +21,9 @@ import pandas as pd
 
 from ..errors import InputError, Issue
 from ..rubric import NORMALISE, Rubric, load_rubric
-from ..schema import check_ledger, check_units
+from ..tables.ledger import check_ledger
+from ..tables.ratings import deduction_columns
+from ..tables.units import check_units
 from . import ranks as _ranks
 from .indicators import CLOSED, Problems, count, counts_by_category, ns
 from .periods import FREQS, custom_range, label_bounds, plan, wanted_periods
@@ -355,7 +357,7 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
     Raises
     ------
     SchemaError, CRSError
-        Units or ledger that break their contract (:mod:`geozz.schema`).
+        Units or ledger that break their contract (:mod:`geozz.tables`).
     RubricError
         A rubric that cannot be loaded (:func:`geozz.rubric.load_rubric`).
     InputError
@@ -485,7 +487,7 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
     if pd.notna(as_of):  # a month (week) that begins after the moment of judgement has
         # not been seen yet: it has no score, so a quarter is not lifted by empty months
         exists &= be[None, :-1] <= ns(pd.Series([as_of]))[0]
-    ded_cols = [f"ded_{c}" for c in cats] + ["ded_extra", "deduction"]
+    ded_cols = deduction_columns(cats)
     vals = ded[ded_cols].to_numpy(float).reshape(n_u, n_b, -1)
     not_rated = np.rint(ded["not_rated"].to_numpy() * rep_size).reshape(n_u, n_b)
     # ---- combine base periods into output periods
@@ -599,5 +601,5 @@ def _empty(cats: list[str]) -> pd.DataFrame:
     cols = (["unit_id", "period", "unit_type", "name", "admin", "score", "grade", "stars",
              "rank", "rank_admin", "score_delta", "stars_change", "list", "warning",
              "adjustment", "adjustment_reason"] + list(COUNT_COLUMNS) + list(RATE_COLUMNS)
-            + [f"ded_{c}" for c in cats] + ["ded_extra", "deduction"])
+            + deduction_columns(cats))
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})

@@ -92,18 +92,6 @@ class Content:
         return bool(self.rated) and self.good >= self.target * self.rated - 1e-9
 
 
-def check_target(target) -> float:
-    """``target`` as a share from 0 to 1, or an InputError."""
-    try:
-        t = float(target)
-    except (TypeError, ValueError):
-        t = float("nan")
-    if not 0 <= t <= 1:
-        raise InputError(Issue(field="target", expected="a share from 0 to 1 (0.8 = 80 %)",
-                               got=target, fix="pass target=0.8"))
-    return t
-
-
 def out_file(path, *, suffix: str, stem: str, period: str) -> Path:
     """The file to write: ``path`` itself when it ends in ``suffix``, else
     ``<path>/<stem>-<period><suffix>`` (``path`` is then a folder)."""
@@ -151,11 +139,15 @@ def content(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
     from ..maps.pages import STATES, period_states
     from ..maps.publication import _area_column
     from ..maps.star import _periods
-    from ..schema import check_ledger, check_ratings, check_units
+    from ..tables.ledger import check_ledger
+    from ..tables.ratings import check_ratings
+    from ..tables.units import check_units
 
     check_units(units, stage=stage)
     check_ratings(ratings, stage=stage)
     check_ledger(ledger, stage=stage)
+    from ..tables.ratings import check_target
+
     target = check_target(target)
     if problems is not None and not isinstance(problems, gpd.GeoDataFrame):
         raise InputError(Issue(field="problems", expected="the problems GeoDataFrame of "

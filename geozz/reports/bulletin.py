@@ -33,7 +33,7 @@ _TEXT_WIDTH_CM = 17.0
 
 
 def _type_label(t) -> str:
-    from ..units.registry import LABELS
+    from ..tables.unit_types import LABELS
 
     return LABELS.get(str(t), str(t))
 
@@ -178,7 +178,7 @@ def _unit_rows(frame: pd.DataFrame, cols) -> list[list[str]]:
 
 def _write(doc: _Doc, c: Content, *, map_png: Path | None, simulated: bool) -> None:
     from ..maps.star import STAR_COLOURS, STAR_LABELS
-    from ..problems.fields import category_label
+    from ..tables.problems import category_label
 
     sections = iter(_NUMERALS)
     t = doc.doc.add_heading(level=0)

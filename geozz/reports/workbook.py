@@ -17,8 +17,15 @@ import pandas as pd
 
 from .._io import atomic_path, neutralise_cells
 from ..errors import InputError, Issue, OutputError
-from ._content import (INTERNAL_PROBLEM_FIELDS, STATE_LABELS, Content, clean_text, content,
-                       display_width, out_file)
+from ._content import (
+    INTERNAL_PROBLEM_FIELDS,
+    STATE_LABELS,
+    Content,
+    clean_text,
+    content,
+    display_width,
+    out_file,
+)
 
 __all__ = ["workbook"]
 
@@ -135,7 +142,7 @@ def _table(w: _Writer, ws, frame: pd.DataFrame, cols: list[Col], *, first_row: i
 
 
 def _type_label(t: str) -> str:
-    from ..units.registry import LABELS
+    from ..tables.unit_types import LABELS
 
     return LABELS.get(str(t), str(t))
 
@@ -152,7 +159,7 @@ def _sheet_name(text: str, used: set[str]) -> str:
 
 
 def _unit_columns(c: Content) -> list[Col]:
-    from ..problems.fields import vocabulary
+    from ..tables.problems import vocabulary
 
     vocab = vocabulary()["categories"]
     cols = [Col("unit_id", "单元编号", "Unit id"), Col("name", "名称", "Name"),
@@ -265,7 +272,7 @@ def _summary(w: _Writer, ws, c: Content, *, simulated: bool) -> None:
 
 
 def _problem_frame(c: Content, *, internal: bool) -> tuple[pd.DataFrame, list[Col]]:
-    from ..problems.fields import category_label
+    from ..tables.problems import category_label
 
     p = c.problems.copy()
     p["type_label"] = p["unit_type"].map(lambda t: _type_label(t) if pd.notna(t) else "")

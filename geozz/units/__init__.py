@@ -6,12 +6,14 @@ metric CRS, an index named ``unit_id`` (stable for the same input, never from Py
 ``area_m2``, ``responsible``, ``geometry`` and ``centerline`` (roads and rivers; empty
 for grid cells).
 
-The package holds one module per concern: :mod:`~geozz.units.registry` (the unit types
-and their facts), :mod:`~geozz.units.base` (columns, metric CRS, option checks),
+The table itself (its columns, check, write and read) lives in :mod:`geozz.tables.units`,
+the unit types and their facts in :mod:`geozz.tables.unit_types` (both re-exported here).
+The package holds one module per concern: :mod:`~geozz.units.base` (option checks, the
+frame builder),
 :mod:`~geozz.units.grid`, :mod:`~geozz.units.road`, :mod:`~geozz.units.river`,
 :mod:`~geozz.units.build` (:func:`build_units`, :func:`coverage`),
 :mod:`~geozz.units.admin` (admin hierarchy: :func:`read_admin`, :func:`apply_admin`,
-:func:`hierarchical_codes`), :mod:`~geozz.units.io` (:func:`read_units`, :func:`write_units`),
+:func:`hierarchical_codes`), :mod:`~geozz.units.io` (:func:`read_units`),
 :mod:`~geozz.units.roster` (:func:`read_roster`) and :mod:`~geozz.units.report`
 (:func:`coverage_report`). Every name is importable from
 ``geozz.units``.
@@ -29,24 +31,7 @@ Examples
 
 from __future__ import annotations
 
-from .admin import ADMIN_COLUMNS, apply_admin, hierarchical_codes, read_admin
-
-# private helpers are re-exported too: they stayed importable from geozz.units before the split
-from .base import (  # noqa: F401
-                   _EXAMPLES,
-                   COLUMNS,
-                   _as_polygon,
-                   _check_name_column,
-                   _frame,
-                   _lines,
-                   _number_issues,
-                   _stable_hash,
-                   metric_crs,
-)
-from .build import build_units, coverage
-from .grid import GRID_SHAPES, grid, h3_resolution_for  # noqa: F401
-from .io import _check_bounds, _crs_option, _open_units_file, read_units, write_units  # noqa: F401
-from .registry import (  # noqa: F401
+from ..tables.unit_types import (  # noqa: F401
                    GRID,
                    LABELS,
                    REGISTRY,
@@ -58,6 +43,23 @@ from .registry import (  # noqa: F401
                    unit_type_named,
                    unregister,
 )
+from ..tables.units import ADMIN_COLUMNS, COLUMNS, write_units
+from .admin import apply_admin, hierarchical_codes, read_admin
+
+# private helpers are re-exported too: they stayed importable from geozz.units before the split
+from .base import (  # noqa: F401
+                   _EXAMPLES,
+                   _as_polygon,
+                   _check_name_column,
+                   _frame,
+                   _lines,
+                   _number_issues,
+                   _stable_hash,
+                   metric_crs,
+)
+from .build import build_units, coverage
+from .grid import GRID_SHAPES, grid, h3_resolution_for  # noqa: F401
+from .io import _check_bounds, _crs_option, _open_units_file, read_units  # noqa: F401
 from .report import UnitsReport, coverage_report
 from .river import _cut, river_reaches  # noqa: F401
 from .road import EXCLUDED_HIGHWAYS, road_corridors, road_widths  # noqa: F401

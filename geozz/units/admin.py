@@ -76,10 +76,9 @@ import shapely.ops
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from ..columns import ADMIN_COLUMNS, ADMIN_LEVELS
 from ..errors import CRSError, InputError, Issue, SchemaError
-from .base import COLUMNS
-from .registry import GRID
+from ..tables.unit_types import GRID
+from ..tables.units import ADMIN_COLUMNS, ADMIN_LEVELS, COLUMNS
 
 __all__ = ["LEVELS", "OSM_LEVELS", "ADMIN_COLUMNS", "read_admin", "apply_admin",
            "hierarchical_codes"]

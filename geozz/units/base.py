@@ -1,9 +1,10 @@
-"""Building blocks shared by every unit builder: the Units columns, the metric CRS, checks.
+"""Building blocks shared by every unit builder: the metric CRS, option checks, the frame.
 
 :func:`metric_crs` picks the projected CRS units are built in; the private helpers check
 numeric options (collecting one :class:`~geozz.errors.Issue` per bad option), project and
 union a boundary, clip lines to it, hash names into stable ids (never Python's ``hash()``)
-and assemble a Units GeoDataFrame with the columns in :data:`COLUMNS`.
+and assemble a Units GeoDataFrame with the columns in
+:data:`geozz.tables.units.COLUMNS`.
 
 Examples
 --------
@@ -30,11 +31,9 @@ from shapely.geometry.base import BaseGeometry
 from ..area import boundary_frame
 from ..coords import metric_crs
 from ..errors import CRSError, InputError, Issue, SchemaError
+from ..tables.units import COLUMNS
 
-__all__ = ["COLUMNS", "metric_crs"]
-
-COLUMNS = ["unit_type", "name", "admin", "length_m", "area_m2", "responsible", "geometry",
-           "centerline"]
+__all__ = ["metric_crs"]
 
 
 def _stable_hash(text: str, n: int = 8) -> str:

@@ -22,10 +22,10 @@ import shapely
 
 from ..area import Area
 from ..errors import InputError, Issue
+from ..tables.unit_types import GRID, RIVER, ROAD, UNIT_TYPES
 from .admin import LEVELS
 from .base import _as_polygon, _Clip, _number_issues, metric_crs
 from .grid import _shape_issues, grid
-from .registry import GRID, RIVER, ROAD, UNIT_TYPES
 from .river import river_reaches
 from .road import _policy_issues, road_corridors
 

@@ -26,8 +26,8 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError, Issue
+from ..tables.unit_types import GRID
 from .base import _as_polygon, _frame, _number_issues
-from .registry import GRID
 
 __all__ = ["grid", "GRID_SHAPES", "h3_resolution_for"]
 

@@ -33,12 +33,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._io import as_path, atomic_path
-from ..errors import CRSError, InputError, Issue, OutputError, SchemaError
-from .base import COLUMNS, _number_issues, _stable_hash, metric_crs
-from .registry import REGISTRY, UNIT_TYPES, _unit_type_fix, unit_type_named
+from .._io import as_path
+from ..errors import CRSError, InputError, Issue, SchemaError
+from ..tables.unit_types import REGISTRY, UNIT_TYPES, _unit_type_fix, unit_type_named
+from ..tables.units import COLUMNS
+from .base import _number_issues, _stable_hash, metric_crs
 
-__all__ = ["read_units", "write_units", "COLUMN_ALIASES", "PHONE_COLUMNS", "PARQUET_SUFFIXES"]
+__all__ = ["read_units", "COLUMN_ALIASES", "PHONE_COLUMNS", "PARQUET_SUFFIXES"]
 
 #: column names recognised out of the box, per Units column (the first one present wins;
 #: ``columns=`` takes precedence)
@@ -90,8 +91,13 @@ def _open_units_file(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame | 
                                                              list[Issue]]:
     """Read the file, turning every way it can fail into one :class:`Issue`."""
     import pyogrio
-    from pyogrio.errors import (DataLayerError, DataSourceError, FeatureError, FieldError,
-                                GeometryError)
+    from pyogrio.errors import (
+        DataLayerError,
+        DataSourceError,
+        FeatureError,
+        FieldError,
+        GeometryError,
+    )
 
     gdal_errors = (DataLayerError, DataSourceError, FeatureError, FieldError, GeometryError,
                    pyogrio.errors.CRSError, OSError, RuntimeError, ValueError)
@@ -575,47 +581,3 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     out.attrs["read_notes"] = list(notes)
     return out
 
-
-def write_units(units: gpd.GeoDataFrame, out: str | Path, *, layers=None) -> Path:
-    """Write units (and further named layers) atomically to ``.gpkg`` or ``.parquet``.
-
-    The id becomes the ``unit_id`` column (what :func:`read_units` looks for); the road
-    units' ``centerline`` is kept (a second geometry column in GeoParquet, WKT text in a
-    GeoPackage, which holds one geometry per layer). Further ``layers`` (name ->
-    GeoDataFrame) go to the same GeoPackage, or to ``<stem>_<name>.parquet`` beside it.
-
-    Examples
-    --------
-    >>> import tempfile, geozz as gz
-    >>> units = gz.datasets.sf311_tracts()
-    >>> out = write_units(units, Path(tempfile.mkdtemp()) / "tracts.gpkg")
-    >>> read_units(out).index.equals(units.index)
-    True
-    """
-    out = Path(out)
-    frame = units.reset_index()
-    parquet = out.name.lower().endswith(".parquet")
-    if "centerline" in frame:
-        line = gpd.GeoSeries(frame["centerline"], crs=units.crs)
-        if parquet:
-            frame["centerline"] = line
-        else:
-            frame["centerline"] = line.to_wkt().where(line.notna(), None)
-    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
-    try:
-        if parquet:
-            with atomic_path(out) as tmp:
-                frame.to_parquet(tmp)
-            for name, layer in (layers or {}).items():
-                extra = out.with_name(out.name[: -len(".parquet")] + f"_{name}.parquet")
-                with atomic_path(extra) as tmp:
-                    layer.to_parquet(tmp)
-        else:
-            with atomic_path(out) as tmp:
-                frame.to_file(tmp, layer="units", driver="GPKG")
-                for name, layer in (layers or {}).items():
-                    layer.to_file(tmp, layer=name, driver="GPKG")
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}. Fix: check the "
-                          "folder exists and is writable; nothing was replaced.") from None
-    return out

@@ -24,8 +24,9 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, Issue
+from ..tables.unit_types import REGISTRY, UNIT_TYPES
+from ..tables.units import conform_units
 from .base import _as_polygon, _number_issues
-from .registry import REGISTRY, UNIT_TYPES
 
 __all__ = ["UnitsReport", "coverage_report", "GAP_TOLERANCE_M2"]
 
@@ -146,7 +147,7 @@ def coverage_report(units: gpd.GeoDataFrame, boundary=None, *, min_area: float =
     Raises
     ------
     InputError, SchemaError, CRSError
-        Bad units (see :func:`geozz.schema.check_units`), boundary or options.
+        Bad units (see :func:`geozz.tables.units.check_units`), boundary or options.
 
     Examples
     --------
@@ -169,7 +170,6 @@ def coverage_report(units: gpd.GeoDataFrame, boundary=None, *, min_area: float =
                             fix="e.g. by='admin'"))
     if issues:
         raise InputError(issues)
-    from ..schema import conform_units  # here: geozz.schema imports geozz.units
 
     units = conform_units(units, stage="coverage_report")
     crs = units.crs

@@ -41,9 +41,16 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import CRSError, InputError, Issue
-from .base import COLUMNS, _as_polygon, _check_name_column, _frame, _number_issues, \
-    _piece_count, _stable_hash
-from .registry import RIVER
+from ..tables.unit_types import RIVER
+from ..tables.units import COLUMNS
+from .base import (
+    _as_polygon,
+    _check_name_column,
+    _frame,
+    _number_issues,
+    _piece_count,
+    _stable_hash,
+)
 
 __all__ = ["river_reaches"]
 

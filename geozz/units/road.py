@@ -63,9 +63,17 @@ import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError, Issue
-from .base import COLUMNS, _as_polygon, _check_name_column, _frame, _lines, _number_issues, \
-    _stable_hash, _stake
-from .registry import ROAD
+from ..tables.unit_types import ROAD
+from ..tables.units import COLUMNS
+from .base import (
+    _as_polygon,
+    _check_name_column,
+    _frame,
+    _lines,
+    _number_issues,
+    _stable_hash,
+    _stake,
+)
 
 __all__ = ["road_corridors", "road_widths", "EXCLUDED_HIGHWAYS", "MAJOR_HIGHWAYS",
            "UNNAMED_POLICIES"]

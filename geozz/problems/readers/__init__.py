@@ -27,7 +27,7 @@ import json
 from pathlib import Path
 from typing import Mapping
 
-from ..fields import COLUMN_NAMES
+from ...tables.problems import COLUMN_NAMES
 from .base import RawTable, _fail
 from .excel import EXCEL_SUFFIXES, read_xlsx
 from .gdal import read_gdal

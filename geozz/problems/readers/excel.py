@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError, Issue
-from ..fields import column_key
+from ...tables.problems import column_key
 from .base import RawTable, _fail, _frame, _names
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")

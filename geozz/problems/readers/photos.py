@@ -53,7 +53,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..fields import COLUMN_NAMES, match_column
+from ...tables.problems import COLUMN_NAMES, match_column
 from .base import RawTable, _fail, _frame
 from .text import read_text
 

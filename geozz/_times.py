@@ -1,5 +1,6 @@
-"""Time handling for problem records: time-zone names, one date reading per column,
-daylight-saving gaps and repeats.
+"""Reading times: time-zone names, one date reading per column, daylight-saving gaps and
+repeats. Used where records are read (:mod:`geozz.problems`) and where a saved table is
+read back (:mod:`geozz.tables`); it imports nothing from geozz but its errors.
 
 Examples
 --------
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Issue
+from .errors import InputError, Issue
 
 #: names people write for the time zone of mainland China, which IANA calls Asia/Shanghai
 _CHINA = {"beijing", "china", "cst", "gmt+8", "utc+8", "utc+08:00", "北京", "北京时间",

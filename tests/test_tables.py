@@ -7,8 +7,9 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from geozz.errors import CRSError, InputError, SchemaError
-from geozz.schema import (LEDGER_REQUIRED, RATINGS_REQUIRED, check_ledger, check_ratings,
-                          check_units, conform_units)
+from geozz.tables.ledger import LEDGER_REQUIRED, check_ledger
+from geozz.tables.ratings import RATINGS_REQUIRED, check_ratings
+from geozz.tables.units import check_units, conform_units
 
 UTM = 32650
 X0, Y0 = 800000, 2500000
