@@ -23,9 +23,15 @@ How a road becomes units (路长制: each section has one road chief):
 4. **Corridors.** Each section is buffered by the width of its class each side (the class
    holding most of the section's length; widths from ``road_widths.toml``, see
    :func:`road_widths`), its ends cut square at the stakes (flat caps: consecutive sections
-   meet edge to edge, bends within a section stay round), and clipped to the boundary. Folded and merged lines widen the
-   corridor of the section they lie beside; the ``centerline`` is the staked line only,
-   so ``length_m`` is the stake range.
+   meet edge to edge, bends within a section stay round), and clipped to the boundary.
+   Folded and merged lines widen the corridor of the section they lie beside; the
+   ``centerline`` is the staked line only, so ``length_m`` is the stake range. Corridors
+   do not overlap: where two hold the same ground (a junction, the unfolded other
+   carriageway of a dual carriageway, a bend where sections meet) each piece goes to the
+   corridor whose centreline is nearest, the rule the assignment follows
+   (:func:`geozz.units._split.split_overlaps`: the centrelines sampled every 4 m, the
+   overlap cut along their Voronoi cells); ``area_m2`` is that of the piece kept, and
+   corridors without an overlap are unchanged.
 5. **Unnamed lines** follow ``unnamed=``: ``"merge"`` (default) joins an unnamed line that
    lies wholly within ``merge_within`` metres of a named road (a side lane, a slip road, an
    unnamed carriageway) to the section it lies beside, and leaves out the others (grid
@@ -65,6 +71,7 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InputError, Issue
 from ..tables.unit_types import ROAD
 from ..tables.units import COLUMNS
+from ._split import split_overlaps
 from .base import (
     _as_polygon,
     _check_name_column,
@@ -647,9 +654,14 @@ def road_corridors(roads: gpd.GeoDataFrame, boundary, *, width: float | None = N
             widths_m.append(w)
     centres = np.array(centres, dtype=object)
     shapes = shapely.simplify(shapely.line_merge(np.array(shapes, dtype=object)), 0.01)
+    widths_m = np.array(widths_m, dtype=float)
     corridors = shapely.intersection(
-        shapely.buffer(shapes, np.array(widths_m, dtype=float), quad_segs=4, cap_style="flat"),
-        poly)
+        shapely.buffer(shapes, widths_m, quad_segs=4, cap_style="flat"), poly)
+    # overlaps (junctions, unfolded carriageways) go to the nearest centreline; a point of
+    # a corridor lies within its width of its lines, and they within _reach (measured
+    # every 5 m: + 2.5 m) of the centreline
+    corridors = split_overlaps(corridors, centres,
+                               widths_m + _reach(shapes, centres) + _SEGMENT / 4)
     n = len(ids)
     out = _frame({"unit_type": [ROAD.name] * n, "name": labels, "admin": [admin] * n,
                   "length_m": list(shapely.length(centres)),
