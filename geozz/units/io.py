@@ -227,10 +227,11 @@ def _note(notes: list[str], text: str, *, warn: bool = True) -> None:
         warnings.warn(text, UserWarning, stacklevel=3)
 
 
-def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, crs=None,
-               layer: str | None = None, unit_type: str | None = None,
-               source_crs=None, width: float | None = None,
-               make_ids: bool = False) -> gpd.GeoDataFrame:
+def read_units(path: str | Path | None = None, *, columns: Mapping[str, str] | None = None,
+               crs=None, layer: str | None = None, unit_type: str | None = None,
+               source_crs=None, width: float | None = None, make_ids: bool = False,
+               con=None, sql: str | None = None, chunksize: int = 50_000
+               ) -> gpd.GeoDataFrame:
     """Read an office's own units from a GIS file (GeoPackage, shapefile, GeoJSON,
     GeoParquet, or anything else GDAL reads).
 
@@ -244,7 +245,9 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     Parameters
     ----------
     path : str or Path
-        The file (``.gpkg``, ``.shp``, ``.geojson``/``.json``, ``.parquet`` …).
+        The file (``.gpkg``, ``.shp``, ``.geojson``/``.json``, ``.parquet`` …). With
+        ``con=``: a table or view (``"units"``, ``"grid.units"``) or a query starting with
+        ``SELECT`` / ``WITH``.
     columns : mapping, optional
         Renames from the file's column names to the Units schema, e.g.
         ``{"Grid_No": "unit_id", "Leader": "responsible"}``. Every key must be a column of
@@ -272,6 +275,16 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
         For a file without an id column: give each unit the id
         ``<type's id prefix>-<hash of its geometry>``, stable for the same geometry
         (two identical geometries are reported as duplicate ids).
+    con : sqlalchemy Engine or Connection, or str, optional
+        Read the units from PostGIS (a ``postgresql://`` URL: password from the URL,
+        ``PGPASSWORD`` or ``~/.pgpass``): the first geometry column (``geometry`` /
+        ``geom`` preferred) in the CRS of its SRID, a second one (``centerline``) as the
+        centreline; then every rule above, rows numbered in primary-key order. See
+        :mod:`geozz.db`.
+    sql : str, optional
+        With ``con=``: the query to read (instead of a table as ``path``).
+    chunksize : int, default 50000
+        With ``con=``: rows fetched at a time (a server-side cursor).
 
     Returns
     -------
@@ -309,7 +322,12 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     >>> back.attrs["read_notes"][0]
     'columns read as: 网格编码 -> unit_id'
     """
-    path = as_path(path, what="units file")
+    db = con is not None or sql is not None
+    if db and con is None:
+        raise SchemaError(Issue(field="sql", expected="con= with sql=", got=sql,
+                                fix="pass con='postgresql://user@host/database'"))
+    given = path if path is None or isinstance(path, str) else str(path)
+    path = Path(str(path)) if db else as_path(path, what="units file")
     f = str(path)
     issues: list[Issue] = []
     notes: list[str] = []
@@ -355,7 +373,16 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
                             fix="pass make_ids=True to number units from their geometry"))
         make_ids = False
 
-    gdf, read_issues = _open_units_file(path, layer)
+    if db:
+        from ..db import read_units_frame
+
+        gdf, f = read_units_frame(con, given, sql=sql, chunksize=chunksize)
+        path, read_issues = Path(f), []
+        if layer is not None:
+            issues.append(Issue(file=f, field="layer", expected="no layer= with con=",
+                                got=layer, fix="name the table instead"))
+    else:
+        gdf, read_issues = _open_units_file(path, layer)
     issues.extend(read_issues)
     if gdf is None:
         raise SchemaError(issues)
@@ -394,7 +421,7 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     if source is not None:
         gdf = gdf.set_crs(source, allow_override=True)
     if gdf.crs is None:
-        prj = path.suffix.lower() == ".shp" and not _shapefile_parts(path)[1]
+        prj = not db and path.suffix.lower() == ".shp" and not _shapefile_parts(path)[1]
         crs_issue(Issue(file=f, field="crs", expected="a CRS in the file",
                         got=f"no {path.stem}.prj beside the .shp" if prj else None,
                         fix="write the file with its CRS (e.g. a .prj beside a shapefile), "
