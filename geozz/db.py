@@ -47,6 +47,7 @@ geozz.errors.InputError: 1 problem in the input:
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -270,20 +271,29 @@ def _fetch(con: Any, first: object, *, sql: str | None, chunksize: int,
                 label, stem = "db:query", "query"
             oids = {r[0] for r in conn.execute(sa.text(
                 "SELECT oid FROM pg_type WHERE typname IN ('geometry', 'geography')"))}
-            streaming = conn.execution_options(stream_results=True, max_row_buffer=chunksize)
-            result = streaming.exec_driver_sql(query) if query is not None \
-                else streaming.execute(stmt)
-            description = result.cursor.description
-            names = [d.name for d in description]
-            geo = [d.name for d in description if d.type_code in oids]
-            chunks = [pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object)
-                      for rows in result.partitions(chunksize)]
-            result.close()
+            if query is None:  # identifiers quoted by SQLAlchemy; no values in it
+                query = str(stmt.compile(dialect=conn.dialect))
+            # a server-side (named) cursor of the driver, run without parameters: the
+            # query's text goes to the server as written (a '%' or ':x' in it is not a
+            # placeholder), chunksize rows at a time
+            raw = conn.connection.driver_connection
+            with raw.cursor(name=f"geozz_read_{uuid.uuid4().hex[:8]}") as cur:
+                cur.itersize = chunksize
+                cur.execute(query)
+                names = [d.name for d in cur.description]
+                geo = [d.name for d in cur.description if d.type_code in oids]
+                chunks = []
+                while rows := cur.fetchmany(chunksize):
+                    chunks.append(pd.DataFrame([tuple(r) for r in rows], columns=names,
+                                               dtype=object))
     except InputError:
         raise
-    except sa.exc.SQLAlchemyError as exc:
-        raise _db_error(exc, con, "a query the database runs" if query is not None
-                        else "a table the database reads") from None
+    except Exception as exc:  # SQLAlchemy's errors, and psycopg's from its cursor
+        if not (isinstance(exc, sa.exc.SQLAlchemyError)
+                or type(exc).__module__.startswith("psycopg")):
+            raise
+        raise _db_error(exc, con, "a query the database runs" if sql is not None
+                        or is_query(first) else "a table the database reads") from None
     if len(set(names)) != len(names):
         dups = sorted({n for n in names if names.count(n) > 1})
         raise SchemaError(Issue(file=label, field="columns", expected="distinct column "
@@ -563,13 +573,15 @@ def _table(metadata, name: str, frame: pd.DataFrame):
     cols = []
     for c in frame.columns:
         srid = _srid(frame, c) if getattr(frame[c].dtype, "name", "") == "geometry" else None
-        cols.append(sa.Column(c, _sql_type(frame[c], srid), primary_key=c in spec["key"],
-                              nullable=c not in spec["key"], comment=_COMMENTS.get(c)))
+        cols.append(sa.Column(c, _sql_type(frame[c], srid), nullable=c not in spec["key"],
+                              comment=_COMMENTS.get(c)))
     for c, expression in spec.get("computed", {}).items():  # fixed SQL, not input
         cols.append(sa.Column(c, sa.Text(), sa.Computed(sa.text(expression), persisted=True),
-                              primary_key=c in spec["key"],
+                              nullable=False,
                               comment="key part: unit_type, '' outside every unit"))
-    table = sa.Table(name, metadata, *cols, comment=spec["comment"])
+    # the key in its order: (period, unit_id) serves the period query
+    key = sa.PrimaryKeyConstraint(*spec["key"], name=f"{name}_pkey")
+    table = sa.Table(name, metadata, *cols, key, comment=spec["comment"])
     if spec["period"] and "period" in frame.columns and spec["key"][0] != "period":
         sa.Index(f"{name}_period_idx", table.c.period)
     return table
