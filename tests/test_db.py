@@ -396,3 +396,49 @@ def test_a_wrong_password_is_masked(pg):
     with pytest.raises(InputError) as err:
         gz.read_problems("cases", con=text)
     assert "Wr0ngPassword" not in str(err.value) and "password" in str(err.value)
+
+
+# ---- a project reading its records from the database and writing its month there -----------
+
+@pytest.mark.postgis
+def test_a_project_reads_from_and_writes_to_the_database(pg, schema, tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    folder = gz.project.init(tmp_path / "sf", district="sf311")
+    records = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False)
+                         for f in sorted((folder / "problems").glob("*.csv"))],
+                        ignore_index=True)
+    with pg.begin() as c:
+        c.execute(sa.schema.CreateSchema(schema))
+    records.to_sql("cases", pg, schema=schema, index=False)
+    url = sa.engine.make_url(URL)
+    monkeypatch.setenv("PGPASSWORD", url.password or "")  # not in the project file
+    bare = sa.engine.URL.create("postgresql", username=url.username, host=url.host,
+                                port=url.port, database=url.database).render_as_string()
+    toml = folder / "geozz.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('path = "problems/*.csv"',
+                                 f'con = "{bare}"\ntable = "{schema}.cases"')
+                    + f'\n[database]\nurl = "{bare}"\nschema = "{schema}"\n', encoding="utf-8")
+    quick = {"publish.static": False, "publish.rasters": False, "publish.unit_pages": False,
+             "reports.workbook": False, "reports.bulletin": False}
+    done = gz.project.run(gz.project.load(folder, overrides=quick), period="2015")
+    assert done.stages["database"]["ran"]
+    ratings = done.tables["ratings"]
+    back = gz.db.read(pg, "ratings", schema=schema, period="2015")
+    mine = ratings[ratings["period"] == "2015"]
+    pd.testing.assert_frame_equal(by_key(back, ["unit_id"]), by_key(mine, ["unit_id"]),
+                                  check_dtype=False)
+    # the same records read from their files give the same problems
+    from_files, _ = gz.read_problems(folder / "problems" / "sf311-2015.csv",
+                                     **{k: v for k, v in gz.project.load(folder)
+                                        .problems[0].items()
+                                        if k in ("tz", "categories")}, merge=False)
+    assert set(from_files.index) <= set(done.tables["problems"].index) | set(
+        done.tables["problems"]["report_ids"].str.split(",").explode().str.strip())
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        f'url = "{bare}"', f'url = "{URL}"'), encoding="utf-8")
+    if url.password:
+        with pytest.raises(InputError, match="no password in the project file") as err:
+            gz.project.load(folder)
+        assert f":{url.password}@" not in str(err.value) and ":***@" in str(err.value)
