@@ -34,6 +34,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -69,10 +70,14 @@ _DEFAULTS: dict[str, dict] = {
                 "extra": [], "labels": {}},
     "reports": {"out": "reports", "workbook": True, "bulletin": True, "pdf": True,
                 "internal": False},
+    # a database the month's units, ledger and ratings are written to (docs/db.md)
+    "database": {"url": "", "schema": "geozz"},
 }
 _SOURCE_DEFAULTS = {"path": "", "columns": {}, "categories": {}, "sources": {},
                     "statuses": {}, "coords": "wgs84", "tz": "Asia/Shanghai",
-                    "dayfirst": None, "sheet": None, "encoding": None}
+                    "dayfirst": None, "sheet": None, "encoding": None,
+                    # a database source instead of files: con = URL, table= or sql=
+                    "con": "", "table": "", "sql": ""}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +91,7 @@ class Project:
     rating: dict
     publish: dict
     reports: dict
+    database: dict = dataclasses.field(default_factory=lambda: dict(_DEFAULTS["database"]))
     #: where the stage tables are kept (default: ``.geozz/`` beside the project file)
     work_dir: Path | None = None
 
@@ -165,7 +171,18 @@ def load(path: str | Path, *, overrides: dict[str, Any] | None = None,
                                      f"one of {sorted(entry)}", key, "remove or rename it"))
             else:
                 entry[key] = value
-        if not entry["path"]:
+        if entry["con"]:
+            if entry["path"] or bool(entry["table"]) == bool(entry["sql"]):
+                issues.append(_issue(path, f"problems[{n}]", "con with table= or sql= "
+                                     "(and no path)", {k: entry[k] for k in
+                                                       ("path", "table", "sql")},
+                                     'e.g. con = "postgresql://office@db/city" and '
+                                     'table = "cases"'))
+            if _has_password(entry["con"]):
+                issues.append(_issue(path, f"problems[{n}].con", "no password in the "
+                                     "project file", _mask(entry["con"]),
+                                     "leave the password out: PGPASSWORD or ~/.pgpass"))
+        elif not entry["path"]:
             issues.append(_issue(path, f"problems[{n}].path", "a file or a glob pattern",
                                  entry["path"], 'e.g. path = "problems/*.csv"'))
         problems.append(entry)
@@ -192,9 +209,30 @@ def load(path: str | Path, *, overrides: dict[str, Any] | None = None,
                              'freq = "M" (monthly)'))
     if issues:
         raise InputError(issues)
+    db = data["database"]
+    if _has_password(db["url"]):
+        issues.append(_issue(path, "database.url", "no password in the project file",
+                             _mask(db["url"]), "leave the password out: PGPASSWORD or "
+                             "~/.pgpass"))
+    if issues:
+        raise InputError(issues)
     return Project(path=path.resolve(), district=d, units=u, problems=problems,
                    rating=data["rating"], publish=data["publish"], reports=data["reports"],
+                   database=db,
                    work_dir=Path(work).expanduser().absolute() if work is not None else None)
+
+
+def _has_password(url: object) -> bool:
+    """Whether a URL carries a password (``scheme://user:password@…``).
+
+    >>> _has_password("postgresql://u:pw@db/city"), _has_password("postgresql://u@db/city")
+    (True, False)
+    """
+    return isinstance(url, str) and bool(re.match(r"^[\w+.-]+://[^/@:]*:[^@/]*@", url))
+
+
+def _mask(url: str) -> str:
+    return re.sub(r"(//[^/@:]*:)[^@/]*@", r"\1***@", url)
 
 
 def _typed(text, like):
@@ -412,6 +450,8 @@ class _State:
 def _sources(project: Project) -> list[tuple[dict, Path]]:
     files = []
     for source in project.problems:
+        if source["con"]:
+            continue  # a database: read by run() every time
         found = sorted(project.root.glob(source["path"]))
         files += [(source, f) for f in found if f.is_file()]
     return files
@@ -445,7 +485,12 @@ def _units(project: Project):
 def _read_source(source: dict, path: Path, taken: set[str]):
     from .problems import read_problems
 
-    options = {k: v for k, v in source.items() if k != "path" and v not in (None, {}, "")}
+    options = {k: v for k, v in source.items()
+               if k not in ("path", "con", "table", "sql") and v not in (None, {}, "")}
+    if source["con"]:
+        return read_problems(source["table"] or None, con=source["con"],
+                             sql=source["sql"] or None, merge=False, recurrence=False,
+                             taken_ids=frozenset(taken), **options)
     return read_problems(path, merge=False, recurrence=False, taken_ids=frozenset(taken),
                          **options)
 
@@ -595,6 +640,18 @@ def run(project: Project | str | Path, *, period: str | None = None,
         taken |= set(part.index.astype(str))
         parts.append(part)
         rejected.append(rej)
+    for source in project.problems:  # a database is read every run: no file to fingerprint
+        if not source["con"]:
+            continue
+        report("problems database", "start")
+        part, rej = _read_source(source, Path(), taken)
+        prints.append(_digest({k: v for k, v in source.items() if k != "con"},
+                              part.index.tolist(), part["found_at"].astype(str).tolist(),
+                              part["category"].astype(str).tolist()))
+        taken |= set(part.index.astype(str))
+        parts.append(part)
+        rejected.append(rej)
+        report("problems database", "done")
     if not parts:
         raise InputError(Issue(file=str(project.path), field="problems",
                                expected="problem record files", got=0,
@@ -623,6 +680,16 @@ def run(project: Project | str | Path, *, period: str | None = None,
                      lambda: rate(ledger, units, freq=freq, rubric=_rubric(project)),
                      "ratings")
     done.counts["ratings"] = len(ratings)
+    if project.database["url"]:  # the month's tables to the office's database
+        t = time.perf_counter()
+        report("database", "start")
+        from . import db
+
+        done.counts.update({f"database {k}": v for k, v in db.write(
+            project.database["url"], units=units, ledger=ledger, ratings=ratings,
+            schema=project.database["schema"], period=period, freq=freq).items()})
+        report("database", "done")
+        done.stages["database"] = {"ran": True, "seconds": round(time.perf_counter() - t, 2)}
     done.tables = {"units": units, "problems": problems, "rejects": rejects,
                    "ledger": ledger, "ratings": ratings}
     shown = show or period

@@ -20,7 +20,7 @@ PACKAGE = Path(geozz.__file__).parent
 #: the layers, lowest first; a top-level module or subpackage of geozz per name
 LAYERS = (
     ("errors", "resources", "static"),
-    ("_io", "_times", "_parallel", "_osmfile", "coords"),
+    ("_io", "_times", "_parallel", "_osmfile", "_db", "coords"),
     ("tables",),
     ("rubric",),
     ("area",),
@@ -33,7 +33,7 @@ LAYERS = (
     ("rating",),
     ("raster",),
     ("maps",),
-    ("reports",),
+    ("reports", "db"),
     ("project",),
     ("__init__",),
     ("cli",),

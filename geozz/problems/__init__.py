@@ -135,7 +135,8 @@ __all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vo
            "SOURCES", "STATUSES", "REJECT_REASONS", "REJECT_KINDS", "PERSONAL_FIELDS"]
 
 
-def read_problems(path: str | Path, *, coords: str = "wgs84",
+def read_problems(path: str | Path | None = None, *, con=None, sql: str | None = None,
+                  chunksize: int = 50_000, coords: str = "wgs84",
                   categories: Mapping[str, str] | str | Path | None = None,
                   sources: Mapping[str, str] | None = None,
                   statuses: Mapping[str, str] | None = None,
@@ -157,7 +158,18 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
         allowed), an Open311 GeoReport v2 ``.json`` list of requests, a point file GDAL
         reads (``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``), or a folder of geotagged
         photos (随手拍: one problem per photo, position and time from EXIF, category from
-        a sidecar CSV or the photo's sub-folder name).
+        a sidecar CSV or the photo's sub-folder name). With ``con=``: a table or view
+        (``"cases"``, ``"office.cases"``) or a query starting with ``SELECT`` / ``WITH``.
+    con : sqlalchemy Engine or Connection, or str, optional
+        Read the records from PostgreSQL / PostGIS (a ``postgresql://`` URL: password from
+        the URL, ``PGPASSWORD`` or ``~/.pgpass``). A geometry column gives the position
+        (transformed to WGS-84 from its SRID), else the longitude and latitude columns;
+        every row is a record, read with the same rules as a file's, and each reject names
+        the row's primary key (rejects column ``key``). See :mod:`geozz.db`.
+    sql : str, optional
+        With ``con=``: the query to read (instead of a table as ``path``).
+    chunksize : int, default 50000
+        With ``con=``: rows fetched at a time (a server-side cursor).
     coords : str, default "wgs84"
         The coordinate system of rows whose coordinate-system column (``坐标系``,
         ``coord_sys``) is empty or absent: ``wgs84``, ``gcj02`` (高德/腾讯), ``bd09``
@@ -233,18 +245,33 @@ def read_problems(path: str | Path, *, coords: str = "wgs84",
     >>> int(n) == len(pd.read_csv(datasets.problems_path("longgang")))
     True
     """
-    path = as_path(path, what="records file")
+    if con is None and sql is None:
+        path = as_path(path, what="records file")
+    elif con is None:
+        raise InputError(Issue(field="sql", expected="con= with sql=", got=sql,
+                               fix="pass con='postgresql://user@host/database'"))
     tz = check_tz(tz)
     categories, new = category_options(categories, new_categories)
     taken = _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far,
                            taken_ids=taken_ids)
     steps = _lifecycle_options(deadlines=deadlines, merge=merge, recurrence=recurrence)
-    known = {n for names in COLUMN_NAMES.values() for n in names} | set(columns or {})
-    raw = read_raw(path, encoding=encoding, sheet=sheet, known_names=known, columns=columns)
-    problems, rejects = _validate(raw, file=str(path), coords=coords, categories=categories,
+    stem = keys = None
+    if con is not None:
+        from .readers.postgis import read_raw_problems
+
+        raw, file, stem, keys = read_raw_problems(con, path, sql=sql, chunksize=chunksize)
+    else:
+        known = {n for names in COLUMN_NAMES.values() for n in names} | set(columns or {})
+        raw = read_raw(path, encoding=encoding, sheet=sheet, known_names=known,
+                       columns=columns)
+        file = str(path)
+    problems, rejects = _validate(raw, file=file, coords=coords, categories=categories,
                                   sources=sources, statuses=statuses, columns=columns, tz=tz,
                                   strict=strict, dayfirst=dayfirst, extent=extent, far=far,
-                                  taken_ids=taken, new_categories=new)
+                                  taken_ids=taken, new_categories=new, stem=stem)
+    if keys is not None:  # the database row's primary key, beside its record number
+        rejects.insert(rejects.columns.get_loc("line") + 1, "key",
+                       pd.array([keys[r - 1] for r in rejects["row"]], dtype="string"))
     return _lifecycle(problems, steps), rejects
 
 

@@ -156,7 +156,7 @@ def _validate(raw: RawTable, *, file: str, coords: str,
               statuses: Mapping[str, str] | None, columns: Mapping[str, str] | None,
               tz: str, strict: bool, dayfirst: bool | None, extent: object = None,
               far: float = 50_000, taken_ids: frozenset[str] = frozenset(),
-              new_categories: tuple[str, ...] = (),
+              new_categories: tuple[str, ...] = (), stem: str | None = None,
               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     frame = raw.frame.reset_index(drop=True)
     cols = _find_columns(frame, columns, file)
@@ -248,7 +248,8 @@ def _validate(raw: RawTable, *, file: str, coords: str,
 
     own = text["problem_id"] if "problem_id" in cols else \
         pd.Series(pd.NA, index=frame.index, dtype="string")
-    pid = _make_ids(own, raw.rows, stem=Path(file).stem, taken=taken_ids)
+    pid = _make_ids(own, raw.rows, stem=Path(file).stem if stem is None else stem,
+                     taken=taken_ids)
     # a repeat of an id already taken by an earlier good row (rejects take no id) or by
     # another input read together; a made id is never one of them
     live = pid.where(reason.isna())

@@ -25,7 +25,7 @@ import math
 import warnings
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .._db import CHUNKSIZE, fetch
 from .._io import as_path
 from ..errors import CRSError, InputError, Issue, SchemaError
 from ..tables.unit_types import REGISTRY, UNIT_TYPES, _unit_type_fix, unit_type_named
@@ -233,10 +234,11 @@ def _note(notes: list[str], text: str, *, warn: bool = True) -> None:
         warnings.warn(text, UserWarning, stacklevel=3)
 
 
-def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, crs=None,
-               layer: str | None = None, unit_type: str | None = None,
-               source_crs=None, width: float | None = None,
-               make_ids: bool = False) -> gpd.GeoDataFrame:
+def read_units(path: str | Path | None = None, *, columns: Mapping[str, str] | None = None,
+               crs=None, layer: str | None = None, unit_type: str | None = None,
+               source_crs=None, width: float | None = None, make_ids: bool = False,
+               con=None, sql: str | None = None, chunksize: int = 50_000
+               ) -> gpd.GeoDataFrame:
     """Read an office's own units from a GIS file (GeoPackage, shapefile, GeoJSON,
     GeoParquet, or anything else GDAL reads).
 
@@ -250,7 +252,9 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     Parameters
     ----------
     path : str or Path
-        The file (``.gpkg``, ``.shp``, ``.geojson``/``.json``, ``.parquet`` …).
+        The file (``.gpkg``, ``.shp``, ``.geojson``/``.json``, ``.parquet`` …). With
+        ``con=``: a table or view (``"units"``, ``"grid.units"``) or a query starting with
+        ``SELECT`` / ``WITH``.
     columns : mapping, optional
         Renames from the file's column names to the Units schema, e.g.
         ``{"Grid_No": "unit_id", "Leader": "responsible"}``. Every key must be a column of
@@ -278,6 +282,16 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
         For a file without an id column: give each unit the id
         ``<type's id prefix>-<hash of its geometry>``, stable for the same geometry
         (two identical geometries are reported as duplicate ids).
+    con : sqlalchemy Engine or Connection, or str, optional
+        Read the units from PostGIS (a ``postgresql://`` URL: password from the URL,
+        ``PGPASSWORD`` or ``~/.pgpass``): the first geometry column (``geometry`` /
+        ``geom`` preferred) in the CRS of its SRID, a second one (``centerline``) as the
+        centreline; then every rule above, rows numbered in primary-key order. See
+        :mod:`geozz.db`.
+    sql : str, optional
+        With ``con=``: the query to read (instead of a table as ``path``).
+    chunksize : int, default 50000
+        With ``con=``: rows fetched at a time (a server-side cursor).
 
     Returns
     -------
@@ -315,7 +329,12 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     >>> back.attrs["read_notes"][0]
     'columns read as: 网格编码 -> unit_id'
     """
-    path = as_path(path, what="units file")
+    db = con is not None or sql is not None
+    if db and con is None:
+        raise SchemaError(Issue(field="sql", expected="con= with sql=", got=sql,
+                                fix="pass con='postgresql://user@host/database'"))
+    given = path if path is None or isinstance(path, str) else str(path)
+    path = Path(str(path)) if db else as_path(path, what="units file")
     f = str(path)
     issues: list[Issue] = []
     notes: list[str] = []
@@ -361,7 +380,14 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
                             fix="pass make_ids=True to number units from their geometry"))
         make_ids = False
 
-    gdf, read_issues = _open_units_file(path, layer)
+    if db:
+        gdf, f = read_units_frame(con, given, sql=sql, chunksize=chunksize)
+        path, read_issues = Path(f), []
+        if layer is not None:
+            issues.append(Issue(file=f, field="layer", expected="no layer= with con=",
+                                got=layer, fix="name the table instead"))
+    else:
+        gdf, read_issues = _open_units_file(path, layer)
     issues.extend(read_issues)
     if gdf is None:
         raise SchemaError(issues)
@@ -400,7 +426,7 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     if source is not None:
         gdf = gdf.set_crs(source, allow_override=True)
     if gdf.crs is None:
-        prj = path.suffix.lower() == ".shp" and not _shapefile_parts(path)[1]
+        prj = not db and path.suffix.lower() == ".shp" and not _shapefile_parts(path)[1]
         crs_issue(Issue(file=f, field="crs", expected="a CRS in the file",
                         got=f"no {path.stem}.prj beside the .shp" if prj else None,
                         fix="write the file with its CRS (e.g. a .prj beside a shapefile), "
@@ -581,3 +607,38 @@ def read_units(path: str | Path, *, columns: Mapping[str, str] | None = None, cr
     out.attrs["read_notes"] = list(notes)
     return out
 
+
+def read_units_frame(con: Any, table: str | None = None, *, sql: str | None = None,
+                     chunksize: int = CHUNKSIZE) -> tuple["gpd.GeoDataFrame", str]:
+    """Database rows as the GeoDataFrame a units file gives, for :func:`geozz.read_units`:
+    the first geometry column (``geometry`` / ``geom`` preferred) is the geometry, in the
+    CRS of its SRID; a second one (a ``centerline``) becomes WKT in that CRS.
+
+    Returns
+    -------
+    GeoDataFrame, and the label ``db:<schema.table>`` / ``db:query`` messages name.
+    """
+    import geopandas as gpd
+    import shapely
+
+    rows = fetch(con, table, sql=sql, chunksize=chunksize, field="path")
+    if not rows.geometry:
+        raise SchemaError(Issue(file=rows.label, field="geometry", expected="a geometry "
+                                "column (PostGIS geometry)", got=list(rows.frame.columns)[:20],
+                                fix="select the units' polygons too"))
+    g = rows.geometry[0]
+    srid = rows.srids[g]
+    known = sorted({int(s) for s, x in zip(srid, rows.frame[g]) if x is not None})
+    if len(known) > 1:
+        raise SchemaError(Issue(file=rows.label, field=g, expected="one SRID in the "
+                                "geometry column", got=known, fix="transform them to one "
+                                "CRS (ST_Transform) in the query"))
+    crs = known[0] if known and known[0] != 0 else None
+    frame = rows.frame.drop(columns=[g])
+    for other in rows.geometry[1:]:
+        frame[other] = [None if x is None else shapely.to_wkt(x) for x in frame[other]]
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(rows.frame[g].to_numpy(object),
+                                                         crs=crs), crs=crs)
+    if g != "geometry" and "geometry" not in gdf.columns:
+        gdf = gdf.rename_geometry("geometry")
+    return gdf, rows.label
