@@ -85,6 +85,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = ["Area", "GeozzError", "assign", "build_units", "bulletin", "datasets", "errors",
-           "forecast", "publish", "raster", "rate", "read_area", "read_osm", "read_place", "read_problems",
-           "read_units", "reports", "star_map", "workbook",
+           "forecast", "publish", "raster", "rate", "read_area", "read_osm", "read_place",
+           "read_problems", "read_units", "reports", "star_map", "workbook",
            "__version__"]
