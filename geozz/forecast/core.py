@@ -18,7 +18,7 @@ __all__ = ["RISK_COLUMNS", "backtest", "risk"]
 
 #: the columns :func:`risk` returns besides the units' geometry (index ``unit_id``)
 RISK_COLUMNS = ["unit_type", "period", "method", "expected", "p_recur", "density", "per",
-                "risk_rank", "reason"]
+                "risk_rank", "flag_share", "reason"]
 
 
 def _check(ledger, units, freq, methods, issues: list, stage: str) -> None:
@@ -123,8 +123,10 @@ def risk(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
         the unit, a problem back within the recurrence rule after one was rectified,
         from the expected recurrences λ as 1 − e^−λ), ``density`` (``expected`` per km²
         of a cell, per km of a road or river), ``per`` (``"km2"`` or ``"km"``),
-        ``risk_rank`` (1 = highest density within cells, within corridors) and
-        ``reason`` (the facts, and for a model the three feature groups that raise the
+        ``risk_rank`` (1 = highest density within cells, within corridors),
+        ``flag_share`` (the share of the layer's area, or length, flagged when units are
+        flagged down to this one: ``flag_share <= 0.05`` is the top 5 % the backtest
+        scores) and ``reason`` (the facts, and for a model the three feature groups that raise the
         forecast most, each as a factor over an average unit). ``expected`` and
         ``p_recur`` are what :func:`geozz.patrol.routes` takes as prizes.
 
@@ -170,11 +172,14 @@ def risk(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq: str = "M",
     out["density"] = fc.expected / pn.size
     out["per"] = np.where(pn.corridor, "km", "km2")
     rank = np.zeros(len(out), dtype=np.int64)
+    share = np.zeros(len(out))
     for _, m in pn.layers:
         pos = np.flatnonzero(m)
         order = pos[np.argsort(-out["density"].to_numpy()[pos], kind="stable")]
         rank[order] = np.arange(1, len(pos) + 1)
+        share[order] = np.cumsum(pn.size[order]) / pn.size[pos].sum()
     out["risk_rank"] = rank
+    out["flag_share"] = share
     out["reason"] = _reason(pn, s, fc, method)
     return out[RISK_COLUMNS + [out.geometry.name]]
 
