@@ -14,7 +14,7 @@ from ..schema import check_ledger, check_units
 from . import panel as _panel
 from .measures import SHARES, check_shares, measures
 
-__all__ = ["RISK_COLUMNS", "backtest", "risk"]
+__all__ = ["RISK_COLUMNS", "backtest", "risk", "summary"]
 
 #: the columns :func:`risk` returns besides the units' geometry (index ``unit_id``)
 RISK_COLUMNS = ["unit_type", "period", "method", "expected", "p_recur", "density", "per",
@@ -275,10 +275,10 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> t = pd.DataFrame({"method": ["a", "a"], "period": ["1", "2"], "layer": "cells",
-    ...     "per": "km2", "share": 0.1, "hit_rate": [0.2, 0.4], "pai": [2.0, 4.0],
+    ...     "per": "km2", "share": 0.1, "hit_rate": [0.25, 0.75], "pai": [2.0, 4.0],
     ...     "pei": [0.5, 0.7], "mae": [1.0, 2.0], "brier": [0.1, 0.2], "n": [5, 6]})
     >>> summary(t)[["method", "periods", "hit_rate", "pai"]].values.tolist()
-    [['a', 2, 0.3, 3.0]]
+    [['a', 2, 0.5, 3.0]]
     """
     ok = table[table["n"] > 0]
     out = ok.groupby(["layer", "share", "method"], sort=False).agg(
