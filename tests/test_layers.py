@@ -31,6 +31,7 @@ LAYERS = (
     ("datasets",),
     ("assignment",),
     ("rating",),
+    ("forecast",),
     ("raster",),
     ("maps",),
     ("reports", "db"),

@@ -74,6 +74,7 @@ def _verbosity_options(command: click.Command) -> click.Command:
 from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
 from .density import density  # noqa: E402
+from .forecast import forecast  # noqa: E402
 from .problems import problems  # noqa: E402
 from .project import init, run  # noqa: E402
 from .publish import map_command, publish  # noqa: E402
@@ -83,5 +84,5 @@ from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
 for _command in (demo, init, run, problems, assign, rate, publish, map_command, units,
-                 density, vocabulary, report):
+                 density, forecast, vocabulary, report):
     main.add_command(_verbosity_options(_command))

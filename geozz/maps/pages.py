@@ -298,12 +298,13 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
               history: pd.DataFrame, period: str, points: pd.DataFrame, *,
               categories: list[str], title: str, notes: list, credit: str,
               tiles: str | None, shapes: list[dict] | None = None,
-              labels: dict[str, str] | None = None) -> str:
+              labels: dict[str, str] | None = None, forecast: list | None = None) -> str:
     """One unit's page (see the module docstring); ``history`` its ratings, by period;
     ``points`` the problems of the period as :func:`books` lists them (those of
     ``unit_id`` are listed and drawn: every problem the period's counts count);
     ``shapes`` from :func:`page_shapes` (computed here when not given); ``labels`` the
-    unit types' labels (:func:`geozz.tables.unit_types.type_labels`)."""
+    unit types' labels (:func:`geozz.tables.unit_types.type_labels`); ``forecast`` rows
+    ``[label, text]`` added to the unit's table (:func:`risk_of`)."""
     u = units_wgs.loc[unit_id]
     rows = history.set_index(history["period"].astype(str))
     r = rows.loc[period] if period in rows.index else None
@@ -329,6 +330,7 @@ def unit_page(unit_id: str, units_wgs: gpd.GeoDataFrame, neighbours: list[int],
                                                       f"▼ {_fmt(delta)}" if delta < 0 else "= 0")],
             ["问题 Problems found / closed / overdue",
              " / ".join(str(int(value(c) or 0)) for c in ("found", "closed", "overdue"))]]
+    info += [[str(a), str(b)] for a, b in (forecast or [])]
     deds = [[category_label(c), _fmt(value(f"ded_{c}"))] for c in categories
             if value(f"ded_{c}") is not None and float(value(f"ded_{c}")) > 0]
     if value("ded_extra") is not None and float(value("ded_extra")) > 0:
@@ -422,3 +424,69 @@ def neighbours_of(units: gpd.GeoDataFrame, *, distance: float = 300.0, limit: in
         if len(out[s]) < limit:
             out[s].append(t)
     return out
+
+
+#: the classes of the risk layer: (largest ``flag_share``, colour, label); units beyond
+#: the last are not drawn
+RISK_CLASSES = ((0.01, "#67000d", "前 1% top 1 % of the area"),
+                (0.05, "#cb181d", "前 5% top 5 %"),
+                (0.10, "#fb6a4a", "前 10% top 10 %"),
+                (0.25, "#fcbba1", "前 25% top 25 %"))
+
+
+def check_risk(risk, units: gpd.GeoDataFrame, stage: str) -> None:
+    """``risk`` is what :func:`geozz.forecast.risk` returns, for these units."""
+    from ..errors import InputError, Issue
+
+    need = ("period", "expected", "p_recur", "risk_rank", "flag_share", "reason")
+    if not isinstance(risk, pd.DataFrame) or any(c not in risk for c in need):
+        raise InputError(Issue(field="risk", expected=f"the table of gz.forecast.risk() for "
+                               f"{stage}() (columns {list(need)})",
+                               got=type(risk).__name__,
+                               fix="pass risk=gz.forecast.risk(ledger, units)"))
+    unknown = pd.Index(risk.index.astype(str)).difference(units.index.astype(str))
+    if len(unknown):
+        raise InputError(Issue(field="risk", expected="unit ids of the units drawn",
+                               got=f"{len(unknown)} other ids, e.g. {list(unknown[:3])}",
+                               fix="forecast with the same units"))
+
+
+def risk_of(risk: pd.DataFrame | None, unit_id: str) -> list[list[str]]:
+    """The rows a unit page shows of its forecast: ``[label, text]``."""
+    if risk is None or unit_id not in risk.index:
+        return []
+    r = risk.loc[unit_id]
+    per = "km" if r.get("per") == "km" else "km²"
+    return [[f"预测 Forecast {r['period']}",
+             f"{float(r['expected']):.1f} 个问题 problems expected "
+             f"({float(r.get('density', np.nan)):.1f} / {per}), "
+             f"回潮概率 p(recurrence) {float(r['p_recur']):.0%}, "
+             f"风险排名 risk rank {int(r['risk_rank'])} "
+             f"(前 top {float(r['flag_share']):.0%} of the area)"],
+            ["预测原因 Why", str(r["reason"])]]
+
+
+def risk_layer(risk: pd.DataFrame, units: gpd.GeoDataFrame, *, shift=None,
+               show: bool = False) -> dict:
+    """The risk layer of a star map: the units in the top 25 % of their layer's area
+    (:data:`RISK_CLASSES`), coloured by class, with their forecast and its reason."""
+    r = risk.set_axis(risk.index.astype(str))
+    r = r[r["flag_share"] <= RISK_CLASSES[-1][0] + 1e-12].sort_values("flag_share")
+    ids = units.index.astype(str)
+    geoms = gpd.GeoSeries(units.geometry.to_numpy(), index=ids, crs=units.crs) \
+        .reindex(r.index).to_crs(4326)
+    if shift is not None:
+        from .encode import shift_geometry
+
+        geoms = gpd.GeoSeries(shift_geometry(geoms.to_numpy(), shift), crs=4326)
+    names = units["name"].set_axis(ids).reindex(r.index).fillna("").astype(str).tolist() \
+        if "name" in units else [""] * len(r)
+    cls = np.searchsorted([c[0] + 1e-12 for c in RISK_CLASSES], r["flag_share"].to_numpy())
+    period = str(r["period"].iloc[0]) if len(r) else ""
+    return {"kind": "risk", "label": f"预测风险 Forecast risk {period}".strip(),
+            "period": period, "ids": r.index.tolist(), "names": names,
+            "shapes": [_polys(g) for g in geoms.to_numpy()], "scale": 10 ** 5,
+            "values": [[round(float(e), 2), round(float(p), 3), int(k), int(c)]
+                       for e, p, k, c in zip(r["expected"], r["p_recur"], r["risk_rank"], cls)],
+            "reasons": r["reason"].astype(str).tolist(),
+            "classes": [[c[1], c[2]] for c in RISK_CLASSES], "show": show}

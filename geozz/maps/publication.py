@@ -26,11 +26,14 @@ from .page import ASSETS, asset
 from .pages import (
     areas_layer,
     books,
+    check_risk,
     index_page,
     neighbours_of,
     page_shapes,
     points_layer,
     problem_points,
+    risk_layer,
+    risk_of,
     unit_page,
 )
 from .star import (
@@ -127,7 +130,8 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             contact: str | None = None, static: bool = False,
             static_raster=None, canvas_cells: int | None = CANVAS_CELLS,
             labels: Mapping[str, str] | None = None,
-            settings: Mapping | None = None) -> dict[str, Path]:
+            settings: Mapping | None = None,
+            risk: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write a public-safe, offline folder of star maps, unit pages and tables, all at once.
 
     Writes:
@@ -222,6 +226,11 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         tract"}``); by default the units' ``type_label`` column, else the registry's
         label (:func:`geozz.tables.unit_types.type_labels`); the printed overview and the
         signboards show the same labels.
+    risk : DataFrame, optional
+        The forecast of :func:`geozz.forecast.risk` (same units): the overview gets a
+        switchable layer of the units in the top 25 % of the forecast (hover: expected
+        problems, chance of 回潮, rank and why; click: the unit's page) and each unit
+        page two lines, its forecast and why. Default None: the pages are as without.
 
     Returns
     -------
@@ -256,7 +265,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
                  canvas_cells=canvas_cells, labels=labels)
     with contextlib.ExitStack() as stack:
         return _publish(stack, units, ratings, ledger, out_dir,
-                        **_with_settings(given, settings))
+                        **_with_settings(given, settings), risk=risk)
 
 
 #: the keywords of :func:`publish` a ``settings=`` mapping may hold
@@ -325,7 +334,7 @@ def _printed(units, ratings, scratch: Path, *, period, title, credit, simulated,
 def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated, tiles,
              credit, rejects, extra, problems, unit_pages, level, target, progress,
              overlays, signboards, base_url, contact, static, static_raster, canvas_cells,
-             labels) -> dict[str, Path]:
+             labels, risk=None) -> dict[str, Path]:
     from ..rating import areas as area_table
 
     as_path(out_dir, field="out_dir", what="folder")
@@ -334,6 +343,9 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     check_ledger(ledger, stage="publish")
     if problems is not None:
         check_problems(problems, stage="publish", located=True)
+    if risk is not None:
+        check_risk(risk, units, "publish")
+        risk = risk.set_axis(risk.index.astype(str))
     type_label = type_labels(units, labels)
     tile_url, _, tile_crs = tile_choice(tiles)
     # over a GCJ-02 base map every position is shifted to GCJ-02 so that it lines up
@@ -383,6 +395,9 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
         layers.append(areas_layer(units, table, periods, column=col, target=target,
                                   shift=shift))
     layers.extend(overlay_layers(overlays, tiles))
+    overview_layers = list(layers)
+    if risk is not None:
+        overview_layers.append(risk_layer(risk, units, shift=shift))
     common = dict(period=shown, simulated=simulated, tiles=tiles, credit=credit,
                   decimals=5, m=None, canvas_cells=canvas_cells, labels=type_label)
 
@@ -392,7 +407,8 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
 
     # everything is rendered before the folder is touched: bad input changes nothing
     pages = {"overview": ("overview.html",
-                          page(None, f"{name} 星级评价 overview", extra_layers=layers))}
+                          page(None, f"{name} 星级评价 overview",
+                                               extra_layers=overview_layers))}
     if table is not None:
         shown_areas = [dict(x, show=True) if x["kind"] == "areas" else x for x in layers]
         pages["areas"] = ("areas.html", page(None, f"{name} 辖区达标 areas",
@@ -427,7 +443,8 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
             unit_files[uid] = unit_page(uid, wgs, near[k], by_unit.get(uid, empty), shown,
                                         now_by_unit.get(uid, no_points), categories=cats,
                                         title=name, notes=notes, credit=credit,
-                                        tiles=tile_url, shapes=shapes, labels=type_label)
+                                        tiles=tile_url, shapes=shapes, labels=type_label,
+                                        forecast=risk_of(risk, uid))
             if progress is not None and (k % 200 == 0 or k == len(wgs) - 1):
                 progress(k + 1, len(wgs))
     tables = {"ratings": ("ratings.csv",

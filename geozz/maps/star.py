@@ -182,7 +182,8 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
              credit: str = OSM_CREDIT, decimals: int = 5, m=None,
              all_periods: bool = True, problems: gpd.GeoDataFrame | None = None,
              ledger: pd.DataFrame | None = None, overlays=(),
-             canvas_cells: int | None = CANVAS_CELLS, labels=None):
+             canvas_cells: int | None = CANVAS_CELLS, labels=None,
+             risk: pd.DataFrame | None = None):
     """A folium map of units coloured by their star rating, with a period switcher.
 
     One layer per unit type (with a layer control), a legend in Chinese with English
@@ -238,6 +239,11 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         tract"}`` for census tracts held as grid units); by default the units'
         ``type_label`` column, else the registry's label
         (:func:`geozz.tables.unit_types.type_labels`).
+    risk : DataFrame, optional
+        The forecast of :func:`geozz.forecast.risk` for these units: a switchable layer
+        (shown) of the units in the top 25 % of their layer's area by forecast density,
+        in four classes (top 1, 5, 10, 25 %) with a legend; hover shows the expected
+        problems, the chance of 回潮, the rank and why. Default None: no such layer.
 
     Returns
     -------
@@ -274,6 +280,12 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         points = problem_points(problems, ledger, periods)
         layers.append(dict(points_layer(points, sorted(set(points["category"]))), show=True))
     layers.extend(overlay_layers(overlays, tiles))
+    if risk is not None:
+        from .pages import check_risk, risk_layer
+
+        check_risk(risk, units, "star_map")
+        layers.append(risk_layer(risk, units, show=True,
+                                 shift=_to_gcj if tile_choice(tiles)[2] == "gcj02" else None))
     return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,
                 title=title, simulated=simulated, credit=credit, decimals=decimals, m=m,
                 all_periods=all_periods, extra_layers=layers, canvas_cells=canvas_cells,

@@ -571,6 +571,36 @@
       if (x.show) layer.addTo(map);
       return function () {};
     },
+    /* the forecast of the next period (geozz.forecast.risk): the units in the top 25 %
+       of their layer's area, by class; every text through textContent */
+    risk: function (map, control, x, cfg) {
+      var group = L.featureGroup(), s = x.scale;
+      x.shapes.forEach(function (polys, k) {
+        var layer = L.polygon(decodeRings(polys, s), {weight: 1, color: "#222",
+          fillColor: x.classes[x.values[k][3]][0], fillOpacity: 0.75});
+        layer.unit = k;
+        group.addLayer(layer);
+      });
+      group.bindTooltip(function (layer) {
+        var k = layer.unit, v = x.values[k], t = el("table", "gz-tip");
+        function r(h, val) { var tr = t.insertRow(), th = el("th", null, h), td = tr.insertCell(); tr.insertBefore(th, td); td.textContent = val; }
+        r("单元 Unit", x.names[k] ? x.names[k] + " (" + x.ids[k] + ")" : x.ids[k]);
+        r("预测 Forecast", x.period);
+        r("预计问题 Expected", String(v[0]));
+        r("回潮概率 p(recurrence)", Math.round(v[1] * 100) + "%");
+        r("风险排名 Risk rank", String(v[2]));
+        r("原因 Why", x.reasons[k]);
+        return t;
+      }, {sticky: true});
+      if (cfg.pages) group.on("click", function (e) {
+        window.location.href = cfg.pages + pageHref(x.ids[e.layer.unit]);
+      });
+      sideLegend(group, "gz-risk-legend", x.label, "按预测密度 by forecast density",
+                 x.classes);
+      control.addOverlay(group, esc(x.label));
+      if (x.show) group.addTo(map);
+      return function () {};
+    },
     /* admin areas coloured by their share of units at 3 stars or better */
     areas: function (map, control, x, cfg) {
       var group = L.featureGroup(), s = x.scale;
