@@ -86,7 +86,7 @@ def write_gpx(routes: gpd.GeoDataFrame, path: str | Path, *, officer: int = 1) -
     ...                      budget_m=2_000)
     >>> p = write_gpx(r, pathlib.Path(tempfile.mkdtemp()) / "officer_1.gpx")
     >>> g = gpxpy.parse(p.read_text("utf-8"))
-    >>> len(g.waypoints) == r["n_stops"].iloc[0], len(g.tracks)
+    >>> bool(len(g.waypoints) == r["n_stops"].iloc[0]), len(g.tracks)
     (True, 1)
     """
     import gpxpy.gpx

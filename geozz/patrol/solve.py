@@ -475,8 +475,8 @@ def _frame(plans, network: StreetNetwork, locs: np.ndarray, start_node: np.ndarr
         rows.append({"officer": k + 1, "stops": ids,
                      "names": ["" if pd.isna(names[i]) else str(names[i]) for i in ids],
                      "n_stops": len(ids), "prize": float(prizes[ids].sum()) if ids else 0.0,
-                     "stop_prizes": [float(prizes[i]) for i in ids],
                      "distance_m": round(length, 2), "budget_m": budget,
+                     "stop_prizes": [float(prizes[i]) for i in ids],
                      "stop_xy": [[float(x), float(y)] for x, y in network.xy[seq[1:-1]]],
                      "start_xy": [float(v) for v in network.xy[seq[0]]],
                      "geometry": geom})
