@@ -50,8 +50,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # what the table gives, for type checkers and IDEs
-    from . import (adjustments, datasets, db, errors, forecast, problems, raster,  # noqa: F401
-                   reports, rubric, units)
+    from . import (adjustments, datasets, db, errors, forecast, patrol,  # noqa: F401
+                   problems, raster, reports, rubric, units)
     from .area import Area, read_area
     from .assignment import assign
     from .errors import GeozzError
@@ -85,6 +85,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = ["Area", "GeozzError", "assign", "build_units", "bulletin", "datasets", "db", "errors",
-           "forecast", "publish", "raster", "rate", "read_area", "read_osm", "read_place",
-           "read_problems", "read_units", "reports", "star_map", "workbook",
+           "forecast", "patrol", "publish", "raster", "rate", "read_area", "read_osm",
+           "read_place", "read_problems", "read_units", "reports", "star_map", "workbook",
            "__version__"]

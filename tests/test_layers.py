@@ -34,7 +34,7 @@ LAYERS = (
     ("forecast",),
     ("raster",),
     ("maps",),
-    ("reports", "db"),
+    ("reports", "db", "patrol"),
     ("project",),
     ("__init__",),
     ("cli",),

@@ -9,7 +9,8 @@ ledger.csv`` joins them to their units; ``geozz rate ledger.csv units.gpkg -o ra
 --areas street`` rates them; ``geozz publish units.gpkg ledger.csv -o public/`` writes the
 public folder and ``geozz map units.gpkg ledger.csv -o stars.html`` one star map;
 ``geozz density problems.gpkg -o density.tif`` writes a kernel density surface;
-``geozz vocabulary`` lists what is recognised; ``geozz init --district longgang DIR`` and
+``geozz patrol units.gpkg --osm city.osm.pbf --ledger ledger.csv -o patrol/`` plans the
+daily patrol routes; ``geozz vocabulary`` lists what is recognised; ``geozz init --district longgang DIR`` and
 ``geozz run --period 2024-05`` (in DIR) do an office's month from a project file.
 """
 
@@ -75,6 +76,7 @@ from .assign import assign  # noqa: E402  (commands register on the group above)
 from .demo import demo  # noqa: E402
 from .density import density  # noqa: E402
 from .forecast import forecast  # noqa: E402
+from .patrol import patrol  # noqa: E402
 from .problems import problems  # noqa: E402
 from .project import init, run  # noqa: E402
 from .publish import map_command, publish  # noqa: E402
@@ -84,5 +86,5 @@ from .units import units  # noqa: E402
 from .vocabulary import vocabulary  # noqa: E402
 
 for _command in (demo, init, run, problems, assign, rate, publish, map_command, units,
-                 density, forecast, vocabulary, report):
+                 density, forecast, vocabulary, report, patrol):
     main.add_command(_verbosity_options(_command))
