@@ -174,6 +174,43 @@ def load_problems(path: Path, tz: str):
     return gz.read_problems(path, tz=tz)
 
 
+def units_file_options(func):
+    """``--unit-column NAME=FIELD`` (repeatable) and ``--unit-type``: how a units file's
+    columns are read (:func:`read_units_file`)."""
+    func = click.option("--unit-type", default=None,
+                        help="Unit type of units files without a unit_type column (grid, "
+                             "road, river).")(func)
+    return click.option("--unit-column", "unit_columns", multiple=True, metavar="NAME=FIELD",
+                        help="A units file column and the field it holds, e.g. "
+                             "'网格编码=unit_id'.")(func)
+
+
+def read_units_file(path: Path, unit_columns: tuple[str, ...], unit_type: str | None):
+    """The units of ``path`` as :func:`units_file_options` say to read them."""
+    import geozz as gz
+
+    return gz.read_units(path, columns=pairs(unit_columns, "--unit-column") or None,
+                         unit_type=unit_type)
+
+
+def ledger_and_units(ctx: click.Context, bar, ledger_file: Path, units_file: Path, *,
+                     tz: str | None, force: bool, unit_columns: tuple[str, ...],
+                     unit_type: str | None):
+    """The steps ``ledger`` and ``units`` of ``geozz rate`` and ``geozz forecast``: the
+    ledger read back and its sanity checked (exit 3 unless ``--force``), the units read."""
+    import geozz as gz
+    from geozz.tables import read_ledger
+
+    bar.step("ledger")
+    ledger = read_ledger(ledger_file, tz=tz)
+    report_findings(ctx, gz.assignment.sanity_checks(ledger=ledger), force=force)
+    bar.done()
+    bar.step("units")
+    units = read_units_file(units_file, unit_columns, unit_type)
+    bar.done()
+    return ledger, units
+
+
 def force_option(func):
     """``--force``: go on past the sanity checks (:mod:`geozz.assignment.checks`)."""
     return click.option("--force", is_flag=True,

@@ -16,8 +16,19 @@ from pathlib import Path
 
 import click
 
-from ._common import (crs_name, echo_for, force_option, load_problems, out_path, pairs,
-                      print_rejects, report_findings, stages, tz_note)
+from ._common import (
+    crs_name,
+    echo_for,
+    force_option,
+    load_problems,
+    out_path,
+    print_rejects,
+    read_units_file,
+    report_findings,
+    stages,
+    tz_note,
+    units_file_options,
+)
 
 __all__ = ["assign"]
 
@@ -30,10 +41,7 @@ LEDGER_SUFFIXES = (".csv", ".parquet")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("ledger.csv"), show_default=True,
               help="Ledger file to write: .csv or .parquet.")
-@click.option("--unit-column", "unit_columns", multiple=True, metavar="NAME=FIELD",
-              help="A units file column and the field it holds, e.g. '网格编码=unit_id'.")
-@click.option("--unit-type", default=None,
-              help="Unit type of units files without a unit_type column (grid, road, river).")
+@units_file_options
 @click.option("--tz", default="Asia/Shanghai", show_default=True,
               help="IANA time zone of the problems' times.")
 @force_option
@@ -49,8 +57,7 @@ def assign(ctx: click.Context, units_file: Path, problems_file: Path, out: Path,
     echo = echo_for(ctx)
     with stages(["units", "problems", "assign", "write"], ctx.obj["quiet"]) as bar:
         bar.step("units")
-        units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column")
-                              or None, unit_type=unit_type)
+        units = read_units_file(units_file, unit_columns, unit_type)
         bar.done()
         bar.step("problems")
         problems, rejects = load_problems(problems_file, tz)

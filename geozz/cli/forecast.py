@@ -15,7 +15,14 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_for, force_option, out_path, pairs, report_findings, stages
+from ._common import (
+    echo_for,
+    force_option,
+    ledger_and_units,
+    out_path,
+    stages,
+    units_file_options,
+)
 
 __all__ = ["forecast"]
 
@@ -55,10 +62,7 @@ def write_risk(path: Path, table) -> None:
 @click.option("--tz", default=None,
               help="IANA time zone of the periods [default: a Parquet ledger's own, "
                    "else Asia/Shanghai].")
-@click.option("--unit-column", "unit_columns", multiple=True, metavar="NAME=FIELD",
-              help="A units file column and the field it holds, e.g. '网格编码=unit_id'.")
-@click.option("--unit-type", default=None,
-              help="Unit type of units files without a unit_type column (grid, road, river).")
+@units_file_options
 @force_option
 @click.pass_context
 def forecast(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path,
@@ -70,20 +74,14 @@ def forecast(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path,
 
     import geozz as gz
     from geozz._io import write_csv
-    from geozz.tables import read_ledger
 
     out = out_path(out, (".csv",), "--out")
     risk_out = out_path(risk_out, RISK_SUFFIXES, "--risk")
     echo = echo_for(ctx)
     with stages(["ledger", "units", "backtest", "risk", "write"], ctx.obj["quiet"]) as bar:
-        bar.step("ledger")
-        ledger = read_ledger(ledger_file, tz=tz)
-        report_findings(ctx, gz.assignment.sanity_checks(ledger=ledger), force=force)
-        bar.done()
-        bar.step("units")
-        units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column")
-                              or None, unit_type=unit_type)
-        bar.done()
+        ledger, units = ledger_and_units(ctx, bar, ledger_file, units_file, tz=tz,
+                                         force=force, unit_columns=unit_columns,
+                                         unit_type=unit_type)
         bar.step("backtest")
         table = gz.forecast.backtest(ledger, units, freq=freq.upper(),
                                      min_history=min_history)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import click
 
-from ._common import (CHECK_FAILED, echo_for, load_problems, pairs, report_findings,
-                      stages)
+from ._common import CHECK_FAILED, echo_for, load_problems, pairs, report_findings, stages
 
 __all__ = ["publish", "map_command"]
 

@@ -18,7 +18,14 @@ import click
 
 from geozz.tables import read_ledger, read_ratings
 
-from ._common import echo_for, force_option, out_path, pairs, report_findings, stages
+from ._common import (
+    echo_for,
+    force_option,
+    ledger_and_units,
+    out_path,
+    stages,
+    units_file_options,
+)
 
 __all__ = ["rate", "read_ledger", "read_ratings"]
 
@@ -122,10 +129,7 @@ def _write(path: Path, table) -> None:
 @click.option("--tz", default=None,
               help="IANA time zone of the periods [default: a Parquet ledger's own, "
                    "else Asia/Shanghai].")
-@click.option("--unit-column", "unit_columns", multiple=True, metavar="NAME=FIELD",
-              help="A units file column and the field it holds, e.g. '网格编码=unit_id'.")
-@click.option("--unit-type", default=None,
-              help="Unit type of units files without a unit_type column (grid, road, river).")
+@units_file_options
 @force_option
 @click.pass_context
 def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, freq: str,
@@ -146,14 +150,9 @@ def rate(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path, fre
     options = {"adjustments": adjustments} if adjustments is not None else {}
     table = None
     with stages(["ledger", "units", "rate", "areas", "write"], ctx.obj["quiet"]) as bar:
-        bar.step("ledger")
-        ledger = read_ledger(ledger_file, tz=tz)
-        report_findings(ctx, gz.assignment.sanity_checks(ledger=ledger), force=force)
-        bar.done()
-        bar.step("units")
-        units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column")
-                              or None, unit_type=unit_type)
-        bar.done()
+        ledger, units = ledger_and_units(ctx, bar, ledger_file, units_file, tz=tz,
+                                         force=force, unit_columns=unit_columns,
+                                         unit_type=unit_type)
         bar.step("rate")
         ratings = gz.rate(ledger, units, freq=how, rubric=rubric, periods=wanted,
                           as_of=as_of, **options)

@@ -30,11 +30,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from .._io import FORMULA_START
+from .._io import FORMULA_START, as_path, atomic_path
 from ..errors import CRSError, InputError, Issue, SchemaError
 
 __all__ = ["SHOWN", "crs_name", "few", "is_aware", "located", "plausibility_issues",
-           "raise_issues", "read_file", "flags", "table_file",
+           "raise_issues", "read_file", "read_parquet", "write_parquet", "flags", "table_file",
            "unquote"]
 
 #: how many ids or values a message quotes
@@ -204,3 +204,19 @@ def unquote(text):
     quoted = (text.str.startswith("'") & text.str[1:2].isin(list(FORMULA_START))) \
         .fillna(False).astype(bool)
     return text.where(~quoted, text.str[1:]) if quoted.any() else text
+
+
+def write_parquet(table, path) -> Path:
+    """``table`` written to ``path`` (Parquet, no index), atomically; the folder made."""
+    out = as_path(path, field="path")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp:
+        table.to_parquet(tmp, index=False)
+    return out
+
+
+def read_parquet(path, kind: str, check) -> pd.DataFrame:
+    """The Parquet table of ``kind`` at ``path``, checked by ``check(table, stage="read")``."""
+    table = read_file(as_path(path, field="path"), kind, pd.read_parquet)
+    check(table, stage="read")
+    return table

@@ -25,9 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._io import as_path, atomic_path
 from ..errors import Issue
-from ._common import raise_issues, read_file
+from ._common import raise_issues, read_parquet, write_parquet
 from .ratings import PASS_STARS
 
 __all__ = ["AREA_COLUMNS", "check_areas", "read", "write"]
@@ -63,15 +62,9 @@ def write(table: pd.DataFrame, path: str | Path) -> Path:
     >>> read(write(t, Path(tempfile.mkdtemp()) / "areas.parquet")).equals(t)
     True
     """
-    out = as_path(path, field="path")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        table.to_parquet(tmp, index=False)
-    return out
+    return write_parquet(table, path)
 
 
 def read(path: str | Path) -> pd.DataFrame:
     """Read an Areas table :func:`write` saved, checked (``stage="read"``)."""
-    table = read_file(as_path(path, field="path"), "areas", pd.read_parquet)
-    check_areas(table, stage="read")
-    return table
+    return read_parquet(path, "areas", check_areas)

@@ -24,10 +24,19 @@ from pathlib import Path
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .._io import as_path, atomic_path
 from .._times import check_tz, parse_column
 from ..errors import InputError, Issue, SchemaError
-from ._common import SHOWN, few, flags, is_aware, raise_issues, read_file, table_file, unquote
+from ._common import (
+    SHOWN,
+    few,
+    flags,
+    is_aware,
+    raise_issues,
+    read_parquet,
+    table_file,
+    unquote,
+    write_parquet,
+)
 from .unit_types import UNIT_TYPES
 
 __all__ = ["LEDGER_COLUMNS", "LEDGER_FIELDS", "LEDGER_REQUIRED", "REASONS", "TIE_REASONS",
@@ -151,11 +160,7 @@ def write(ledger: pd.DataFrame, path: str | Path) -> Path:
     >>> read(p).equals(ledger)
     True
     """
-    out = as_path(path, field="path")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        ledger.to_parquet(tmp, index=False)
-    return out
+    return write_parquet(ledger, path)
 
 
 def read(path: str | Path) -> pd.DataFrame:
@@ -168,9 +173,7 @@ def read(path: str | Path) -> pd.DataFrame:
     SchemaError
         The table breaks the Ledger contract.
     """
-    table = read_file(as_path(path, field="path"), "ledger", pd.read_parquet)
-    check_ledger(table, stage="read")
-    return table
+    return read_parquet(path, "ledger", check_ledger)
 
 
 def read_ledger(path: str | Path, *, tz: str | None = None):

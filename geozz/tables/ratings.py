@@ -29,9 +29,17 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .._io import as_path, atomic_path
 from ..errors import InputError, Issue, SchemaError
-from ._common import SHOWN, few, flags, raise_issues, read_file, table_file, unquote
+from ._common import (
+    SHOWN,
+    few,
+    flags,
+    raise_issues,
+    read_parquet,
+    table_file,
+    unquote,
+    write_parquet,
+)
 from .unit_types import UNIT_TYPES
 
 __all__ = ["PASS_STARS", "RATINGS_REQUIRED", "TARGET", "check_ratings", "check_target",
@@ -279,15 +287,9 @@ def write(ratings: pd.DataFrame, path: str | Path) -> Path:
     >>> read(write(r, Path(tempfile.mkdtemp()) / "ratings.parquet")).equals(r)
     True
     """
-    out = as_path(path, field="path")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        ratings.to_parquet(tmp, index=False)
-    return out
+    return write_parquet(ratings, path)
 
 
 def read(path: str | Path) -> pd.DataFrame:
     """Read ratings :func:`write` saved, checked (:func:`check_ratings`, ``stage="read"``)."""
-    table = read_file(as_path(path, field="path"), "ratings", pd.read_parquet)
-    check_ratings(table, stage="read")
-    return table
+    return read_parquet(path, "ratings", check_ratings)
