@@ -67,7 +67,7 @@ _DEFAULTS: dict[str, dict] = {
     "publish": {"out": "public", "title": "", "simulated": False, "credit": "",
                 "signboards": False, "base_url": "", "contact": "", "static": True,
                 "unit_pages": True, "target": 0.8, "level": "", "rasters": False,
-                "extra": [], "labels": {}},
+                "extra": [], "labels": {}, "forecast": False},
     "reports": {"out": "reports", "workbook": True, "bulletin": True, "pdf": True,
                 "internal": False},
     # a database the month's units, ledger and ratings are written to (docs/db.md)
@@ -286,6 +286,7 @@ target = 0.8                    # share of units at 3★ or better an area shoul
 rasters = {rasters}                # density.tif, hotspots.tif/.csv, and their map layers
 extra = []                      # more files to publish, e.g. ["problems/*.csv"]
 labels = {labels}                     # unit types' labels, e.g. {{ grid = "普查区 Census tract" }}
+forecast = false                # a layer of next period's risk (gz.forecast), on unit pages too
 
 [reports]
 out = "reports"                 # reports/<period>/: the workbook and the bulletin
@@ -719,10 +720,15 @@ def run(project: Project | str | Path, *, period: str | None = None,
                                                      shown=shown, freq=freq)
                 extra.update(made.files)
                 overlays, printed, done.rasters = made.overlays, made.printed, made
+            risk = None
+            if p["forecast"]:  # where problems will come back next period (gz.forecast)
+                from .forecast import risk as forecast_risk
+
+                risk = forecast_risk(ledger, units, freq=freq, origin=shown)
             written = publish(units, ratings, ledger, out, period=shown, rejects=rejects,
-                                 problems=problems, extra=extra, overlays=overlays,
-                                 static_raster=printed, progress=_pages(report),
-                                 settings=publication(project))
+                              risk=risk, problems=problems, extra=extra, overlays=overlays,
+                              static_raster=printed, progress=_pages(report),
+                              settings=publication(project))
         written = {"public": out, **written}
         state.record(f"publish:{period}", publish_print)
         ran = True

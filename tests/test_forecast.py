@@ -226,3 +226,41 @@ def test_publish_risk_on_overview_and_unit_pages(sf, tmp_path: Path):
     plain = gz.publish(units, ratings, ledger, tmp_path / "plain")
     assert "risk" not in _layers(Path(plain["overview"]).read_text(encoding="utf-8"))
     json.dumps(list(out))  # the keys are plain names
+
+
+def test_the_risk_file_of_geozz_forecast_reaches_geozz_publish(sf, tmp_path: Path):
+    """The risk layer has one home (geozz.tables.risk): geozz forecast writes it, geozz
+    publish --risk reads it back and shows it."""
+    units, _, ledger = sf
+    r = gz.forecast.risk(ledger, units, freq="Y", method="mean3")
+    for name in ("risk.geojson", "risk.parquet"):
+        back = gz.tables.risk.read(gz.tables.risk.write(r, tmp_path / name))
+        assert back.index.equals(r.index) and list(back.index[:1]) == list(r.index[:1])
+        assert np.allclose(back["expected"], r["expected"])
+    with pytest.raises(InputError, match="risk.csv"):
+        gz.tables.risk.write(r, tmp_path / "risk.csv")
+    write_csv(tmp_path / "ledger.csv", ledger)
+    gz.tables.write("units", units, tmp_path / "units.parquet")
+    res = CliRunner().invoke(main, ["publish", str(tmp_path / "units.parquet"),
+                                    str(tmp_path / "ledger.csv"), "--freq", "Y",
+                                    "--rubric", "annual", "--tz", LA,
+                                    "--risk", str(tmp_path / "risk.geojson"),
+                                    "-o", str(tmp_path / "pub")])
+    assert res.exit_code == 0, res.output
+    assert "risk" in _layers((tmp_path / "pub" / "overview.html").read_text(encoding="utf-8"))
+
+
+def test_a_project_with_forecast_publishes_the_risk_layer(tmp_path: Path):
+    from geozz import project
+
+    folder = project.init(tmp_path / "sf", district="sf311")
+    light = {"publish.unit_pages": "false", "publish.static": "false",
+             "publish.rasters": "false", "reports.workbook": "false",
+             "reports.bulletin": "false"}
+    done = project.run(project.load(folder, overrides={**light, "publish.forecast": "true"}),
+                       period="2015")
+    assert "risk" in _layers((done.outputs["public"] / "overview.html")
+                             .read_text(encoding="utf-8"))
+    plain = project.run(project.load(folder, overrides=light), period="2015")
+    assert "risk" not in _layers((plain.outputs["public"] / "overview.html")
+                                 .read_text(encoding="utf-8"))

@@ -26,19 +26,7 @@ from ._common import (
 
 __all__ = ["forecast"]
 
-RISK_SUFFIXES = (".geojson", ".parquet")
 _TOP = 5
-
-
-def write_risk(path: Path, table) -> None:
-    """The risk layer: GeoJSON (WGS-84) or GeoParquet (the units' CRS), atomically."""
-    from geozz._io import atomic_path
-
-    with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".geojson":
-            table.to_crs(4326).reset_index().to_file(tmp, driver="GeoJSON")
-        else:
-            table.reset_index().to_parquet(tmp, index=False)
 
 
 @click.command()
@@ -76,7 +64,7 @@ def forecast(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path,
     from geozz._io import write_csv
 
     out = out_path(out, (".csv",), "--out")
-    risk_out = out_path(risk_out, RISK_SUFFIXES, "--risk")
+    risk_out = out_path(risk_out, (".geojson", ".parquet"), "--risk")
     echo = echo_for(ctx)
     with stages(["ledger", "units", "backtest", "risk", "write"], ctx.obj["quiet"]) as bar:
         ledger, units = ledger_and_units(ctx, bar, ledger_file, units_file, tz=tz,
@@ -92,7 +80,9 @@ def forecast(ctx: click.Context, ledger_file: Path, units_file: Path, out: Path,
         bar.done()
         bar.step("write")
         write_csv(out, table)
-        write_risk(risk_out, layer)
+        from geozz.tables import risk as risk_table
+
+        risk_table.write(layer, risk_out)
         bar.done()
     echo(f"ledger: {len(ledger)} rows from {ledger_file}; units: {len(units)} from "
          f"{units_file}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ._common import CHECK_FAILED, echo_for, load_problems, pairs, report_findings, stages
+from ._common import CHECK_FAILED, echo_for, load_problems, read_units_file, report_findings, stages
 
 __all__ = ["publish", "map_command"]
 
@@ -29,8 +29,7 @@ def _inputs(ctx, units_file, ledger_file, problems_file, unit_columns, unit_type
     from .rate import read_ledger
 
     bar.step("units")
-    units = gz.read_units(units_file, columns=pairs(unit_columns, "--unit-column") or None,
-                          unit_type=unit_type)
+    units = read_units_file(units_file, unit_columns, unit_type)
     bar.done()
     bar.step("ledger")
     ledger = read_ledger(ledger_file, tz=tz)
@@ -121,11 +120,15 @@ def _common(func):
                                                "QR codes (https://…/public/).")
 @click.option("--contact", default=None, help="The office's contact line on the boards.")
 @click.option("--static", is_flag=True, help="Also write overview.png and overview.pdf.")
+@click.option("--risk", "risk_file", type=click.Path(exists=True, dir_okay=False,
+                                                      path_type=Path), default=None,
+              help="The risk layer geozz forecast wrote (.geojson or .parquet): a "
+                   "switchable forecast layer, and each unit's forecast on its page.")
 @click.pass_context
 def publish(ctx: click.Context, units_file, ledger_file, problems_file, ratings_file, period,
             freq, rubric, title, tiles, simulated, tz, unit_columns, unit_type, force, out,
             rejects_file, no_unit_pages, target, signboards, base_url, contact,
-            static) -> None:
+            static, risk_file) -> None:
     """Publish the public folder: index, overview, areas, a page per unit, tables."""
     import geozz as gz
 
@@ -147,7 +150,8 @@ def publish(ctx: click.Context, units_file, ledger_file, problems_file, ratings_
                              simulated=simulated, tiles=tiles, problems=problems,
                              unit_pages=not no_unit_pages, target=target,
                              signboards=signboards, base_url=base_url, contact=contact,
-                             static=static)
+                             static=static, risk=None if risk_file is None
+                             else gz.tables.risk.read(risk_file))
         bar.done()
     echo(f"units: {len(units)}; ledger: {len(ledger)} rows; ratings: {len(ratings)} rows "
          f"({ratings['period'].nunique()} periods) "

@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import InputError, Issue, SchemaError
 from ..rating.periods import FREQS
 from ..tables.ledger import check_ledger
+from ..tables.risk import RISK_COLUMNS
 from ..tables.units import check_units
 from . import panel as _panel
 from .measures import SHARES, check_shares, measures
@@ -18,8 +19,6 @@ from .measures import SHARES, check_shares, measures
 __all__ = ["RISK_COLUMNS", "backtest", "risk", "summary"]
 
 #: the columns :func:`risk` returns besides the units' geometry (index ``unit_id``)
-RISK_COLUMNS = ["unit_type", "period", "method", "expected", "p_recur", "density", "per",
-                "risk_rank", "flag_share", "reason"]
 
 
 def _check(ledger, units, freq, methods, issues: list, stage: str) -> None:

@@ -434,23 +434,6 @@ RISK_CLASSES = ((0.01, "#67000d", "前 1% top 1 % of the area"),
                 (0.25, "#fcbba1", "前 25% top 25 %"))
 
 
-def check_risk(risk, units: gpd.GeoDataFrame, stage: str) -> None:
-    """``risk`` is what :func:`geozz.forecast.risk` returns, for these units."""
-    from ..errors import InputError, Issue
-
-    need = ("period", "expected", "p_recur", "risk_rank", "flag_share", "reason")
-    if not isinstance(risk, pd.DataFrame) or any(c not in risk for c in need):
-        raise InputError(Issue(field="risk", expected=f"the table of gz.forecast.risk() for "
-                               f"{stage}() (columns {list(need)})",
-                               got=type(risk).__name__,
-                               fix="pass risk=gz.forecast.risk(ledger, units)"))
-    unknown = pd.Index(risk.index.astype(str)).difference(units.index.astype(str))
-    if len(unknown):
-        raise InputError(Issue(field="risk", expected="unit ids of the units drawn",
-                               got=f"{len(unknown)} other ids, e.g. {list(unknown[:3])}",
-                               fix="forecast with the same units"))
-
-
 def risk_of(risk: pd.DataFrame | None, unit_id: str) -> list[list[str]]:
     """The rows a unit page shows of its forecast: ``[label, text]``."""
     if risk is None or unit_id not in risk.index:

@@ -18,6 +18,7 @@ from ..errors import InputError, Issue, OutputError
 from ..tables.ledger import check_ledger
 from ..tables.problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS, check_problems
 from ..tables.ratings import check_ratings
+from ..tables.risk import check_risk
 from ..tables.unit_types import type_labels
 from ..tables.units import admin_column, check_units
 from ..units import UNIT_TYPES
@@ -26,7 +27,6 @@ from .page import ASSETS, asset
 from .pages import (
     areas_layer,
     books,
-    check_risk,
     index_page,
     neighbours_of,
     page_shapes,
@@ -344,7 +344,7 @@ def _publish(stack, units, ratings, ledger, out_dir, *, period, title, simulated
     if problems is not None:
         check_problems(problems, stage="publish", located=True)
     if risk is not None:
-        check_risk(risk, units, "publish")
+        check_risk(risk, stage="publish", units=units)
         risk = risk.set_axis(risk.index.astype(str))
     type_label = type_labels(units, labels)
     tile_url, _, tile_crs = tile_choice(tiles)

@@ -281,9 +281,10 @@ def star_map(units: gpd.GeoDataFrame, ratings: pd.DataFrame, *, period: str | No
         layers.append(dict(points_layer(points, sorted(set(points["category"]))), show=True))
     layers.extend(overlay_layers(overlays, tiles))
     if risk is not None:
-        from .pages import check_risk, risk_layer
+        from ..tables.risk import check_risk
+        from .pages import risk_layer
 
-        check_risk(risk, units, "star_map")
+        check_risk(risk, stage="star_map", units=units)
         layers.append(risk_layer(risk, units, show=True,
                                  shift=_to_gcj if tile_choice(tiles)[2] == "gcj02" else None))
     return draw(units, ratings, period=period, unit_types=unit_types, tiles=tiles,

@@ -11,6 +11,7 @@ rejects    (the raw records' text)       read_problems          Parquet, every v
 ledger     :mod:`geozz.tables.ledger`    assign                 Parquet
 ratings    :mod:`geozz.tables.ratings`   rate                   Parquet
 areas      :mod:`geozz.tables.areas`     rating.areas           Parquet
+risk       :mod:`geozz.tables.risk`      forecast.risk          GeoJSON or GeoParquet
 =========  ==========================  =====================  ===========================
 
 The unit types every table names live in :mod:`geozz.tables.unit_types` (the registry);
@@ -45,13 +46,13 @@ import pandas as pd
 
 from .._io import as_path, atomic_path
 from ..errors import InputError, Issue
-from . import areas, ledger, problems, ratings, unit_types, units
+from . import areas, ledger, problems, ratings, risk, unit_types, units
 from ._common import read_file
 from .ledger import read_ledger
 from .ratings import read_ratings
 
 __all__ = ["KINDS", "areas", "ledger", "problems", "ratings", "read", "read_ledger",
-           "read_ratings", "unit_types", "units", "write"]
+           "read_ratings", "risk", "unit_types", "units", "write"]
 
 #: the tables :func:`write` saves and :func:`read` reads
 KINDS = ("units", "problems", "rejects", "ledger", "ratings", "areas")
