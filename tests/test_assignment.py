@@ -44,7 +44,9 @@ def test_point_in_two_overlapping_corridors_goes_to_nearest_centerline():
     roads = gpd.GeoDataFrame({"name": ["甲路", "乙路"], "highway": ["primary"] * 2},
                              geometry=[LineString([(0, 0), (1000, 0)]),
                                        LineString([(0, 40), (1000, 40)])], crs=CRS)
-    corridors = gu.road_corridors(roads, gpd.GeoSeries([box(-50, -100, 1050, 150)], crs=CRS))
+    built = gu.road_corridors(roads, gpd.GeoSeries([box(-50, -100, 1050, 150)], crs=CRS))
+    # an office's own corridors may overlap: each its centre line buffered 30 m
+    corridors = built.set_geometry(gpd.GeoSeries(built["centerline"], crs=CRS).buffer(30))
     p = pts((500, 15), (500, 25), (500, -20))
     ledger = gz.assign(p, corridors).set_index("problem_id")
     names = corridors["name"]
@@ -54,6 +56,9 @@ def test_point_in_two_overlapping_corridors_goes_to_nearest_centerline():
     assert ledger.loc["p0", "distance_m"] == pytest.approx(15)
     assert ledger.loc["p1", "distance_m"] == pytest.approx(15)
     assert ledger.loc["p2", "reason"] == "inside"
+    # geozz's own corridors split such an overlap by the same rule: one unit holds each point
+    own = gz.assign(p, built).set_index("problem_id")
+    assert (own["unit_id"] == ledger["unit_id"]).all() and (own["reason"] == "inside").all()
 
 
 def test_outside_every_unit_keeps_one_row(cells):
