@@ -26,7 +26,7 @@ PACKAGE = Path(gz.__file__).parent
 #: libraries that must not load with ``import geozz``, ``geozz --help`` or a core stage
 HEAVY = ("folium", "branca", "jinja2", "rasterio", "scipy", "esda", "libpysal", "osmnx",
          "networkx", "sklearn", "matplotlib", "mapclassify", "h3", "osmium", "openpyxl",
-         "segno", "zxingcpp", "tqdm", "PIL")
+         "segno", "zxingcpp", "tqdm", "PIL", "dask", "distributed", "dask_geopandas")
 
 #: the stages every pipeline uses, which must not load HEAVY either: the maps, rasters and
 #: OSM reading (``maps``, ``raster``, ``osm``) load their libraries when asked for

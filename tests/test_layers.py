@@ -20,7 +20,7 @@ PACKAGE = Path(geozz.__file__).parent
 #: the layers, lowest first; a top-level module or subpackage of geozz per name
 LAYERS = (
     ("errors", "resources", "static"),
-    ("_io", "_times", "_parallel", "_osmfile", "coords"),
+    ("_io", "_times", "_parallel", "_osmfile", "coords", "_memory", "_dask"),
     ("tables",),
     ("rubric",),
     ("area",),
