@@ -40,6 +40,10 @@ def _assign(part: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     return assign(part, units, check_memory=False)
 
 
+def _by_id(part: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return part.set_index("problem_id")
+
+
 def _lazy(problems, partition_rows: int):
     import dask.dataframe as dd
     import dask_geopandas  # noqa: F401 - registers GeoDataFrame partitions with dask
@@ -49,6 +53,8 @@ def _lazy(problems, partition_rows: int):
 
         return read_lazy(problems)
     if is_dask(problems):
+        if "problem_id" in problems.columns:  # e.g. after spatial_shuffle() set its own
+            return problems.map_partitions(_by_id)
         return problems
     if isinstance(problems, gpd.GeoDataFrame):
         n = max(1, math.ceil(len(problems) / max(1, int(partition_rows))))
@@ -67,7 +73,8 @@ def assign_dask(problems, units, *, scheduler=None, out=None, freq: str = "M",
     Parameters
     ----------
     problems : GeoDataFrame, dask-geopandas GeoDataFrame, or str / Path
-        Problems, their partitions, or a problems dataset folder
+        Problems, their partitions (indexed by ``problem_id``, or with a ``problem_id``
+        column: ``spatial_shuffle()`` sets its own index), or a problems dataset folder
         (:func:`geozz.tables.problems.write_partitioned`; read by the workers).
     units : GeoDataFrame or str / Path
         Units (a GeoParquet file read here): conformed once and sent to every worker.
