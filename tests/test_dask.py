@@ -91,7 +91,8 @@ def test_the_inputs_hold_the_hard_cases(single):
 
 
 def test_assign_on_dask_is_the_same_ledger_row_for_row(problems, units, single, client):
-    got = gz.assign(problems, units, engine="dask", scheduler=client, partition_rows=3000)
+    mixed = problems.sample(frac=1, random_state=3)  # partitions not in id order
+    got = gz.assign(mixed, units, engine="dask", scheduler=client, partition_rows=3000)
     pd.testing.assert_frame_equal(got, single[0])
 
 
@@ -121,7 +122,11 @@ def _units_file(units, tmp_path):
 
 
 @pytest.mark.parametrize("freq", ["M", "Q"])
-def test_rate_on_dask_gives_the_same_ratings_row_for_row(single, units, client, freq):
+def test_rate_on_dask_gives_the_same_ratings_row_for_row(single, units, client, freq,
+                                                         monkeypatch):
+    import geozz.rating.on_dask as on_dask
+
+    monkeypatch.setattr(on_dask, "UNITS_PER_GROUP", 50)  # 9 groups of units
     ledger, _ = single
     want = gz.rate(ledger, units, freq=freq)
     lazy = ledger_table.in_order(ledger.sample(frac=1, random_state=1))  # any order

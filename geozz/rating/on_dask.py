@@ -91,7 +91,7 @@ def _lazy(ledger, *, partition_rows: int = 1_000_000):
 
 def rate_dask(ledger, units: gpd.GeoDataFrame, *, freq="M", rubric="default",
               periods=None, as_of=None, adjustments=None, normalise=None, lists=5,
-              scheduler=None, units_per_group: int = UNITS_PER_GROUP) -> pd.DataFrame:
+              scheduler=None, units_per_group: int | None = None) -> pd.DataFrame:
     """:func:`geozz.rate` on dask (``engine="dask"``): the same parameters and result.
 
     Parameters
@@ -104,8 +104,8 @@ def rate_dask(ledger, units: gpd.GeoDataFrame, *, freq="M", rubric="default",
     scheduler : str, distributed.Client or None
         Where it runs (:func:`geozz._dask.client`): a scheduler's address, a client,
         or None for the current client or a new LocalCluster.
-    units_per_group : int
-        Units scored by one task.
+    units_per_group : int, optional
+        Units scored by one task (default :data:`UNITS_PER_GROUP`).
 
     Examples
     --------
@@ -140,7 +140,7 @@ def rate_dask(ledger, units: gpd.GeoDataFrame, *, freq="M", rubric="default",
         small = replace(setup, units=pd.DataFrame(setup.units[keep]))
         sref = c.scatter(small, broadcast=True, hash=False)
         n = len(setup.units)
-        size = max(1, int(units_per_group))
+        size = max(1, int(units_per_group or UNITS_PER_GROUP))
         k = max(1, math.ceil(n / size))
         index = setup.units.index
         iref = c.scatter(index, broadcast=True, hash=False)
