@@ -299,3 +299,27 @@ def test_no_scheduler_at_the_address_is_an_input_error(single, units):
     with pytest.raises(InputError, match="scheduler"):
         gz.rate(single[0], units, engine="dask", scheduler=f"tcp://127.0.0.1:{port}")
     assert time.perf_counter() - t < 60
+
+
+def test_geozz_run_takes_engine_and_scheduler(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import geozz.project as project
+    from geozz.cli import main
+    from geozz.errors import GeozzError
+
+    seen = {}
+    monkeypatch.setattr(project, "load", lambda path, overrides=None: object())
+
+    def fake_run(proj, **kw):
+        seen.update(kw)
+        raise GeozzError("stop here")
+
+    monkeypatch.setattr(project, "run", fake_run)
+    out = CliRunner().invoke(main, ["run", "--engine", "dask", "--scheduler",
+                                    "tcp://127.0.0.1:8786", "--project", str(tmp_path)])
+    assert "stop here" in out.output
+    assert seen["engine"] == "dask" and seen["scheduler"] == "tcp://127.0.0.1:8786"
+    out = CliRunner().invoke(main, ["run", "--scheduler", "tcp://x:1",
+                                    "--project", str(tmp_path)])
+    assert out.exit_code != 0 and "--engine dask" in out.output
