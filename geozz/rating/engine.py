@@ -351,6 +351,18 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
         their ``area_m2`` in km², before they deduct; extras and indicators stay counts.
     lists : int, default 5
         Size of the red (best) and black (worst) lists per unit type and period.
+    engine : {None, "dask"}, default None
+        None: this process. ``"dask"``: the same ratings, row for row, computed on a
+        ``distributed`` cluster from a ledger's partitions (:mod:`geozz.rating.on_dask`);
+        ``ledger`` may then also be a dask DataFrame or a ledger dataset folder
+        (:func:`geozz.tables.ledger.write_partitioned`).
+    scheduler : str or distributed.Client, optional
+        With ``engine="dask"``: a scheduler's address (``"tcp://host:8786"``) or a
+        client; default the current client or a new LocalCluster.
+    check_memory : bool, default True
+        With one process: refuse up front (``InputError`` naming ``engine="dask"``) a
+        ledger the memory available cannot rate; False tries anyway. ``ledger`` may be a
+        ledger dataset folder here too (read whole, checked first).
 
     Returns
     -------
