@@ -573,7 +573,8 @@ def units_of(project: Project | str | Path, *, progress=None, _done: Run | None 
 
 def run(project: Project | str | Path, *, period: str | None = None,
         show: str | None = None,
-        progress: Callable[[str, str], None] | None = None) -> Run:
+        progress: Callable[[str, str], None] | None = None,
+        engine: str | None = None, scheduler=None) -> Run:
     """Do the month (the period) of a project and write its public folder.
 
     Parameters
@@ -588,6 +589,10 @@ def run(project: Project | str | Path, *, period: str | None = None,
         and shows 2015, its last whole year.
     progress : callable, optional
         Called with ``(stage, "start" | "done" | "kept")``.
+    engine, scheduler : optional
+        ``engine="dask"`` assigns and rates on dask (``scheduler``: a scheduler's address
+        or a client; default a LocalCluster): the same ledger and ratings
+        (docs/scale.md).
 
     Returns
     -------
@@ -674,11 +679,13 @@ def run(project: Project | str | Path, *, period: str | None = None,
     problems_print = _digest(units_print, sorted(prints), period)  # the files read now
 
     ledger = _stage(state, done, report, "assign", f"ledger:{period}", problems_print,
-                    folder / "ledger.parquet", lambda: assign(problems, units), "ledger")
+                    folder / "ledger.parquet", lambda: assign(problems, units, engine=engine,
+                                                  scheduler=scheduler), "ledger")
     ratings_print = _digest(problems_print, project.rating)
     ratings = _stage(state, done, report, "rate", f"ratings:{period}", ratings_print,
                      folder / "ratings.parquet",
-                     lambda: rate(ledger, units, freq=freq, rubric=_rubric(project)),
+                     lambda: rate(ledger, units, freq=freq, rubric=_rubric(project),
+                                  engine=engine, scheduler=scheduler),
                      "ratings")
     done.counts["ratings"] = len(ratings)
     if project.database["url"]:  # the month's tables to the office's database

@@ -27,7 +27,7 @@ PACKAGE = Path(gz.__file__).parent
 HEAVY = ("folium", "branca", "jinja2", "rasterio", "scipy", "esda", "libpysal", "osmnx",
          "networkx", "sklearn", "matplotlib", "mapclassify", "h3", "osmium", "openpyxl",
          "segno", "zxingcpp", "tqdm", "PIL", "sqlalchemy", "psycopg", "geoalchemy2", "pyvrp",
-         "gpxpy")
+         "gpxpy", "dask", "distributed", "dask_geopandas")
 
 #: the stages every pipeline uses, which must not load HEAVY either: the maps, rasters and
 #: OSM reading (``maps``, ``raster``, ``osm``) load their libraries when asked for

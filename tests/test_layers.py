@@ -20,7 +20,7 @@ PACKAGE = Path(geozz.__file__).parent
 #: the layers, lowest first; a top-level module or subpackage of geozz per name
 LAYERS = (
     ("errors", "resources", "static"),
-    ("_io", "_times", "_parallel", "_osmfile", "_db", "coords"),
+    ("_io", "_times", "_parallel", "_osmfile", "_db", "_memory", "_dask", "coords"),
     ("tables",),
     ("rubric",),
     ("area",),

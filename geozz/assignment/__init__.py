@@ -37,13 +37,15 @@ True
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..errors import InvariantError
+from ..errors import InputError, InvariantError, Issue
 from ..tables.ledger import LEDGER_COLUMNS, LEDGER_FIELDS, REASONS
 from ..tables.problems import check_problems, problem_order
 from ..tables.unit_types import REGISTRY, UNIT_TYPES
@@ -79,7 +81,14 @@ def _located(problems: gpd.GeoDataFrame) -> tuple[Points, np.ndarray, tuple | No
                               np.nanmax(b[:, 3]))
 
 
-def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+#: working memory of assign per problem, beyond the problems and the ledger (points,
+#: picks, orders; measured on 1 M problems against a grid)
+WORK_BYTES_PER_PROBLEM = 120
+
+
+def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *,
+           engine: str | None = None, scheduler=None, out=None,
+           partition_rows: int | None = None, check_memory: bool = True):
     """Join every problem to its unit in each unit layer; nothing is dropped.
 
     Parameters
@@ -89,6 +98,25 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     units : GeoDataFrame
         Units (index ``unit_id``) with ``unit_type`` and, for roads and rivers,
         ``centerline``, in any CRS (checked by :func:`geozz.tables.units.check_units`).
+    engine : {None, "dask"}, default None
+        None: this process. ``"dask"``: partitions of the problems assigned by this same
+        function on a ``distributed`` cluster (:mod:`geozz.assignment.on_dask`); then
+        ``problems`` may also be a dask-geopandas GeoDataFrame or a problems dataset
+        folder (:func:`geozz.tables.problems.write_partitioned`) and ``units`` a
+        GeoParquet file. The ledger is the same, row for row.
+    scheduler : str or distributed.Client, optional
+        With ``engine="dask"``: a scheduler's address (``"tcp://host:8786"``) or a
+        client; default the current client or a new LocalCluster (a worker per CPU).
+    out : str or Path, optional
+        With ``engine="dask"``: write the ledger there as a dataset partitioned by month
+        (:func:`geozz.tables.ledger.write_partitioned`) and return the folder.
+    partition_rows : int, optional
+        With ``engine="dask"``: problems per partition when a GeoDataFrame is split
+        (default 1,000,000).
+    check_memory : bool, default True
+        With one process: refuse up front (``InputError`` naming ``engine="dask"``)
+        when the ledger will not fit in the memory available; False tries anyway.
+        ``problems`` may be a dataset folder here too (read whole, checked first).
 
     Returns
     -------
@@ -123,8 +151,32 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     >>> assign(pts, cells)[["problem_id", "unit_id", "reason"]].values.tolist()
     [['far', <NA>, 'outside_units'], ['on-border', 'E', 'shared_border']]
     """
+    if engine is not None or out is not None or partition_rows is not None \
+            or scheduler is not None:
+        from .._dask import check_engine
+
+        if check_engine(engine) != "dask":
+            raise InputError(Issue(field="engine",
+                                   expected='engine="dask" with this option', got=engine,
+                                   fix='pass engine="dask", or leave the option out'))
+        from .on_dask import PARTITION_ROWS, assign_dask
+
+        return assign_dask(problems, units, scheduler=scheduler, out=out,
+                           partition_rows=partition_rows or PARTITION_ROWS)
+    if isinstance(problems, (str, Path)):  # a problems dataset, read whole
+        from ..tables.problems import read_partitioned
+
+        problems = read_partitioned(problems, check_memory=check_memory)
     if not isinstance(problems, gpd.GeoDataFrame):
         check_problems(problems, stage="assign", located=True)  # raises
+    if check_memory:
+        from .._memory import check_fits
+        from ..tables.ledger import BYTES_PER_ROW
+
+        layers = max(1, units["unit_type"].nunique()) if "unit_type" in units else 1
+        check_fits(len(problems) * (layers * BYTES_PER_ROW + WORK_BYTES_PER_PROBLEM),
+                   what=f"assigning {len(problems):,} problems to {layers} unit layers",
+                   field="engine")
     own, present, bounds = _located(problems)
     check_problems(problems, stage="assign", located=True, bounds=bounds)
     order = problem_order(problems.index)[0]  # the order of the ledger

@@ -62,9 +62,15 @@ def init(ctx: click.Context, folder: Path, district: str | None, osm_file: Path 
 @click.option("--set", "settings", multiple=True, metavar="SECTION.KEY=VALUE",
               help="Set a value of the project file (repeatable), e.g. "
                    "--set units.grid_size=100 --set publish.signboards=true.")
+@click.option("--engine", type=click.Choice(["dask"]), default=None,
+              help="Assign and rate on dask (partitions on a cluster; the same tables). "
+                   "[default: one process]")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: a dask scheduler's address (tcp://host:8786) "
+                   "[default: a local cluster, a worker per CPU].")
 @click.pass_context
 def run(ctx: click.Context, period: str | None, project_file: Path,
-        settings: tuple[str, ...]) -> None:
+        settings: tuple[str, ...], engine: str | None, scheduler: str | None) -> None:
     """Do a month of the project: units, problems, assignment, rating, the public folder,
     the workbook and the bulletin."""
     from tqdm import tqdm
@@ -90,7 +96,10 @@ def run(ctx: click.Context, period: str | None, project_file: Path,
 
         try:
             proj = project.load(project_file, overrides=overrides)
-            done = project.run(proj, period=period, progress=progress)
+            if scheduler is not None and engine is None:
+                raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
+            done = project.run(proj, period=period, progress=progress, engine=engine,
+                               scheduler=scheduler)
         except GeozzError as exc:
             raise click.ClickException(str(exc)) from exc
     echo(f"{proj.district['name'] or proj.root.name}: period {done.period} "

@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,7 +29,8 @@ from . import ranks as _ranks
 from .indicators import CLOSED, Problems, count, counts_by_category, ns
 from .periods import FREQS, custom_range, label_bounds, plan, wanted_periods
 
-__all__ = ["COUNT_COLUMNS", "FREQS", "RATE_COLUMNS", "rate", "star_label"]
+__all__ = ["COUNT_COLUMNS", "FREQS", "RATE_COLUMNS", "Setup", "Summary", "combine", "finish",
+           "prepare", "rate", "score", "star_label", "summarise"]
 
 #: whole-number indicator columns of the ratings
 COUNT_COLUMNS = ("found", "due", "closed", "on_time", "overdue", "open_at_end", "reopened",
@@ -275,6 +277,14 @@ def _place_adjustments(adj: pd.DataFrame, edges: pd.DatetimeIndex, n_out: int,
     return where
 
 
+def _check_freq(freq: str) -> None:
+    if freq not in FREQS:
+        raise InputError(Issue(field="freq", expected=f"one of {FREQS} or a pair of "
+                               "dates (first, last)", got=freq,
+                               fix="use 'W', 'M', 'Q', 'Y' or ('2024-05-01', "
+                                   "'2024-06-30')"))
+
+
 def _unit_codes(ids: pd.Series, index: pd.Index) -> np.ndarray:
     """Position of each ledger unit id in ``index`` (-1: none); ids compared as text."""
     codes = index.get_indexer(ids)
@@ -287,7 +297,8 @@ def _unit_codes(ids: pd.Series, index: pd.Index) -> np.ndarray:
 def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
          rubric: str | Rubric = "default", periods: Iterable[str] | None = None,
          as_of=None, adjustments=None, normalise: str | None = None,
-         lists: int = 5) -> pd.DataFrame:
+         lists: int = 5, engine: str | None = None, scheduler=None,
+         check_memory: bool = True) -> pd.DataFrame:
     """Rate every unit in every period.
 
     Per unit and *base* period (a week, a month, or the custom range) the problems found
@@ -340,6 +351,18 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
         their ``area_m2`` in km², before they deduct; extras and indicators stay counts.
     lists : int, default 5
         Size of the red (best) and black (worst) lists per unit type and period.
+    engine : {None, "dask"}, default None
+        None: this process. ``"dask"``: the same ratings, row for row, computed on a
+        ``distributed`` cluster from a ledger's partitions (:mod:`geozz.rating.on_dask`);
+        ``ledger`` may then also be a dask DataFrame or a ledger dataset folder
+        (:func:`geozz.tables.ledger.write_partitioned`).
+    scheduler : str or distributed.Client, optional
+        With ``engine="dask"``: a scheduler's address (``"tcp://host:8786"``) or a
+        client; default the current client or a new LocalCluster.
+    check_memory : bool, default True
+        With one process: refuse up front (``InputError`` naming ``engine="dask"``) a
+        ledger the memory available cannot rate; False tries anyway. ``ledger`` may be a
+        ledger dataset folder here too (read whole, checked first).
 
     Returns
     -------
@@ -380,21 +403,133 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
     >>> r[["period", "score", "ded_illegal_ads", "stars", "grade"]].values.tolist()
     [['2024-05', 90.0, 10.0, 4, '优秀']]
     """
+    if engine is not None:
+        from .._dask import check_engine
+
+        if check_engine(engine) == "dask":
+            from .on_dask import rate_dask
+
+            return rate_dask(ledger, units, freq=freq, rubric=rubric, periods=periods,
+                             as_of=as_of, adjustments=adjustments, normalise=normalise,
+                             lists=lists, scheduler=scheduler)
+    if isinstance(ledger, (str, Path)):  # a partitioned ledger folder, read whole
+        from ..tables.ledger import read_partitioned
+
+        ledger = read_partitioned(ledger, check_memory=check_memory)
+    if isinstance(freq, str):
+        _check_freq(freq)
+    check_units(units, stage="rate")
+    check_ledger(ledger, stage="rate")
+    if check_memory:
+        from .._memory import check_fits
+
+        check_fits(len(ledger) * RATE_BYTES_PER_ROW, what=f"rating a ledger of "
+                   f"{len(ledger):,} rows", field="engine")
+    setup = prepare(summarise(ledger, units), units, freq=freq, rubric=rubric,
+                    periods=periods, as_of=as_of, adjustments=adjustments,
+                    normalise=normalise, lists=lists)
+    if setup is None:
+        return _empty(load_rubric(rubric).categories())
+    return finish(score(ledger, setup, 0, len(setup.units)), setup)
+
+
+#: bytes of working memory rating takes per ledger row, beyond the ledger itself
+#: (measured on 1 M rows: the columns rating reads, their codes and the period bins)
+RATE_BYTES_PER_ROW = 160
+
+
+@dataclass
+class Summary:
+    """What :func:`rate` needs to know of the whole ledger before it scores any unit:
+    made from the ledger at once (:func:`summarise`) or from its parts
+    (:func:`combine`, the dask engine)."""
+
+    tz: object            #: the time zone of ``found_at``
+    first: pd.Timestamp   #: the earliest ``found_at`` (NaT: none)
+    last: pd.Timestamp    #: the latest ``found_at``
+    latest: pd.Timestamp  #: the latest ``found_at`` or ``rectified_at``
+    strange: list         #: placed unit ids that are not in the units (sorted, unique)
+    dtype: object         #: the dtype of ``found_at``
+
+
+def summarise(ledger: pd.DataFrame, units: pd.DataFrame) -> Summary:
+    """The :class:`Summary` of a (part of a) ledger checked by ``check_ledger``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame({"unit_type": ["grid"]}, geometry=[box(0, 0, 1, 1)],
+    ...     crs=32650, index=pd.Index(["A"], name="unit_id"))
+    >>> t = pd.to_datetime(["2024-05-03 10:00", "2024-06-01 09:00"]).tz_localize("Asia/Shanghai")
+    >>> s = summarise(pd.DataFrame({"unit_id": ["A", "B"], "unit_type": "grid",
+    ...                             "found_at": t}), units)
+    >>> str(s.first), str(s.latest), s.strange
+    ('2024-05-03 10:00:00+08:00', '2024-06-01 09:00:00+08:00', ['B'])
+    """
+    found = ledger["found_at"]
+    tz = found.dt.tz
+    latest = found.max() if found.notna().any() else pd.NaT
+    if "rectified_at" in ledger and ledger["rectified_at"].notna().any() \
+            and getattr(ledger["rectified_at"].dtype, "tz", None) is not None:
+        done = ledger["rectified_at"].dt.tz_convert(tz).max()
+        latest = done if pd.isna(latest) or done > latest else latest
+    ids = units.index.astype(str)
+    placed = ledger["unit_id"].notna() & ledger["unit_type"].isin(set(units["unit_type"]))
+    strange = pd.Index(ledger.loc[placed, "unit_id"].astype(str).unique()).difference(ids)
+    return Summary(tz=tz, first=found.min() if found.notna().any() else pd.NaT,
+                   last=found.max() if found.notna().any() else pd.NaT,
+                   latest=latest, strange=list(strange), dtype=found.dtype)
+
+
+def combine(parts: list[Summary]) -> Summary:
+    """One :class:`Summary` of the ledger from those of its parts (in any order)."""
+    def pick(values, fn):
+        values = [v for v in values if pd.notna(v)]
+        return fn(values) if values else pd.NaT
+
+    return Summary(tz=parts[0].tz, first=pick([p.first for p in parts], min),
+                   last=pick([p.last for p in parts], max),
+                   latest=pick([p.latest for p in parts], max),
+                   strange=sorted(set().union(*(p.strange for p in parts))),
+                   dtype=parts[0].dtype)
+
+
+@dataclass
+class Setup:
+    """Everything :func:`score` and :func:`finish` share: checked options, the periods
+    (:class:`~geozz.rating.periods.Plan`), the moment of judgement and the units' own
+    values (types, validity, size, adjustments), one element per unit."""
+
+    rb: Rubric
+    pl: object
+    freq: object
+    wanted: list | None
+    lists: int
+    as_of: pd.Timestamp
+    first_found: int
+    units: gpd.GeoDataFrame  #: indexed by the ids as text
+    utypes: np.ndarray
+    vfrom: np.ndarray
+    vto: np.ndarray
+    size: np.ndarray
+    adj: pd.DataFrame | None  #: with ``unit`` (position) and ``where`` (output period)
+
+
+def prepare(summary: Summary, units: gpd.GeoDataFrame, *, freq="M",
+            rubric: str | Rubric = "default", periods=None, as_of=None, adjustments=None,
+            normalise: str | None = None, lists: int = 5) -> Setup | None:
+    """Check the options of :func:`rate` against the ledger's :class:`Summary` and the
+    units; raise every issue at once. None when there is no period to rate."""
     issues: list[Issue] = []
     rng = None
     if isinstance(freq, str):
-        if freq not in FREQS:
-            raise InputError(Issue(field="freq", expected=f"one of {FREQS} or a pair of "
-                                   "dates (first, last)", got=freq,
-                                   fix="use 'W', 'M', 'Q', 'Y' or ('2024-05-01', "
-                                       "'2024-06-30')"))
+        _check_freq(freq)
     else:
         rng = custom_range(freq, issues)
         if periods is not None:
             issues.append(Issue(field="periods", expected="no periods with a custom range",
                                 got=periods, fix="leave periods out; the range is the period"))
-    check_units(units, stage="rate")
-    check_ledger(ledger, stage="rate")
     rb = load_rubric(rubric)
     mode = rb.normalise if normalise is None else normalise
     if mode not in NORMALISE:
@@ -411,23 +546,17 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
         issues.append(Issue(field="unit_type", expected=f"unit types the rubric rates "
                             f"({sorted(rb.shares)})", got=unknown,
                             fix="add shares for them to the rubric"))
-    placed = ledger["unit_id"].notna() & ledger["unit_type"].isin(set(utypes))
-    strange = pd.Index(ledger.loc[placed, "unit_id"].astype(str).unique()) \
-        .difference(units.index.astype(str))
+    strange = summary.strange
     if len(strange):
         issues.append(Issue(field="unit_id", expected="ledger unit ids that are in units",
                             got=f"{len(strange)} unknown ids, e.g. {list(strange[:5])}",
                             fix="rate the ledger with the units it was assigned to"))
     wanted = wanted_periods(periods, freq, issues) if rng is None else None
-    tz = ledger["found_at"].dt.tz
-    latest = ledger["found_at"]
-    if "rectified_at" in ledger and ledger["rectified_at"].notna().any() \
-            and getattr(ledger["rectified_at"].dtype, "tz", None) is not None:
-        latest = pd.concat([latest, ledger["rectified_at"].dt.tz_convert(tz)],
-                           ignore_index=True)
-    as_of = _as_of(as_of, latest, tz, issues)
+    tz = summary.tz
+    bounds = pd.Series([summary.first, summary.last], dtype=summary.dtype)
+    as_of = _as_of(as_of, pd.Series([summary.latest], dtype=summary.dtype), tz, issues)
     if wanted is not None or rng is not None:
-        _judged(wanted, rng, freq, ledger["found_at"], as_of, tz, issues)
+        _judged(wanted, rng, freq, bounds, as_of, tz, issues)
     units = units.set_axis(units.index.astype(str), axis=0)  # ids compared as text
     vfrom, vto = _validity(units, tz, issues)
     size = _exposure(units, mode, issues)
@@ -435,11 +564,35 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
     if issues:
         raise InputError(issues)
 
-    pl = plan(ledger["found_at"], rng if rng is not None else freq, tz=tz, wanted=wanted)
+    pl = plan(bounds, rng if rng is not None else freq, tz=tz, wanted=wanted)
+    if len(pl.labels) == 0:
+        return None
+    if adj is not None and len(adj):
+        where = _place_adjustments(adj, pl.out_edges, len(pl.labels), tz, issues)
+        if issues:
+            raise InputError(issues)
+        adj = adj.assign(where=where, unit=units.index.get_indexer(adj["unit_id"]))
+        adj = adj[adj["where"] >= 0]
+    first_found = ns(bounds.dropna()).min() if bounds.notna().any() \
+        else np.iinfo(np.int64).max
+    return Setup(rb=rb, pl=pl, freq=freq, wanted=wanted, lists=int(lists), as_of=as_of,
+                 first_found=first_found, units=units,
+                 utypes=utypes.reindex(units.index).to_numpy(), vfrom=vfrom, vto=vto,
+                 size=size, adj=adj)
+
+
+def score(ledger: pd.DataFrame, setup: Setup, lo: int, hi: int) -> pd.DataFrame:
+    """The scores and indicators of the units ``lo:hi`` (positions in ``setup.units``)
+    in every output period, context period included, before ranks: one row per unit and
+    period, unit by unit. ``ledger`` may hold other units' rows too (left out); every
+    row of these units must be in it. The rows of consecutive ranges, put one after the
+    other, are the rows of the whole range."""
+    rb, pl, as_of = setup.rb, setup.pl, setup.as_of
+    units = setup.units.iloc[lo:hi]
     cats = rb.categories()
     n_u, n_o, n_b = len(units), len(pl.labels), len(pl.base_edges) - 1
-    if n_o == 0:
-        return _empty(cats)
+    size = setup.size[lo:hi]
+    unit_types = setup.utypes[lo:hi]
     # ---- the problems, as integer codes
     code = _unit_codes(ledger["unit_id"], units.index)
     cat_all, cat_names = pd.factorize(ledger["category"])
@@ -481,9 +634,9 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
                         columns=[str(c) for c in cat_names])
     extras = pd.DataFrame({"overdue": base["overdue"], "open_at_end": base["open_at_end"],
                            "recurrence": base["recurred"], "reopened": base["reopened"]})
-    ded = rb.deductions(np.repeat(utypes.reindex(units.index).to_numpy(), n_b), norm, extras)
+    ded = rb.deductions(np.repeat(unit_types, n_b), norm, extras)
     be = ns(pl.base_edges)
-    exists = (vfrom[:, None] < be[None, 1:]) & (vto[:, None] > be[None, :-1])
+    exists = (setup.vfrom[lo:hi, None] < be[None, 1:]) & (setup.vto[lo:hi, None] > be[None, :-1])
     if pd.notna(as_of):  # a month (week) that begins after the moment of judgement has
         # not been seen yet: it has no score, so a quarter is not lifted by empty months
         exists &= be[None, :-1] <= ns(pd.Series([as_of]))[0]
@@ -513,27 +666,23 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
     # ---- adjustments
     adj_points = np.zeros((n_u, n_o))
     adj_reason = np.full(n_u * n_o, "", dtype=object)
+    adj = setup.adj
     if adj is not None and len(adj):
-        where = _place_adjustments(adj, pl.out_edges, n_o, tz, issues)
-        if issues:
-            raise InputError(issues)
-        sel = where >= 0
-        u = units.index.get_indexer(adj["unit_id"].to_numpy()[sel])
-        flat = u * n_o + where[sel]
-        np.add.at(adj_points.reshape(-1), flat, adj["points"].to_numpy()[sel])
-        text = pd.Series(adj["reason"].astype(str).to_numpy()[sel]).groupby(flat).agg("; ".join)
+        adj = adj[(adj["unit"] >= lo) & (adj["unit"] < hi)]
+    if adj is not None and len(adj):
+        flat = (adj["unit"].to_numpy() - lo) * n_o + adj["where"].to_numpy()
+        np.add.at(adj_points.reshape(-1), flat, adj["points"].to_numpy())
+        text = pd.Series(adj["reason"].astype(str).to_numpy()).groupby(flat).agg("; ".join)
         adj_reason[text.index.to_numpy()] = text.to_numpy()
         score = np.clip(score + adj_points, rb.floor, rb.full_score)
     stars = np.where(np.isnan(score), np.nan, rb.stars_for(np.nan_to_num(score)))
-    first_found = ns(ledger["found_at"].dropna()).min() if ledger["found_at"].notna().any() \
-        else np.iinfo(np.int64).max
-    has_prev = first_found < ns(pl.out_edges)[:-1]
+    has_prev = setup.first_found < ns(pl.out_edges)[:-1]
     delta, change = _ranks.changes(score, stars, has_prev)
     # ---- the table, one row per unit and output period
     uix = np.repeat(np.arange(n_u), n_o)
     out = pd.DataFrame({"unit_id": units.index.to_numpy()[uix],
                         "period": np.tile(np.array(pl.labels, dtype=object), n_u)})
-    out["unit_type"] = utypes.reindex(units.index).to_numpy()[uix]
+    out["unit_type"] = unit_types[uix]
     for col in ("name", "admin"):
         out[col] = units[col].to_numpy()[uix] if col in units else ""
     flat_score = score.reshape(-1)
@@ -568,7 +717,14 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
     dv = agg.reshape(n_u * n_o, -1)
     for i, c in enumerate(ded_cols):
         out[c] = dv[:, i]
-    # ---- drop the context period and periods not asked for; rank what is left
+    return out
+
+
+def finish(out: pd.DataFrame, setup: Setup) -> pd.DataFrame:
+    """The ratings from the rows :func:`score` made for all the units (in units order):
+    the context period and periods not asked for dropped, ranks and lists, sorted."""
+    pl, wanted, freq, units = setup.pl, setup.wanted, setup.freq, setup.units
+    n_o = len(pl.labels)
     keep = out["period"] != pl.labels[0]
     if wanted is not None:
         labels = {pl.labels[i] for i in range(1, n_o)
@@ -586,7 +742,7 @@ def rate(ledger: pd.DataFrame, units: gpd.GeoDataFrame, *, freq="M",
         out.insert(9, "rank_admin", ra.to_numpy())
     else:
         out.insert(9, "rank_admin", pd.array([pd.NA] * len(out), dtype="Int64"))
-    out.insert(12, "list", _ranks.lists(out, int(lists)).to_numpy())
+    out.insert(12, "list", _ranks.lists(out, setup.lists).to_numpy())
     out = out.sort_values(["period", "unit_type", "rank", "unit_id"], kind="stable",
                           na_position="last")
     return out.reset_index(drop=True)

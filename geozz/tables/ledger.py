@@ -40,7 +40,8 @@ from ._common import (
 from .unit_types import UNIT_TYPES
 
 __all__ = ["LEDGER_COLUMNS", "LEDGER_FIELDS", "LEDGER_REQUIRED", "REASONS", "TIE_REASONS",
-           "check_ledger", "read", "read_ledger", "write"]
+           "check_ledger", "in_order", "read", "read_lazy", "read_ledger", "read_partitioned",
+           "write", "write_partitioned"]
 
 #: the columns of the join, first in every ledger
 LEDGER_COLUMNS = ["problem_id", "unit_id", "unit_type", "distance_m", "reason"]
@@ -251,3 +252,126 @@ def read_ledger(path: str | Path, *, tz: str | None = None):
     if issues:
         raise InputError(issues)
     return ledger
+
+
+# ---- a dataset partitioned by period: a province's ledger ------------------------------
+
+#: bytes a ledger row takes in memory (ids, type, reason, times, fields; measured on 1 M
+#: rows of a synthetic ledger)
+BYTES_PER_ROW = 300
+
+
+def in_order(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's rows in the order :func:`geozz.assign` gives them: by problem id,
+    then unit type (grid, road, river), on a fresh index. The rows of one problem stay
+    together in every partition, so a stable sort by id is enough.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"problem_id": ["b", "a", "b"], "unit_type": ["grid", "grid", "road"]})
+    >>> in_order(t).values.tolist()
+    [['a', 'grid'], ['b', 'grid'], ['b', 'road']]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = pa.array(ledger["problem_id"].astype("string").to_numpy(dtype=object),
+                   type=pa.large_string())
+    order = pc.sort_indices(ids).to_numpy()  # stable
+    return ledger.take(order).reset_index(drop=True)
+
+
+def write_partitioned(ledger, folder: str | Path, *, freq: str = "M",
+                      tz: str | None = None) -> Path:
+    """Write a ledger as a Parquet dataset partitioned by period (``period=2024-05/``).
+
+    Parameters
+    ----------
+    ledger : DataFrame or dask DataFrame
+        From :func:`geozz.assign` (either engine); a dask frame is written by its
+        workers, a file per partition and period.
+    folder : str or Path
+        Replaced as a whole.
+    freq : {"M", "Q", "Y", "D"}, default "M"
+        The period of a sub-folder, in the local wall time of ``found_at``.
+    tz : str, optional
+        The zone whose wall time decides a row's period; default the times' own.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> t = pd.to_datetime(["2024-04-30 23:00", "2024-05-01 08:00"]).tz_localize("Asia/Shanghai")
+    >>> ledger = pd.DataFrame({"problem_id": ["p1", "p2"], "unit_id": ["A", "A"],
+    ...     "unit_type": ["grid", "grid"], "category": ["piles", "piles"], "found_at": t})
+    >>> folder = write_partitioned(ledger, Path(tempfile.mkdtemp()) / "ledger")
+    >>> read_partitioned(folder).equals(ledger), len(read_partitioned(folder, periods="2024-05"))
+    (True, 1)
+    """
+    from .._dask import is_dask
+    from . import _partitions
+
+    if is_dask(ledger):
+        from ._partitions import write_lazy
+
+        return write_lazy(ledger, folder, kind="ledger", freq=freq, tz=tz)
+    return _partitions.write(ledger, folder, kind="ledger", freq=freq, tz=tz)
+
+
+def read_partitioned(folder: str | Path, *, periods=None,
+                     check_memory: bool = True) -> pd.DataFrame:
+    """Read a ledger dataset :func:`write_partitioned` wrote, in ledger order
+    (:func:`in_order`), checked (:func:`check_ledger`).
+
+    Only the sub-folders of ``periods`` are opened. Before reading, the rows are counted
+    from the files' footers: more than this machine has memory for is an
+    :class:`~geozz.errors.InputError` naming :func:`read_lazy` and ``engine="dask"``.
+
+    Parameters
+    ----------
+    folder : str or Path
+    periods : str or list of str, optional
+        Period labels as the folders name them; default all.
+    check_memory : bool, default True
+        False reads whatever the size.
+
+    Raises
+    ------
+    InputError
+        Not a ledger dataset, periods it does not hold, or more rows than fit.
+    """
+    from . import _partitions
+
+    paths = _partitions.files(folder, kind="ledger", periods=periods)
+    if check_memory:
+        from .._memory import check_fits
+
+        n = _partitions.rows(paths)
+        check_fits(n * BYTES_PER_ROW, what=f"reading a ledger of {n:,} rows at once",
+                   field="engine")
+    if not paths:
+        raise InputError(Issue(file=str(folder), expected="a ledger dataset with rows",
+                               got="no files", fix="assign the problems again"))
+    parts = [pd.read_parquet(p) for p in paths]
+    table = in_order(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
+    check_ledger(table, stage="read")
+    return table
+
+
+def read_lazy(folder: str | Path, *, periods=None):
+    """A ledger dataset as a dask DataFrame, one partition per file (the dask engine's
+    input to :func:`geozz.rate`)."""
+    import dask.dataframe as dd
+
+    from . import _partitions
+
+    paths = _partitions.files(folder, kind="ledger", periods=periods)
+    if not paths:
+        raise InputError(Issue(file=str(folder), expected="a ledger dataset with rows",
+                               got="no files", fix="assign the problems again"))
+    meta = pd.read_parquet(paths[0], filters=[("problem_id", "==", "\x00")])
+    return dd.from_map(pd.read_parquet, [str(p) for p in paths], meta=meta,
+                       enforce_metadata=False)
