@@ -214,3 +214,16 @@ def write_lazy(table, folder, *, kind: str, freq: str = "M", tz: str | None = No
         else:
             dask.compute(done)
     return target
+
+
+def files_that_fit(folder, *, kind: str, periods, check_memory: bool, bytes_per_row: int,
+                   what: str) -> list:
+    """:func:`files` of the dataset; with ``check_memory``, an InputError naming
+    ``engine="dask"`` first when their rows (counted from the footers) will not fit."""
+    paths = files(folder, kind=kind, periods=periods)
+    if check_memory:
+        from .._memory import check_fits
+
+        n = rows(paths)
+        check_fits(n * bytes_per_row, what=what.format(n=n), field="engine")
+    return paths

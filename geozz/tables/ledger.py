@@ -345,13 +345,10 @@ def read_partitioned(folder: str | Path, *, periods=None,
     """
     from . import _partitions
 
-    paths = _partitions.files(folder, kind="ledger", periods=periods)
-    if check_memory:
-        from .._memory import check_fits
-
-        n = _partitions.rows(paths)
-        check_fits(n * BYTES_PER_ROW, what=f"reading a ledger of {n:,} rows at once",
-                   field="engine")
+    paths = _partitions.files_that_fit(folder, kind="ledger", periods=periods,
+                                       check_memory=check_memory,
+                                       bytes_per_row=BYTES_PER_ROW,
+                                       what="reading a ledger of {n:,} rows at once")
     if not paths:
         raise InputError(Issue(file=str(folder), expected="a ledger dataset with rows",
                                got="no files", fix="assign the problems again"))

@@ -805,13 +805,10 @@ def read_partitioned(folder: str | Path, *, periods=None,
     """
     from . import _partitions
 
-    paths = _partitions.files(folder, kind="problems", periods=periods)
-    if check_memory:
-        from .._memory import check_fits
-
-        n = _partitions.rows(paths)
-        check_fits(n * BYTES_PER_ROW, what=f"reading {n:,} problems at once",
-                   field="engine")
+    paths = _partitions.files_that_fit(folder, kind="problems", periods=periods,
+                                       check_memory=check_memory,
+                                       bytes_per_row=BYTES_PER_ROW,
+                                       what="reading {n:,} problems at once")
     if not paths:
         return _empty_from(folder)
     parts = [_from_file(p) for p in paths]
