@@ -329,3 +329,23 @@ def test_geozz_run_takes_engine_and_scheduler(monkeypatch, tmp_path):
     out = CliRunner().invoke(main, ["run", "--scheduler", "tcp://x:1",
                                     "--project", str(tmp_path)])
     assert out.exit_code != 0 and "--engine dask" in out.output
+
+
+def test_read_problems_opens_a_dataset_lazily_or_by_period(problems, tmp_path, monkeypatch):
+    """gz.read_problems of a partitioned dataset: only the periods asked for, or a lazy
+    frame (nothing read), and a refusal up front naming the way out when it will not fit."""
+    import geozz._memory as memory
+    from geozz.tables import problems as table
+
+    folder = table.write_partitioned(problems, tmp_path / "problems", freq="M")
+    may, rejects = gz.read_problems(folder, periods="2024-05")
+    assert len(rejects) == 0 and len(may) > 0
+    months = may["found_at"].dt.tz_convert("Asia/Shanghai").dt.strftime("%Y-%m")
+    assert set(months) == {"2024-05"}
+    lazy, _ = gz.read_problems(folder, lazy=True)
+    assert hasattr(lazy, "npartitions") and lazy.npartitions >= 12
+    assert int(lazy.map_partitions(len).sum().compute()) == len(problems)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1_000_000)  # a 1 MB machine
+    with pytest.raises(gz.errors.InputError, match='engine="dask"'):
+        gz.read_problems(folder)
+    lazy, _ = gz.read_problems(folder, lazy=True)  # nothing read: nothing refused

@@ -100,6 +100,7 @@ from ..tables.problems import (
     COLUMN_NAMES,
     INTERNAL_FIELDS,
     PERSONAL_FIELDS,
+    REJECT_COLUMNS,
     REJECT_KINDS,
     REJECT_REASONS,
     SOURCES,
@@ -135,6 +136,15 @@ __all__ = ["read_problems", "from_frame", "summarize_rejects", "vocabulary", "vo
            "SOURCES", "STATUSES", "REJECT_REASONS", "REJECT_KINDS", "PERSONAL_FIELDS"]
 
 
+def _is_dataset(path) -> bool:
+    """Whether ``path`` is a problems dataset partitioned by period (not a photo folder)."""
+    from .._io import MARKER
+
+    folder = Path(path)
+    return folder.is_dir() and (folder / MARKER).is_file() and \
+        any(p.name.startswith("period=") for p in folder.iterdir())
+
+
 def read_problems(path: str | Path | None = None, *, con=None, sql: str | None = None,
                   chunksize: int = 50_000, coords: str = "wgs84",
                   categories: Mapping[str, str] | str | Path | None = None,
@@ -147,6 +157,7 @@ def read_problems(path: str | Path | None = None, *, con=None, sql: str | None =
                   merge: bool | Mapping = True, recurrence: bool | Mapping = True,
                   taken_ids: Iterable[str] | None = None,
                   new_categories: Iterable[str] | None = None,
+                  periods: str | Iterable[str] | None = None, lazy: bool = False,
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read problem records from a file into Problems and rejects.
 
@@ -168,6 +179,16 @@ def read_problems(path: str | Path | None = None, *, con=None, sql: str | None =
         the row's primary key (rejects column ``key``). See :mod:`geozz.db`.
     sql : str, optional
         With ``con=``: the query to read (instead of a table as ``path``).
+    periods : str or list of str, optional
+        With a problems dataset partitioned by period (a folder
+        :func:`geozz.tables.problems.write_partitioned` wrote, problems already read):
+        the periods to open (``"2024-05"``); default all. The records are not read again:
+        the rejects are empty, they were counted when the dataset was written.
+    lazy : bool, default False
+        With such a dataset: a dask-geopandas frame, one partition per file, nothing read
+        until computed (the input of ``gz.assign(..., engine="dask")``); without it the
+        periods are read into memory, after an up-front check that they fit (an InputError
+        naming ``lazy=True`` / ``engine="dask"`` when they do not).
     chunksize : int, default 50000
         With ``con=``: rows fetched at a time (a server-side cursor).
     coords : str, default "wgs84"
@@ -250,6 +271,12 @@ def read_problems(path: str | Path | None = None, *, con=None, sql: str | None =
     elif con is None:
         raise InputError(Issue(field="sql", expected="con= with sql=", got=sql,
                                fix="pass con='postgresql://user@host/database'"))
+    if con is None and path is not None and _is_dataset(path):
+        from ..tables import problems as table
+
+        frame = table.read_lazy(path, periods=periods) if lazy else \
+            table.read_partitioned(path, periods=periods)
+        return frame, pd.DataFrame(columns=REJECT_COLUMNS)
     tz = check_tz(tz)
     categories, new = category_options(categories, new_categories)
     taken = _check_options(coords=coords, dayfirst=dayfirst, extent=extent, far=far,

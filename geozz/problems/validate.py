@@ -29,6 +29,7 @@ from ..tables.problems import (
     CATEGORIES,
     COLUMN_NAMES,
     OUT_COLUMNS,
+    REJECT_COLUMNS,
     REJECT_KINDS,
     REQUIRED_FIELDS,
     SOURCES,
@@ -42,7 +43,7 @@ from ..tables.problems import (
 from . import positions as _positions
 from .readers import RawTable
 
-_META = ["file", "row", "line", "kind", "reason", "field", "value"]
+_META = REJECT_COLUMNS
 
 
 def _find_columns(frame: pd.DataFrame, columns: Mapping[str, str] | None,

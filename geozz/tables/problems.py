@@ -66,6 +66,8 @@ REJECT_KINDS: dict[str, str] = {
     "missing_photo": "record",
 }
 REJECT_REASONS = tuple(REJECT_KINDS)
+#: the columns every rejects table starts with (the raw record's fields follow)
+REJECT_COLUMNS = ["file", "row", "line", "kind", "reason", "field", "value"]
 SOURCES = ("patrol", "complaint", "photo", "inspection", "third_party")
 STATUSES = ("open", "rectifying", "rectified", "verified", "reopened")
 #: fields that never reach a public output
@@ -808,7 +810,8 @@ def read_partitioned(folder: str | Path, *, periods=None,
     paths = _partitions.files_that_fit(folder, kind="problems", periods=periods,
                                        check_memory=check_memory,
                                        bytes_per_row=BYTES_PER_ROW,
-                                       what="reading {n:,} problems at once")
+                                       what="reading {n:,} problems at once (read_lazy, or "
+                                            "read_problems(..., lazy=True), reads none)")
     if not paths:
         return _empty_from(folder)
     parts = [_from_file(p) for p in paths]
