@@ -169,6 +169,7 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *,
         problems = read_partitioned(problems, check_memory=check_memory)
     if not isinstance(problems, gpd.GeoDataFrame):
         check_problems(problems, stage="assign", located=True)  # raises
+    units = conform_units(units, stage="assign")
     if check_memory:
         from .._memory import check_fits
         from ..tables.ledger import BYTES_PER_ROW
@@ -180,7 +181,6 @@ def assign(problems: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *,
     own, present, bounds = _located(problems)
     check_problems(problems, stage="assign", located=True, bounds=bounds)
     order = problem_order(problems.index)[0]  # the order of the ledger
-    units = conform_units(units, stage="assign")
     if CRS.from_user_input(problems.crs) == CRS.from_user_input(units.crs):
         pts = own  # read once: no copy of the geometries
     else:
