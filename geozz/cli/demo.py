@@ -173,7 +173,10 @@ def _one(ctx: click.Context, district: str | None, osm_file: Path | None, bbox: 
     counts = stars.value_counts()
     echo(f"stars in {on_map}: " + ", ".join(f"{s}★ {int(counts.get(s, 0))}"
                                             for s in (5, 4, 3, 2, 1)))
-    echo(f"units at 3★ or better in {on_map}: {(stars >= 3).mean():.0%} (target 80%)")
+    from geozz.tables.ratings import TARGET, passing
+
+    echo(f"units at 3★ or better in {on_map}: {passing(stars).mean():.0%} "
+         f"(target {TARGET:.0%})")
     if "areas_table" in written:  # the areas below the target, in any period
         areas = pd.read_csv(written["areas_table"])
         below = areas[~areas["meets_target"].astype(bool)]

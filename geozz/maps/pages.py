@@ -25,6 +25,7 @@ from shapely.ops import polylabel
 from ..rating.indicators import CLOSED
 from ..rating.periods import label_bounds
 from ..tables.problems import category_label
+from ..tables.ratings import passing
 from ..tables.unit_types import type_labels
 from .encode import _rings
 from .page import standalone
@@ -392,7 +393,7 @@ def index_page(units: gpd.GeoDataFrame, ratings: pd.DataFrame, period: str, *, t
                      None if pd.isna(x.get("rank")) else int(x["rank"]),
                      page_href(uid), str(x.get("list", "") or "")])
     rated = r["stars"].notna()
-    good = int((r.loc[rated, "stars"] >= 3).sum())
+    good = int(passing(r.loc[rated, "stars"]).sum())
     share = good / int(rated.sum()) if rated.any() else float("nan")
     meets = rated.any() and good >= target * int(rated.sum()) - 1e-9
     summary = [[f"评价期 Period: {period}", False],

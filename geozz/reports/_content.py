@@ -208,7 +208,9 @@ def content(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
         dist[t] = [int((s == k).sum()) for k in (5, 4, 3, 2, 1)] + [int(s.isna().sum())]
     distribution = pd.DataFrame(dist)
     rated = int(stars.notna().sum())
-    good = int((stars >= 3).sum())
+    from ..tables.ratings import passing
+
+    good = int(passing(stars).sum())
 
     # areas ranked: the caller's table, or gz.rating.areas as publish makes it
     area_col = _area_column(units, None)
