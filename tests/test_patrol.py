@@ -260,3 +260,24 @@ def test_cli(tmp_path, district):
     res = CliRunner().invoke(main, ["patrol", str(tmp_path / "units.gpkg"), "--osm",
                                     str(district["osm"]), "-o", str(out)])
     assert res.exit_code == 2 and "--risk" in res.output
+
+
+def test_cli_takes_the_risk_layer_geozz_forecast_writes(tmp_path, district):
+    """geozz forecast --risk risk.geojson → geozz patrol --risk risk.geojson: the prizes
+    are the forecast's expected problems of each unit."""
+    from geozz.cli import main
+
+    units = district["units"]
+    risk = gz.forecast.risk(district["ledger"], units, method="mean3")
+    gz.tables.risk.write(risk, tmp_path / "risk.geojson")
+    gz.tables.write("units", units, tmp_path / "units.parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = CliRunner().invoke(main, [
+            "patrol", str(tmp_path / "units.parquet"), "--osm", str(district["osm"]),
+            "--risk", str(tmp_path / "risk.geojson"), "--officers", "1", "--budget-km", "3",
+            "--time-limit", "0.5", "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    back = gpd.read_file(tmp_path / "out" / "stops.geojson")
+    prizes = risk["expected"].reindex(back["unit_id"].astype(str)).to_numpy()
+    assert len(back) > 0 and np.allclose(back["prize"].to_numpy(), prizes)

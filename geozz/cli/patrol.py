@@ -33,11 +33,17 @@ def _start(values: tuple[str, ...]) -> list[tuple[float, float]] | None:
 
 
 def _read_table(path: Path):
+    """The prize table: the risk layer geozz forecast wrote (.geojson), or any CSV /
+    Parquet table with ``unit_id`` and the prize column."""
     import pandas as pd
 
+    if path.suffix.lower() == ".geojson":
+        from geozz.tables import risk
+
+        return risk.read(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         return pd.read_parquet(path)
-    return pd.read_csv(path, encoding="utf-8-sig")
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"unit_id": str})
 
 
 @click.command()
@@ -48,7 +54,8 @@ def _read_table(path: Path):
                                               "(longgang, haidian).")
 @click.option("--risk", "risk_file", type=click.Path(exists=True, dir_okay=False,
                                                       path_type=Path),
-              default=None, help="Risk table (CSV/Parquet) with unit_id and --prize column.")
+              default=None, help="Risk layer of geozz forecast (.geojson/.parquet), or a CSV / "
+                                 "Parquet table with unit_id and the --prize column.")
 @click.option("--ledger", "ledger_file", type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path),
               default=None, help="Ledger from geozz assign: prize from its problems.")

@@ -39,7 +39,8 @@ def _row(routes, officer: int):
 
 
 def stops(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One point per stop: ``officer``, ``order`` (1, 2 …), ``unit_id``, ``name``.
+    """One point per stop: ``officer``, ``order`` (1, 2 …), ``unit_id``, ``name``,
+    ``prize`` (what the stop was worth to the plan).
 
     Examples
     --------
@@ -54,11 +55,13 @@ def stops(routes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """
     _check(routes)
     rows = [{"officer": int(r.officer), "order": i + 1, "unit_id": uid, "name": name,
-             "geometry": shapely.Point(xy)}
+             "prize": float(prize), "geometry": shapely.Point(xy)}
             for r in routes.itertuples()
-            for i, (uid, name, xy) in enumerate(zip(r.stops, r.names, r.stop_xy))]
+            for i, (uid, name, prize, xy) in enumerate(zip(r.stops, r.names, r.stop_prizes,
+                                                          r.stop_xy))]
     if not rows:
-        return gpd.GeoDataFrame({"officer": [], "order": [], "unit_id": [], "name": []},
+        return gpd.GeoDataFrame({"officer": [], "order": [], "unit_id": [], "name": [],
+                                 "prize": []},
                                 geometry=gpd.GeoSeries([], crs=routes.crs), crs=routes.crs)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=routes.crs)
 
