@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from _browser import open_offline
 from click.testing import CliRunner
 
 import geozz as gz
 from geozz.errors import InputError, SchemaError
 from geozz.patrol import street_network
+
+from _browser import open_offline
 
 HOSTILE = "</script><img src=x onerror=alert(1)>{{ 7*7 }}<!--"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd  # noqa: F401 - the docstring examples use it
 import shapely
 
 from ..errors import InputError, Issue, OutputError
