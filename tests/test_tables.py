@@ -229,3 +229,13 @@ def test_mixed_problems_raise_one_input_error():
         check_units(units)
     assert type(err.value) is InputError
     assert [i.field for i in err.value.issues] == ["unit_id", "crs"]
+
+
+@pytest.mark.parametrize("kind", ["units", "problems", "rejects", "ledger", "ratings", "areas"])
+def test_a_missing_saved_table_is_named_with_the_fix(kind, tmp_path):
+    import geozz as gz
+
+    missing = tmp_path / f"{kind}.parquet"
+    with pytest.raises(InputError, match=rf"{kind}\.parquet.*saved {kind} table.*run the "
+                                         "stage that writes it again"):
+        gz.tables.read(kind, missing)

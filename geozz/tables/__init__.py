@@ -47,7 +47,7 @@ import pandas as pd
 from .._io import as_path, atomic_path
 from ..errors import InputError, Issue
 from . import areas, ledger, problems, ratings, risk, unit_types, units
-from ._common import read_file
+from ._common import read_file, require_file
 from .ledger import read_ledger
 from .ratings import read_ratings
 
@@ -105,7 +105,7 @@ def read(kind: str, path: str | Path) -> pd.DataFrame:
     _kind(kind)
     src = as_path(path, field="path")
     if kind == "problems":
-        read_file(src, kind, lambda p: None)  # a missing file named as for the others
+        require_file(src, kind)  # a missing file named as for the others
         return problems.load(src)
     if kind == "rejects":
         return read_file(src, kind, pd.read_parquet)

@@ -34,7 +34,7 @@ from .._io import FORMULA_START, as_path, atomic_path
 from ..errors import CRSError, InputError, Issue, SchemaError
 
 __all__ = ["SHOWN", "crs_name", "few", "is_aware", "located", "plausibility_issues",
-           "raise_issues", "read_file", "read_parquet", "write_parquet", "flags", "table_file",
+           "raise_issues", "read_file", "require_file", "read_parquet", "write_parquet", "flags", "table_file",
            "unquote"]
 
 #: how many ids or values a message quotes
@@ -164,11 +164,16 @@ def is_aware(col: pd.Series) -> bool:
     return isinstance(col.dtype, pd.DatetimeTZDtype)
 
 
-def read_file(src: Path, kind: str, reader):
-    """``reader(src)``, or an InputError naming the file when it is missing or damaged."""
+def require_file(src: Path, kind: str) -> None:
+    """An InputError naming ``src`` when there is no saved ``kind`` table there."""
     if not src.is_file():
         raise InputError(Issue(file=str(src), expected=f"a saved {kind} table", got=None,
                                fix="run the stage that writes it again"))
+
+
+def read_file(src: Path, kind: str, reader):
+    """``reader(src)``, or an InputError naming the file when it is missing or damaged."""
+    require_file(src, kind)
     try:
         return reader(src)
     except Exception as exc:  # pyarrow raises several kinds for a damaged file
