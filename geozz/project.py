@@ -46,6 +46,7 @@ import pandas as pd
 
 from ._io import atomic_path, write_text
 from .errors import InputError, Issue
+from .tables.ratings import TARGET
 
 __all__ = ["Project", "init", "load", "run", "units_of", "last_complete", "publication",
            "Run", "FILE", "WORK", "DISTRICTS"]
@@ -66,7 +67,7 @@ _DEFAULTS: dict[str, dict] = {
     "rating": {"rubric": "default", "freq": "M"},
     "publish": {"out": "public", "title": "", "simulated": False, "credit": "",
                 "signboards": False, "base_url": "", "contact": "", "static": True,
-                "unit_pages": True, "target": 0.8, "level": "", "rasters": False,
+                "unit_pages": True, "target": TARGET, "level": "", "rasters": False,
                 "extra": [], "labels": {}, "forecast": False},
     "reports": {"out": "reports", "workbook": True, "bulletin": True, "pdf": True,
                 "internal": False},

@@ -174,6 +174,13 @@ def load_problems(path: Path, tz: str):
     return gz.read_problems(path, tz=tz)
 
 
+def ledger_tz_option(func):
+    """``--tz``: the zone a ledger's periods are counted in (:func:`geozz.tables.read_ledger`)."""
+    return click.option("--tz", default=None,
+                        help="IANA time zone of the periods [default: a Parquet ledger's "
+                             "own, else Asia/Shanghai].")(func)
+
+
 def units_file_options(func):
     """``--unit-column NAME=FIELD`` (repeatable) and ``--unit-type``: how a units file's
     columns are read (:func:`read_units_file`)."""

@@ -19,6 +19,7 @@ from ._common import (
     echo_for,
     force_option,
     ledger_and_units,
+    ledger_tz_option,
     out_path,
     stages,
     units_file_options,
@@ -47,9 +48,7 @@ _TOP = 5
               help="Forecast the period after this one [default: the ledger's last].")
 @click.option("--min-history", type=int, default=3, show_default=True,
               help="Periods seen before the backtest's first forecast.")
-@click.option("--tz", default=None,
-              help="IANA time zone of the periods [default: a Parquet ledger's own, "
-                   "else Asia/Shanghai].")
+@ledger_tz_option
 @units_file_options
 @force_option
 @click.pass_context

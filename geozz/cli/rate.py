@@ -22,6 +22,7 @@ from ._common import (
     echo_for,
     force_option,
     ledger_and_units,
+    ledger_tz_option,
     out_path,
     stages,
     units_file_options,
@@ -126,9 +127,7 @@ def _write(path: Path, table) -> None:
                                  "CSV or XLSX.")
 @click.option("--as-of", "as_of", default=None,
               help="When overdue is judged (default: the latest time in the ledger).")
-@click.option("--tz", default=None,
-              help="IANA time zone of the periods [default: a Parquet ledger's own, "
-                   "else Asia/Shanghai].")
+@ledger_tz_option
 @units_file_options
 @force_option
 @click.pass_context

@@ -17,7 +17,7 @@ from .._parallel import Background
 from ..errors import InputError, Issue, OutputError
 from ..tables.ledger import check_ledger
 from ..tables.problems import COLUMN_NAMES, INTERNAL_FIELDS, PERSONAL_FIELDS, check_problems
-from ..tables.ratings import check_ratings
+from ..tables.ratings import TARGET, check_ratings
 from ..tables.risk import check_risk
 from ..tables.unit_types import type_labels
 from ..tables.units import admin_column, check_units
@@ -125,7 +125,7 @@ def publish(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame
             credit: str = OSM_CREDIT, rejects: pd.DataFrame | None = None,
             extra: Mapping[str, str | Path] | None = None,
             problems: gpd.GeoDataFrame | None = None, unit_pages: bool = True,
-            level: str | None = None, target: float = 0.8, progress=None,
+            level: str | None = None, target: float = TARGET, progress=None,
             overlays=(), signboards: bool = False, base_url: str | None = None,
             contact: str | None = None, static: bool = False,
             static_raster=None, canvas_cells: int | None = CANVAS_CELLS,

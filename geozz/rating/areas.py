@@ -40,7 +40,7 @@ import pandas as pd
 from ..errors import InputError, Issue
 from ..rubric import Rubric, load_rubric
 from ..tables.areas import AREA_COLUMNS
-from ..tables.ratings import PASS_STARS, check_target, numeric_ratings
+from ..tables.ratings import PASS_STARS, TARGET, check_target, numeric_ratings
 from ..tables.units import ADMIN_LEVELS
 from ..tables.units import admin_column as _column
 
@@ -75,7 +75,7 @@ def _check_options(units, ratings, level, target, issues: list) -> str | None:
     return col
 
 
-def areas(ratings: pd.DataFrame, units, *, level: str = "street", target: float = 0.8,
+def areas(ratings: pd.DataFrame, units, *, level: str = "street", target: float = TARGET,
           rubric: str | Rubric = "default") -> pd.DataFrame:
     """Aggregate unit ratings by admin area: mean score, stars, share at 3★+, grade, rank.
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Issue, OutputError
+from ..tables.ratings import TARGET
 
 __all__ = ["Content", "content", "display_width", "STATE_LABELS", "clean_text"]
 
@@ -133,7 +134,7 @@ def _prev_stars(ratings: pd.DataFrame, previous: str | None, ids: pd.Series) -> 
 
 def content(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame, *,
             period: str | None, problems: gpd.GeoDataFrame | None = None,
-            areas: pd.DataFrame | None = None, target: float = 0.8,
+            areas: pd.DataFrame | None = None, target: float = TARGET,
             title: str | None = None, stage: str = "workbook") -> Content:
     """Compute the reports' tables for ``period`` (default the latest rated)."""
     from ..maps.pages import STATES, period_states

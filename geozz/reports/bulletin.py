@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._io import atomic_path
 from ..errors import InputError, Issue, OutputError
+from ..tables.ratings import TARGET
 from ._content import Content, clean_text, content, display_width, out_file
 
 __all__ = ["bulletin", "FONT", "SHOWN"]
@@ -349,7 +350,7 @@ def _to_pdf(docx: Path, pdf: Path) -> Path:
 def bulletin(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame,
              path: str | Path, *, period: str | None = None,
              problems: gpd.GeoDataFrame | None = None, title: str | None = None,
-             target: float = 0.8, map: bool = True, pdf: bool = True,
+             target: float = TARGET, map: bool = True, pdf: bool = True,
              simulated: bool = False) -> dict[str, Path]:
     """Write the bulletin (通报) of one period: an editable ``.docx`` and the same as PDF.
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._io import atomic_path, neutralise_cells
 from ..errors import InputError, Issue, OutputError
+from ..tables.ratings import TARGET
 from ._content import (
     INTERNAL_PROBLEM_FIELDS,
     STATE_LABELS,
@@ -330,7 +331,7 @@ def _list_columns() -> list[Col]:
 def workbook(units: gpd.GeoDataFrame, ratings: pd.DataFrame, ledger: pd.DataFrame,
              path: str | Path, *, period: str | None = None,
              problems: gpd.GeoDataFrame | None = None, rejects: pd.DataFrame | None = None,
-             areas: pd.DataFrame | None = None, internal: bool = False, target: float = 0.8,
+             areas: pd.DataFrame | None = None, internal: bool = False, target: float = TARGET,
              title: str | None = None, simulated: bool = False) -> Path:
     """Write the ledger workbook (台账) of one period as an ``.xlsx``.
 
